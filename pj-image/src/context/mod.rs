@@ -1,0 +1,1 @@
+//! Build contexts: the local files and directories an image copies in.

@@ -1,0 +1,278 @@
+//! Rule violations: what is wrong with a definition, where, and how to fix it.
+//!
+//! Builder calls never fail; each problem is recorded as a [`Violation`] and reported
+//! together by [`Image::validate`](crate::Image::validate). The macro maps each
+//! violation's [`Site`] back to the literal the user wrote.
+
+use std::fmt;
+
+/// The stable identifier of a rule. The id string (see [`Rule::id`]) never changes
+/// once released, so tools and tests can match on it.
+///
+/// ```
+/// assert_eq!(pj_image::Rule::PipUnpinned.id(), "pip-unpinned");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Rule {
+    /// The base image reference does not follow the distribution reference grammar.
+    BaseReference,
+    /// The base image has no tag or digest, or a floating tag (`latest`, `lts`, `stable`).
+    BaseUnpinned,
+    /// `debian_slim` was given a Python version Daytona does not support.
+    PythonVersion,
+    /// A pip requirement is not valid PEP 508.
+    PipInvalid,
+    /// A pip requirement is not pinned to one exact version or a hashed URL.
+    PipUnpinned,
+    /// A pip option was passed where a package belongs (`--index-url=...` as a package).
+    PipOptionAsPackage,
+    /// A pip option value (`find_links`, `index_url`, `extra_options`, ...) is unusable.
+    PipOption,
+    /// A requirements file cannot be read, or holds a line pithy cannot check.
+    RequirementsFile,
+    /// A `pyproject.toml` cannot be read or has no usable `[project]` dependencies.
+    PyprojectFile,
+    /// A local path does not exist, or is a file where a directory is expected (or the reverse).
+    LocalPathMissing,
+    /// A local path is absolute or starts with `~`; it must be relative to the context root.
+    LocalPathAbsolute,
+    /// A local path leaves the context root (`../x`).
+    LocalPathOutsideRoot,
+    /// A context holds a symlink, socket, FIFO or device.
+    ContextSpecialFile,
+    /// A context holds a file or directory whose name is not UTF-8.
+    ContextNonUtf8Name,
+    /// A context file or directory cannot be read.
+    ContextUnreadable,
+    /// A path used in `COPY` holds a character Docker would expand (`$`) or glob (`*?[`).
+    CopyPathSpecialChar,
+    /// A remote (in-image) path is not absolute.
+    RemotePathRelative,
+    /// `WORKDIR` is not absolute.
+    WorkdirRelative,
+    /// An environment variable name is not a portable name (`[A-Za-z_][A-Za-z0-9_]*`).
+    EnvKey,
+    /// A secret-looking environment variable has a literal value baked into the image.
+    EnvSecret,
+    /// A single-line argument holds a newline, carriage return or NUL, or ends in `\`,
+    /// which would break the Dockerfile into other instructions.
+    MultiLine,
+    /// A `run_commands` string starts a heredoc, which would swallow the lines after it.
+    RunHeredoc,
+    /// An empty argument where a value is required (empty command, empty path, ...).
+    Empty,
+    /// More than one `ENTRYPOINT` or more than one `CMD`.
+    DuplicateInstruction,
+}
+
+impl Rule {
+    /// Every rule, in declaration order.
+    pub const ALL: &'static [Rule] = &[
+        Rule::BaseReference,
+        Rule::BaseUnpinned,
+        Rule::PythonVersion,
+        Rule::PipInvalid,
+        Rule::PipUnpinned,
+        Rule::PipOptionAsPackage,
+        Rule::PipOption,
+        Rule::RequirementsFile,
+        Rule::PyprojectFile,
+        Rule::LocalPathMissing,
+        Rule::LocalPathAbsolute,
+        Rule::LocalPathOutsideRoot,
+        Rule::ContextSpecialFile,
+        Rule::ContextNonUtf8Name,
+        Rule::ContextUnreadable,
+        Rule::CopyPathSpecialChar,
+        Rule::RemotePathRelative,
+        Rule::WorkdirRelative,
+        Rule::EnvKey,
+        Rule::EnvSecret,
+        Rule::MultiLine,
+        Rule::RunHeredoc,
+        Rule::Empty,
+        Rule::DuplicateInstruction,
+    ];
+
+    /// The stable, kebab-case id of the rule.
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::BaseReference => "base-reference",
+            Rule::BaseUnpinned => "base-unpinned",
+            Rule::PythonVersion => "python-version",
+            Rule::PipInvalid => "pip-invalid",
+            Rule::PipUnpinned => "pip-unpinned",
+            Rule::PipOptionAsPackage => "pip-option-as-package",
+            Rule::PipOption => "pip-option",
+            Rule::RequirementsFile => "requirements-file",
+            Rule::PyprojectFile => "pyproject-file",
+            Rule::LocalPathMissing => "local-path-missing",
+            Rule::LocalPathAbsolute => "local-path-absolute",
+            Rule::LocalPathOutsideRoot => "local-path-outside-root",
+            Rule::ContextSpecialFile => "context-special-file",
+            Rule::ContextNonUtf8Name => "context-non-utf8-name",
+            Rule::ContextUnreadable => "context-unreadable",
+            Rule::CopyPathSpecialChar => "copy-path-special-char",
+            Rule::RemotePathRelative => "remote-path-relative",
+            Rule::WorkdirRelative => "workdir-relative",
+            Rule::EnvKey => "env-key",
+            Rule::EnvSecret => "env-secret",
+            Rule::MultiLine => "multi-line",
+            Rule::RunHeredoc => "run-heredoc",
+            Rule::Empty => "empty",
+            Rule::DuplicateInstruction => "duplicate-instruction",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// Which part of an argument a violation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// The whole argument (or the whole element, when [`Site::item`] is set).
+    Whole,
+    /// The key of an `(key, value)` pair.
+    Key,
+    /// The value of an `(key, value)` pair.
+    Value,
+}
+
+/// Where in the definition a violation sits: the builder call, its argument, and
+/// (for list arguments) the element.
+///
+/// Calls are numbered in chain order: the constructor (`Image::base`,
+/// `Image::debian_slim`) is call 0, the first method call is 1, and so on.
+/// `arg` is the argument's position in that call (0-based); for the `*_with`
+/// variants the [`PipOptions`](crate::PipOptions) argument is the last one and
+/// `item` then numbers its fields as listed in [`PipOptionField`].
+///
+/// ```
+/// use pj_image::{Image, Part};
+/// let image = Image::base("ubuntu:22.04").pip_install(["ok==1.0", "torch>=2"]);
+/// let v = &image.validate().unwrap_err()[0];
+/// assert_eq!((v.site.call, v.site.arg, v.site.item, v.site.part), (1, 0, Some(1), Part::Whole));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Site {
+    /// Index of the builder call in the chain (0 = the constructor).
+    pub call: usize,
+    /// Index of the argument within the call.
+    pub arg: usize,
+    /// Index of the element, for list arguments.
+    pub item: Option<usize>,
+    /// Which part of the element.
+    pub part: Part,
+}
+
+impl Site {
+    /// The whole argument `arg` of call `call`.
+    pub fn arg(call: usize, arg: usize) -> Site {
+        Site { call, arg, item: None, part: Part::Whole }
+    }
+
+    /// Element `item` of list argument `arg` of call `call`.
+    pub fn item(call: usize, arg: usize, item: usize) -> Site {
+        Site { call, arg, item: Some(item), part: Part::Whole }
+    }
+
+    /// The same site, narrowed to a part of an `(key, value)` element.
+    pub fn part(self, part: Part) -> Site {
+        Site { part, ..self }
+    }
+}
+
+/// The fields of [`PipOptions`](crate::PipOptions), numbered as [`Site::item`] numbers them
+/// when a violation is about an option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PipOptionField {
+    /// `find_links` (element index is not recorded; the message names the value).
+    FindLinks = 0,
+    /// `index_url`.
+    IndexUrl = 1,
+    /// `extra_index_urls`.
+    ExtraIndexUrls = 2,
+    /// `extra_options`.
+    ExtraOptions = 3,
+}
+
+/// One broken rule: which rule, where, the offending value, and a message that says the fix.
+///
+/// ```
+/// use pj_image::{Image, Rule};
+/// let errors = Image::base("python:latest").validate().unwrap_err();
+/// assert_eq!(errors[0].rule, Rule::BaseUnpinned);
+/// assert_eq!(errors[0].value, "python:latest");
+/// assert!(errors[0].message.contains("pin"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The rule that was broken.
+    pub rule: Rule,
+    /// Where in the definition.
+    pub site: Site,
+    /// The offending value as the user wrote it.
+    pub value: String,
+    /// What is wrong and how to fix it (lowercase, no trailing period, like rustc).
+    pub message: String,
+}
+
+impl Violation {
+    /// A violation of `rule` at `site`.
+    pub fn new(rule: Rule, site: Site, value: impl Into<String>, message: impl Into<String>) -> Self {
+        Violation { rule, site, value: value.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.rule, self.message)
+    }
+}
+
+impl std::error::Error for Violation {}
+
+/// All the violations of a definition, in chain order. Never empty when returned as an error.
+///
+/// ```
+/// use pj_image::Image;
+/// let errors = Image::base("ubuntu").pip_install(["torch"]).validate().unwrap_err();
+/// assert_eq!(errors.len(), 2);
+/// println!("{errors}"); // one violation per line
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Violations(pub Vec<Violation>);
+
+impl std::ops::Deref for Violations {
+    type Target = [Violation];
+    fn deref(&self) -> &[Violation] {
+        &self.0
+    }
+}
+
+impl IntoIterator for Violations {
+    type Item = Violation;
+    type IntoIter = std::vec::IntoIter<Violation>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl fmt::Display for Violations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Violations {}
