@@ -1,7 +1,60 @@
-//! pj-image (being written).
+//! # pj-image: Daytona images as checked Rust
+//!
+//! The engine of [pithy](https://example.invalid/pithy): an image builder in the
+//! vocabulary of Daytona's SDK ([`Image`]), the rules that check a definition
+//! ([`rules`], reported as [`Violations`]), the Dockerfile renderer, byte-compatible
+//! with Daytona's Python SDK 0.226.1, and build contexts ([`context`]: archive paths,
+//! the MD5 context hash, a deterministic streamed tar). The `#[pithy_image]` macro runs
+//! the same builder and rules at compile time; `cargo xtask snapshot` publishes the
+//! result.
+//!
+//! ```
+//! use pj_image::{Image, Rule};
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::create_dir(dir.path().join("sandbox"))?;
+//! std::fs::write(dir.path().join("sandbox/execution.sh"), "#!/bin/sh\necho run\n")?;
+//!
+//! let image = Image::base("ubuntu:22.04")
+//!     .context_root(dir.path())
+//!     .run_commands(["apt-get update && apt-get install -y git curl jq"])
+//!     .pip_install(["openai==1.54.0", "anthropic==0.39.0"])
+//!     .add_local_file("sandbox/execution.sh", "/app/execution.sh")
+//!     .workdir("/app");
+//!
+//! let rendered = image.render()?;
+//! assert_eq!(rendered.dockerfile, "FROM ubuntu:22.04\n\
+//!     RUN apt-get update && apt-get install -y git curl jq\n\
+//!     RUN python -m pip install anthropic==0.39.0 openai==1.54.0\n\
+//!     COPY [\"sandbox/execution.sh\", \"/app/execution.sh\"]\n\
+//!     WORKDIR /app\n");
+//! assert_eq!(rendered.contexts[0].archive_path, "sandbox/execution.sh");
+//!
+//! // Mistakes are reported together, each with a rule id, the value and the fix.
+//! let errors = Image::base("python:latest").pip_install(["torch>=2"]).validate().unwrap_err();
+//! assert_eq!(errors[0].rule, Rule::BaseUnpinned);
+//! assert_eq!(errors[1].message, "pip package \"torch>=2\" is not pinned; write torch==<version>");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Where Daytona's SDK would write a broken Dockerfile (a newline in an argument, a
+//! `"` inside an `ENTRYPOINT` argument, a requirements path with spaces), pj-image
+//! reports a violation or writes the correct form: the Dockerfile never holds other
+//! instructions than the ones written.
+//!
+//! Snapshot names and the server's build key live here too, so the build script, the
+//! macro and xtask can never disagree: [`snapshot_name`], [`build_key`].
 
 pub mod context;
+mod image;
+mod naming;
+mod quote;
+mod render;
 pub mod rules;
 mod violation;
 
+pub use context::ContextKind;
+pub use image::{Image, PipOptions};
+pub use naming::{NameError, build_key, snapshot_name, valid_snapshot_name};
+pub use render::{Context, Rendered};
 pub use violation::{Part, PipOptionField, Rule, Site, Violation, Violations};

@@ -1,0 +1,126 @@
+//! Names shared by the build script, the macro and xtask: the snapshot name
+//! `<prefix>-v<version>` and the build key Daytona's server computes.
+
+use sha2::{Digest, Sha256};
+
+/// Why a snapshot name cannot be formed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameError {
+    /// The crate version carries build metadata (`+...`), which Daytona's name rule forbids.
+    #[error(
+        "version {version:?} has build metadata ({metadata:?}), and `+` cannot appear in a Daytona snapshot name; \
+         drop the `+{metadata}` suffix from the version in Cargo.toml, or set another name with \
+         [package.metadata.pithy-image] snapshot"
+    )]
+    BuildMetadata {
+        /// The full version.
+        version: String,
+        /// The part after `+`.
+        metadata: String,
+    },
+    /// The name does not match Daytona's rule (contract §4.3).
+    #[error(
+        "snapshot name {name:?} is not a valid Daytona snapshot name: it may contain only letters, digits, \
+         `.`, `_`, `-` and `:` (with `/` between parts); change [package.metadata.pithy-image] snapshot \
+         or the package name"
+    )]
+    Invalid {
+        /// The rejected name.
+        name: String,
+    },
+}
+
+/// The snapshot name for a crate: `<prefix>-v<version>`, where the prefix is
+/// `[package.metadata.pithy-image] snapshot` when set, else the package name.
+///
+/// ```
+/// assert_eq!(pj_image::snapshot_name("pithy-jaunt", None, "1.0.6").unwrap(), "pithy-jaunt-v1.0.6");
+/// assert_eq!(pj_image::snapshot_name("app", Some("agents"), "0.2.0-rc.1").unwrap(), "agents-v0.2.0-rc.1");
+/// assert!(pj_image::snapshot_name("app", None, "1.0.0+build.5").is_err());
+/// ```
+pub fn snapshot_name(
+    package: &str,
+    metadata_snapshot: Option<&str>,
+    version: &str,
+) -> Result<String, NameError> {
+    if let Some((_, metadata)) = version.split_once('+') {
+        return Err(NameError::BuildMetadata { version: version.to_owned(), metadata: metadata.to_owned() });
+    }
+    let prefix = metadata_snapshot.unwrap_or(package);
+    let name = format!("{prefix}-v{version}");
+    if !valid_snapshot_name(&name) {
+        return Err(NameError::Invalid { name });
+    }
+    Ok(name)
+}
+
+/// Daytona's snapshot name rule (contract §4.3):
+/// `^[a-zA-Z0-9_.\-:]+(/[a-zA-Z0-9_.\-:]+)*(@sha256:[a-f0-9]{64})?$`.
+///
+/// ```
+/// assert!(pj_image::valid_snapshot_name("pithy-jaunt-v1.0.6"));
+/// assert!(!pj_image::valid_snapshot_name("has space-v1"));
+/// ```
+pub fn valid_snapshot_name(name: &str) -> bool {
+    let (path, digest) = match name.split_once("@sha256:") {
+        Some((p, d)) => (p, Some(d)),
+        None => (name, None),
+    };
+    let part_ok =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-:".contains(&b));
+    let digest_ok =
+        digest.is_none_or(|d| d.len() == 64 && d.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+    path.split('/').all(part_ok) && digest_ok
+}
+
+/// The key Daytona's server builds a definition under (`buildInfo.snapshotRef`):
+/// `daytona-` + hex SHA-256 of the Dockerfile followed by the sorted context hashes,
+/// + `:daytona` (contract §4.4). Identical definitions share one build.
+///
+/// ```
+/// // contract §2.5 Ex1
+/// let key = pj_image::build_key(
+///     "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y git curl jq\n\
+///      RUN python -m pip install anthropic==0.30.0 openai==1.0.0\nCOPY [\"ctx/file.txt\", \"/app/file.txt\"]\n\
+///      ENV FOO=bar\nENV MODEL=gpt-4o\nWORKDIR /app\n",
+///     &["0062767e43a7b98b63a594b2504ce32c"],
+/// );
+/// assert_eq!(key, "daytona-6b075a558015c23c194f932763d9620e0af91bbdc96d0cd1007cb5164df2baef:daytona");
+/// ```
+pub fn build_key<S: AsRef<str>>(dockerfile: &str, context_hashes: &[S]) -> String {
+    let mut hashes: Vec<&str> = context_hashes.iter().map(AsRef::as_ref).collect();
+    hashes.sort_unstable();
+    let mut sha = Sha256::new();
+    sha.update(dockerfile.as_bytes());
+    for h in hashes {
+        sha.update(h.as_bytes());
+    }
+    let digest = sha.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("daytona-{hex}:daytona")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(snapshot_name("pithy-jaunt", None, "1.0.6").as_deref(), Ok("pithy-jaunt-v1.0.6"));
+        assert!(matches!(snapshot_name("x", None, "1.0.0+abc"), Err(NameError::BuildMetadata { .. })));
+        assert!(matches!(snapshot_name("x", Some("bad name"), "1.0.0"), Err(NameError::Invalid { .. })));
+        assert!(matches!(snapshot_name("x", Some("<b>"), "1.0.0"), Err(NameError::Invalid { .. })));
+        assert!(valid_snapshot_name("org/app:tag-v1"));
+        assert!(!valid_snapshot_name("a//b"));
+        assert!(!valid_snapshot_name(""));
+        assert!(valid_snapshot_name(&format!("a@sha256:{}", "0".repeat(64))));
+        assert!(!valid_snapshot_name(&format!("a@sha256:{}", "A".repeat(64))));
+    }
+
+    #[test]
+    fn build_key_sorts_hashes() {
+        assert_eq!(build_key("FROM x\n", &["b", "a"]), build_key("FROM x\n", &["a", "b"]));
+        assert_ne!(build_key("FROM x\n", &["a"]), build_key("FROM y\n", &["a"]));
+    }
+}
