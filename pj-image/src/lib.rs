@@ -45,16 +45,23 @@
 //! Snapshot names and the server's build key live here too, so the build script, the
 //! macro and xtask can never disagree: [`snapshot_name`], [`build_key`].
 
+pub mod build;
 pub mod context;
+pub mod definition;
 mod image;
 mod naming;
 mod quote;
 mod render;
+mod resources;
 pub mod rules;
 mod violation;
 
 pub use context::ContextKind;
+pub use definition::{DefinedContext, Definition};
 pub use image::{Image, PipOptions};
-pub use naming::{NameError, build_key, snapshot_name, valid_snapshot_name};
+pub use naming::{
+    NameError, SNAPSHOT_OVERRIDE_VAR, build_key, resolve_snapshot_name, snapshot_name, valid_snapshot_name,
+};
 pub use render::{Context, Rendered};
+pub use resources::Resources;
 pub use violation::{Part, PipOptionField, Rule, Site, Violation, Violations};

@@ -55,6 +55,34 @@ pub fn snapshot_name(
     Ok(name)
 }
 
+/// The environment variable that pins another snapshot name than `<prefix>-v<version>`
+/// (for example to test against an existing snapshot). Read by the build script helper
+/// and by xtask alike.
+pub const SNAPSHOT_OVERRIDE_VAR: &str = "PITHY_SNAPSHOT_OVERRIDE";
+
+/// The snapshot name a crate uses: the override when one is given (and valid), else
+/// [`snapshot_name`]. The build script ([`crate::build`]) and xtask both call this, so
+/// the name a binary reads through `env!("PITHY_SNAPSHOT")` is the one published.
+///
+/// ```
+/// use pj_image::resolve_snapshot_name;
+/// assert_eq!(resolve_snapshot_name("app", None, "1.2.3", None).unwrap(), "app-v1.2.3");
+/// assert_eq!(resolve_snapshot_name("app", None, "1.2.3", Some("pinned-v9")).unwrap(), "pinned-v9");
+/// assert!(resolve_snapshot_name("app", None, "1.2.3", Some("no spaces")).is_err());
+/// ```
+pub fn resolve_snapshot_name(
+    package: &str,
+    metadata_snapshot: Option<&str>,
+    version: &str,
+    override_name: Option<&str>,
+) -> Result<String, NameError> {
+    match override_name.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(name) if valid_snapshot_name(name) => Ok(name.to_owned()),
+        Some(name) => Err(NameError::Invalid { name: name.to_owned() }),
+        None => snapshot_name(package, metadata_snapshot, version),
+    }
+}
+
 /// Daytona's snapshot name rule (contract §4.3):
 /// `^[a-zA-Z0-9_.\-:]+(/[a-zA-Z0-9_.\-:]+)*(@sha256:[a-f0-9]{64})?$`.
 ///

@@ -64,6 +64,8 @@ pub enum Rule {
     Empty,
     /// More than one `ENTRYPOINT` or more than one `CMD`.
     DuplicateInstruction,
+    /// A resource (`cpu`, `memory`, `disk`, `gpu`) outside Daytona's limits.
+    Resources,
 }
 
 impl Rule {
@@ -93,6 +95,7 @@ impl Rule {
         Rule::RunHeredoc,
         Rule::Empty,
         Rule::DuplicateInstruction,
+        Rule::Resources,
     ];
 
     /// The stable, kebab-case id of the rule.
@@ -122,6 +125,7 @@ impl Rule {
             Rule::RunHeredoc => "run-heredoc",
             Rule::Empty => "empty",
             Rule::DuplicateInstruction => "duplicate-instruction",
+            Rule::Resources => "resources",
         }
     }
 }

@@ -51,7 +51,8 @@ pub use tarball::{FileChanged, TAR_MTIME, write_tar, write_tar_with_progress};
 /// use pj_image::context::ContextKind;
 /// assert_ne!(ContextKind::File, ContextKind::Dir);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ContextKind {
     /// A single regular file.
     File,

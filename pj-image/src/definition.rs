@@ -1,0 +1,208 @@
+//! The checked, rendered definition that `#[pithy_image]` embeds in the application
+//! crate, and the manifest file through which `cargo xtask snapshot` reads it.
+//!
+//! # How xtask obtains the definition
+//!
+//! The macro renders the definition at compile time and
+//! - embeds it as `pub const PITHY_DEFINITION: pj_image::Definition` next to the
+//!   annotated function, for the application's own use;
+//! - writes the same value as JSON to `$OUT_DIR/pithy-image.json` ([`MANIFEST_FILE`]),
+//!   where `OUT_DIR` is the application's build-script output directory (the crate's
+//!   `build.rs` calls [`crate::build::run`]), and the list of files and directories it
+//!   read to `$OUT_DIR/pithy-image.track` ([`TRACK_FILE`]), which the build script
+//!   turns into `cargo:rerun-if-changed` lines.
+//!
+//! A tool builds the crate (`cargo build -p <package> --message-format=json`), takes
+//! the `out_dir` of the package's `build-script-executed` message, and reads the
+//! manifest with [`Definition::read_manifest`]. Nothing is re-derived: the manifest is
+//! what the compiler checked. One `#[pithy_image]` per crate (the snapshot name is per
+//! crate).
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ContextKind, Rendered, Resources};
+
+/// The manifest's file name inside the application's `OUT_DIR`.
+pub const MANIFEST_FILE: &str = "pithy-image.json";
+/// The file listing what the macro read (one absolute path per line, directories
+/// ending in `/`), inside the application's `OUT_DIR`.
+pub const TRACK_FILE: &str = "pithy-image.track";
+
+/// A checked, rendered image definition: everything needed to publish it, and its
+/// identity (Dockerfile, context hashes, resources).
+///
+/// ```
+/// use pj_image::{Definition, Image, Resources};
+/// let rendered = Image::base("alpine:3.19").run_commands(["echo hi"]).render().unwrap();
+/// let def = Definition::new("image", &rendered, Resources::default());
+/// assert_eq!(def.dockerfile, "FROM alpine:3.19\nRUN echo hi\n");
+/// let back = Definition::from_json(&def.to_json()).unwrap();
+/// assert_eq!(back, def);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Definition {
+    /// The annotated function's name.
+    pub function: Cow<'static, str>,
+    /// `buildInfo.dockerfileContent`.
+    pub dockerfile: Cow<'static, str>,
+    /// The contexts in builder order; their hashes are `buildInfo.contextHashes`.
+    pub contexts: Cow<'static, [DefinedContext]>,
+    /// The sandbox resources.
+    pub resources: Resources,
+    /// The server's build key for this Dockerfile and these contexts (`snapshotRef`).
+    pub build_key: Cow<'static, str>,
+    /// Files the rules read besides the contexts (requirements files, pyproject.toml).
+    pub files: Cow<'static, [Cow<'static, str>]>,
+}
+
+/// One context of a [`Definition`].
+///
+/// ```
+/// use pj_image::{ContextKind, DefinedContext};
+/// let c = DefinedContext {
+///     source: "/src/app/sandbox/run.sh".into(),
+///     archive_path: "sandbox/run.sh".into(),
+///     kind: ContextKind::File,
+///     md5: "0062767e43a7b98b63a594b2504ce32c".into(),
+/// };
+/// assert_eq!(c.archive_path, "sandbox/run.sh");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefinedContext {
+    /// The absolute local path at compile time.
+    pub source: Cow<'static, str>,
+    /// The archive path (as in the Dockerfile's `COPY`).
+    pub archive_path: Cow<'static, str>,
+    /// File or directory.
+    pub kind: ContextKind,
+    /// The Daytona context hash.
+    pub md5: Cow<'static, str>,
+}
+
+/// Why a manifest could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// The file is missing or unreadable.
+    #[error(
+        "cannot read the pithy image manifest {path}: {source}; build the crate first, and check that its \
+         build.rs calls pj_image::build::run() and that it has a #[pithy_image] function"
+    )]
+    Read {
+        /// The manifest path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a manifest of this pj-image version.
+    #[error(
+        "the pithy image manifest {path} is not valid ({source}); rebuild the crate with this pj-image version"
+    )]
+    Parse {
+        /// The manifest path.
+        path: PathBuf,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+}
+
+impl Definition {
+    /// The definition of function `function` from a rendered image and its resources.
+    pub fn new(function: &str, rendered: &Rendered, resources: Resources) -> Definition {
+        Definition {
+            function: function.to_owned().into(),
+            dockerfile: rendered.dockerfile.clone().into(),
+            contexts: rendered
+                .contexts
+                .iter()
+                .map(|c| DefinedContext {
+                    source: c.source.to_string_lossy().into_owned().into(),
+                    archive_path: c.archive_path.clone().into(),
+                    kind: c.kind,
+                    md5: c.md5.clone().into(),
+                })
+                .collect::<Vec<_>>()
+                .into(),
+            resources,
+            build_key: rendered.build_key().into(),
+            files: rendered
+                .files
+                .iter()
+                .map(|f| Cow::Owned(f.to_string_lossy().into_owned()))
+                .collect::<Vec<_>>()
+                .into(),
+        }
+    }
+
+    /// `buildInfo.contextHashes`: the context hashes in builder order.
+    pub fn context_hashes(&self) -> Vec<&str> {
+        self.contexts.iter().map(|c| c.md5.as_ref()).collect()
+    }
+
+    /// The definition as pretty JSON (the manifest format).
+    pub fn to_json(&self) -> String {
+        // A struct of strings, numbers and enums always serialises.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Parses the manifest format.
+    pub fn from_json(json: &str) -> Result<Definition, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    /// The manifest path inside an `OUT_DIR`.
+    pub fn manifest_path(out_dir: &Path) -> PathBuf {
+        out_dir.join(MANIFEST_FILE)
+    }
+
+    /// Reads the manifest the macro wrote into the application's `OUT_DIR`.
+    pub fn read_manifest(out_dir: &Path) -> Result<Definition, ManifestError> {
+        let path = Self::manifest_path(out_dir);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| ManifestError::Read { path: path.clone(), source })?;
+        Self::from_json(&text).map_err(|source| ManifestError::Parse { path, source })
+    }
+
+    /// Writes the manifest into `out_dir` atomically (temp file + rename), and only when
+    /// its content changed, so an unchanged definition does not look modified.
+    pub fn write_manifest(&self, out_dir: &Path) -> std::io::Result<()> {
+        write_if_changed(&Self::manifest_path(out_dir), self.to_json().as_bytes())
+    }
+}
+
+/// Writes `content` to `path` through a temp file and a rename, unless the file
+/// already holds exactly that content.
+pub(crate) fn write_if_changed(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == content) {
+        return Ok(());
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, content)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Writes the track file: one absolute path per line, directories ending in `/`.
+///
+/// ```
+/// let out = tempfile::tempdir().unwrap();
+/// pj_image::definition::write_track_file(out.path(), &["/src/app/sandbox/".to_owned()]).unwrap();
+/// assert_eq!(pj_image::definition::read_track_file(out.path()), vec!["/src/app/sandbox/".to_owned()]);
+/// ```
+pub fn write_track_file(out_dir: &Path, paths: &[String]) -> std::io::Result<()> {
+    let mut text = String::new();
+    for p in paths {
+        text.push_str(p);
+        text.push('\n');
+    }
+    write_if_changed(&out_dir.join(TRACK_FILE), text.as_bytes())
+}
+
+/// Reads the track file (empty when absent).
+pub fn read_track_file(out_dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(out_dir.join(TRACK_FILE))
+        .map(|t| t.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
