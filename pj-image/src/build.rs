@@ -3,10 +3,8 @@
 //! file or directory the definition reads changes.
 //!
 //! ```no_run
-//! // build.rs of the application crate
-//! fn main() {
-//!     pj_image::build::run();
-//! }
+//! // build.rs of the application crate: `fn main() { pj_image::build::run(); }`
+//! pj_image::build::run();
 //! ```
 //!
 //! ```ignore
