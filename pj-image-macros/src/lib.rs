@@ -1,1 +1,57 @@
-//! (being written)
+//! `#[pithy_image]`: a Daytona image definition that the compiler checks.
+//!
+//! ```ignore
+//! use pj_image::Image;
+//! use pj_image_macros::pithy_image;
+//!
+//! #[pithy_image(cpu = 2, memory = 4, disk = 8)]
+//! pub fn image() -> Image {
+//!     Image::base("ubuntu:22.04")
+//!         .run_commands(["apt-get update && apt-get install -y git curl jq"])
+//!         .pip_install(["openai==1.54.0", "anthropic==0.39.0"])
+//!         .add_local_file("sandbox/execution.sh", "/app/execution.sh")
+//!         .workdir("/app")
+//! }
+//! ```
+//!
+//! The macro reads the body's method chain, builds the same [`pj_image::Image`] at
+//! compile time with pj-image's builder, runs every rule, and reports **all**
+//! violations in one compile, each on the literal that is wrong, with the fix:
+//!
+//! ```text
+//! error: pip package "torch>=2" is not pinned; write torch==<version>
+//!  --> src/main.rs:7:23
+//!   |
+//! 7 |         .pip_install(["torch>=2"])
+//!   |                       ^^^^^^^^^^
+//! ```
+//!
+//! - Every argument must be a literal (a string, an array of strings, `(key, value)`
+//!   tuples, a `PipOptions { .. }` of literals): anything else cannot be checked at
+//!   compile time and is an error that says so.
+//! - Local paths resolve against the crate directory (`CARGO_MANIFEST_DIR`, or
+//!   `PITHY_IMAGE_MANIFEST_DIR` when set, for tests). Archive paths stay relative, so
+//!   the Dockerfile and hashes are the same on every machine.
+//! - Resources: `cpu`, `memory` and `disk` (GB), optional `gpu`, within Daytona's limits
+//!   (`pj_image::Resources::MAX`); defaults 1, 1, 3, 0.
+//! - On success the function is emitted unchanged, next to
+//!   `pub const PITHY_DEFINITION: pj_image::Definition` (the checked, rendered
+//!   definition); the same definition is written to `$OUT_DIR/pithy-image.json` for
+//!   `cargo xtask snapshot` (see `pj_image::definition`). Files read are tracked with
+//!   `include_bytes!`; directories through the crate's build script, which must call
+//!   `pj_image::build::run()`.
+//! - On error the function is still emitted, so the rest of the crate keeps compiling
+//!   and rust-analyzer keeps working. The macro never panics.
+
+use proc_macro::TokenStream;
+
+mod attr;
+mod chain;
+mod expand;
+mod lower;
+
+/// Checks an image definition at compile time and embeds it; see the [crate docs](crate).
+#[proc_macro_attribute]
+pub fn pithy_image(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::pithy_image(attr.into(), item.into()).into()
+}

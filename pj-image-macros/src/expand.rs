@@ -1,0 +1,198 @@
+//! The expansion: parse, check with pj-image, then emit the item with its embedded
+//! definition, or the item with every error.
+
+use std::path::PathBuf;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use pj_image::{ContextKind, Definition, Resources};
+
+use crate::{attr, chain, lower};
+
+/// Overrides `CARGO_MANIFEST_DIR` as the root of local paths (trybuild compiles test
+/// cases in another directory).
+pub(crate) const MANIFEST_DIR_OVERRIDE: &str = "PITHY_IMAGE_MANIFEST_DIR";
+
+pub(crate) fn pithy_image(attr: TokenStream, item: TokenStream) -> TokenStream {
+    // The macro never panics; should a dependency do so, the user still gets the item
+    // and an error instead of an aborted compile.
+    let guarded = std::panic::catch_unwind(|| expand(attr, item.clone()));
+    match guarded {
+        Ok(tokens) => tokens,
+        Err(_) => {
+            let msg = "internal error in #[pithy_image]; please report it with this definition";
+            quote! { #item ::core::compile_error!(#msg); }
+        }
+    }
+}
+
+fn root() -> Result<PathBuf, String> {
+    std::env::var(MANIFEST_DIR_OVERRIDE)
+        .or_else(|_| std::env::var("CARGO_MANIFEST_DIR"))
+        .map(PathBuf::from)
+        .map_err(|_| "CARGO_MANIFEST_DIR is not set; build the crate with cargo".to_owned())
+}
+
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let func: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            let e = syn::Error::new_spanned(&item, "#[pithy_image] goes on a function returning `Image`");
+            return with_errors(item, vec![e], None);
+        }
+    };
+    let mut errors = Vec::new();
+    let attr = match attr::parse(attr) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let resources = attr.as_ref().map(|a| a.resources).unwrap_or_default();
+    if let Some(a) = &attr {
+        for (field, finding) in resources.check() {
+            let tokens =
+                a.spans.iter().find(|(k, _)| *k == field).map(|(_, t)| t.clone()).unwrap_or_default();
+            errors.push(syn::Error::new_spanned(tokens, finding.message));
+        }
+    }
+    let calls = match chain::calls(&func.block) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(e);
+            return with_errors(item, errors, Some((&func, resources)));
+        }
+    };
+    let lowered = lower::lower(&calls);
+    errors.extend(lowered.errors.iter().cloned());
+    let Some(image) = lowered.image.clone() else {
+        return with_errors(item, errors, Some((&func, resources)));
+    };
+    let root = match root() {
+        Ok(r) => r,
+        Err(msg) => {
+            errors.push(syn::Error::new_spanned(&func.sig.ident, msg));
+            return with_errors(item, errors, Some((&func, resources)));
+        }
+    };
+    let image = image.context_root(&root);
+    let rendered = match image.render() {
+        Ok(r) => Some(r),
+        Err(violations) => {
+            for v in violations.iter() {
+                let tokens = lowered.tokens(&v.site);
+                errors.push(syn::Error::new_spanned(tokens, &v.message));
+            }
+            None
+        }
+    };
+    let Some(rendered) = rendered.filter(|_| errors.is_empty()) else {
+        return with_errors(item, errors, Some((&func, resources)));
+    };
+    let definition = Definition::new(&func.sig.ident.to_string(), &rendered, resources);
+    let mut tracked: Vec<String> = Vec::new();
+    for c in definition.contexts.iter() {
+        match c.kind {
+            ContextKind::File => tracked.push(c.source.to_string()),
+            ContextKind::Dir => tracked.push(format!("{}/", c.source)),
+        }
+    }
+    tracked.extend(definition.files.iter().map(ToString::to_string));
+    if let Ok(out_dir) = std::env::var("OUT_DIR") {
+        let out_dir = PathBuf::from(out_dir);
+        let written = definition
+            .write_manifest(&out_dir)
+            .and_then(|()| pj_image::definition::write_track_file(&out_dir, &tracked));
+        if let Err(e) = written {
+            let msg = format!("cannot write the pithy image manifest into {}: {e}", out_dir.display());
+            return with_errors(
+                item,
+                vec![syn::Error::new_spanned(&func.sig.ident, msg)],
+                Some((&func, resources)),
+            );
+        }
+    }
+    let files = tracked.iter().filter(|p| !p.ends_with('/'));
+    let constant = definition_const(&func, &definition);
+    quote! {
+        #item
+        #constant
+        // Recompile (and re-check) when a file the definition read changes.
+        const _: () = { #( const _: &[u8] = ::core::include_bytes!(#files); )* };
+    }
+}
+
+/// The item, a placeholder definition (so code using it still type-checks; the build
+/// fails on the errors anyway), and every error.
+fn with_errors(
+    item: TokenStream,
+    errors: Vec<syn::Error>,
+    func: Option<(&syn::ItemFn, Resources)>,
+) -> TokenStream {
+    let errors = errors.into_iter().map(syn::Error::into_compile_error);
+    let placeholder = func.map(|(f, resources)| {
+        let def = Definition {
+            function: f.sig.ident.to_string().into(),
+            dockerfile: "".into(),
+            contexts: Vec::new().into(),
+            resources,
+            build_key: "".into(),
+            files: Vec::new().into(),
+        };
+        definition_const(f, &def)
+    });
+    quote! { #item #placeholder #( #errors )* }
+}
+
+fn definition_const(func: &syn::ItemFn, def: &Definition) -> TokenStream {
+    let vis = &func.vis;
+    let ident = format_ident!("PITHY_DEFINITION");
+    let doc = format!(
+        "The checked definition of [`{}`], rendered at compile time by `#[pithy_image]`.",
+        func.sig.ident
+    );
+    let function = def.function.as_ref();
+    let dockerfile = def.dockerfile.as_ref();
+    let build_key = def.build_key.as_ref();
+    let contexts = def.contexts.iter().map(|c| {
+        let (source, archive, md5) = (c.source.as_ref(), c.archive_path.as_ref(), c.md5.as_ref());
+        let kind = match c.kind {
+            ContextKind::File => quote!(::pj_image::ContextKind::File),
+            ContextKind::Dir => quote!(::pj_image::ContextKind::Dir),
+        };
+        quote! {
+            ::pj_image::DefinedContext {
+                source: ::std::borrow::Cow::Borrowed(#source),
+                archive_path: ::std::borrow::Cow::Borrowed(#archive),
+                kind: #kind,
+                md5: ::std::borrow::Cow::Borrowed(#md5),
+            }
+        }
+    });
+    let files = def.files.iter().map(|f| {
+        let f = f.as_ref();
+        quote!(::std::borrow::Cow::Borrowed(#f))
+    });
+    let Resources { cpu, memory, disk, gpu } = def.resources;
+    let name = &func.sig.ident;
+    quote! {
+        // The definition is what the application uses; this also checks that the
+        // function has the builder's signature.
+        const _: fn() -> ::pj_image::Image = #name;
+        #[doc = #doc]
+        #vis const #ident: ::pj_image::Definition = {
+            const CONTEXTS: &[::pj_image::DefinedContext] = &[ #( #contexts ),* ];
+            const FILES: &[::std::borrow::Cow<'static, str>] = &[ #( #files ),* ];
+            ::pj_image::Definition {
+                function: ::std::borrow::Cow::Borrowed(#function),
+                dockerfile: ::std::borrow::Cow::Borrowed(#dockerfile),
+                contexts: ::std::borrow::Cow::Borrowed(CONTEXTS),
+                resources: ::pj_image::Resources { cpu: #cpu, memory: #memory, disk: #disk, gpu: #gpu },
+                build_key: ::std::borrow::Cow::Borrowed(#build_key),
+                files: ::std::borrow::Cow::Borrowed(FILES),
+            }
+        };
+    }
+}
