@@ -14,6 +14,9 @@ use crate::{attr, chain, lower};
 /// cases in another directory).
 pub(crate) const MANIFEST_DIR_OVERRIDE: &str = "PITHY_IMAGE_MANIFEST_DIR";
 
+/// Files up to this size are tracked with `include_bytes!`.
+const INCLUDE_LIMIT: u64 = 1 << 20;
+
 pub(crate) fn pithy_image(attr: TokenStream, item: TokenStream) -> TokenStream {
     // The macro never panics; should a dependency do so, the user still gets the item
     // and an error instead of an aborted compile.
@@ -114,7 +117,12 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             );
         }
     }
-    let files = tracked.iter().filter(|p| !p.ends_with('/'));
+    // `include_bytes!` loads the file into the compiler, so large files (model weights)
+    // are left to the build script, which watches everything in the track file.
+    let files = tracked
+        .iter()
+        .filter(|p| !p.ends_with('/'))
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= INCLUDE_LIMIT));
     let constant = definition_const(&func, &definition);
     quote! {
         #item
