@@ -35,12 +35,14 @@
 
 mod archive;
 mod hash;
+mod runner;
 mod scan;
 mod tarball;
 mod walk;
 
 pub use archive::archive_path;
 pub use hash::{hash, hash_with_progress};
+pub use runner::write_runner_context;
 pub use scan::scan;
 pub use tarball::{FileChanged, TAR_MTIME, write_tar, write_tar_with_progress};
 
