@@ -46,6 +46,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let mut errors = Vec::new();
+    let signature_ok = signature(&func).map_err(|e| errors.push(e)).is_ok();
     let attr = match attr::parse(attr) {
         Ok(a) => Some(a),
         Err(e) => {
@@ -91,7 +92,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             None
         }
     };
-    let Some(rendered) = rendered.filter(|_| errors.is_empty()) else {
+    let Some(rendered) = rendered.filter(|_| errors.is_empty() && signature_ok) else {
         return with_errors(item, errors, Some((&func, resources)));
     };
     let definition = Definition::new(&func.sig.ident.to_string(), &rendered, resources);
@@ -123,13 +124,33 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         .iter()
         .filter(|p| !p.ends_with('/'))
         .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= INCLUDE_LIMIT));
-    let constant = definition_const(&func, &definition);
+    let constant = definition_const(&func, &definition, true);
     quote! {
         #item
         #constant
         // Recompile (and re-check) when a file the definition read changes.
         const _: () = { #( const _: &[u8] = ::core::include_bytes!(#files); )* };
     }
+}
+
+/// A #[pithy_image] function is `fn name() -> Image`: its definition is all in the body.
+fn signature(func: &syn::ItemFn) -> Result<(), syn::Error> {
+    let returns_image = match &func.sig.output {
+        syn::ReturnType::Type(_, ty) => match ty.as_ref() {
+            syn::Type::Path(p) => {
+                p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Image")
+            }
+            _ => false,
+        },
+        syn::ReturnType::Default => false,
+    };
+    if !func.sig.inputs.is_empty() || !returns_image || !func.sig.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &func.sig,
+            "a #[pithy_image] function takes no arguments and returns `Image`: `fn image() -> Image { Image::base(..)... }`",
+        ));
+    }
+    Ok(())
 }
 
 /// The item, a placeholder definition (so code using it still type-checks; the build
@@ -149,12 +170,12 @@ fn with_errors(
             build_key: "".into(),
             files: Vec::new().into(),
         };
-        definition_const(f, &def)
+        definition_const(f, &def, false)
     });
     quote! { #item #placeholder #( #errors )* }
 }
 
-fn definition_const(func: &syn::ItemFn, def: &Definition) -> TokenStream {
+fn definition_const(func: &syn::ItemFn, def: &Definition, use_function: bool) -> TokenStream {
     let vis = &func.vis;
     let ident = format_ident!("PITHY_DEFINITION");
     let doc = format!(
@@ -185,10 +206,10 @@ fn definition_const(func: &syn::ItemFn, def: &Definition) -> TokenStream {
     });
     let Resources { cpu, memory, disk, gpu } = def.resources;
     let name = &func.sig.ident;
+    // The definition is what the application uses; this marks the function as used.
+    let use_function = use_function.then(|| quote!(const _: fn() -> ::pj_image::Image = #name;));
     quote! {
-        // The definition is what the application uses; this also checks that the
-        // function has the builder's signature.
-        const _: fn() -> ::pj_image::Image = #name;
+        #use_function
         #[doc = #doc]
         #vis const #ident: ::pj_image::Definition = {
             const CONTEXTS: &[::pj_image::DefinedContext] = &[ #( #contexts ),* ];

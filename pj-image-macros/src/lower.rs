@@ -251,16 +251,25 @@ fn value(expr: &Expr, kind: Kind) -> Result<(Value, ArgSites), syn::Error> {
             let mut sites = Vec::new();
             let mut errors: Option<syn::Error> = None;
             for item in &items {
-                let parsed = chain::pair(item).and_then(|(k, v)| {
-                    let (ks, vs) = (chain::string(&k)?, chain::string(&v)?);
-                    Some(((ks, vs), (k.to_token_stream(), v.to_token_stream())))
-                });
-                match parsed {
-                    Some((pair, (key, value))) => {
-                        values.push(pair);
+                let Some((k, v)) = chain::pair(item) else {
+                    combine(&mut errors, not_literal(item, Kind::PairList));
+                    continue;
+                };
+                match (chain::string(&k), chain::string(&v)) {
+                    (Some(ks), Some(vs)) => {
+                        values.push((ks, vs));
+                        let (key, value) = (k.to_token_stream(), v.to_token_stream());
                         sites.push(ItemSites::Pair { whole: item.to_token_stream(), key, value });
                     }
-                    None => combine(&mut errors, not_literal(item, Kind::PairList)),
+                    (ks, vs) => {
+                        // Point at the part of the pair that is not a literal.
+                        if ks.is_none() {
+                            combine(&mut errors, not_literal(&k, Kind::Str));
+                        }
+                        if vs.is_none() {
+                            combine(&mut errors, not_literal(&v, Kind::Str));
+                        }
+                    }
                 }
             }
             match errors {

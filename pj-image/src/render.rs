@@ -382,18 +382,16 @@ fn missing(p: &mut Planner, site: Site, local: &str, source: &Path, what: &str) 
     if source.is_file() {
         return false;
     }
-    let found = if source.exists() { "it is not a file" } else { "it does not exist" };
-    p.report(
-        site,
-        local,
-        Finding::new(
-            Rule::LocalPathMissing,
-            format!(
-                "{what} {local:?} not found at {} ({found}); paths are relative to the context root",
-                source.display()
-            ),
-        ),
-    );
+    let message = if source.exists() {
+        format!("`{local}` is a directory, but a {what} is expected; point at the file")
+    } else {
+        format!(
+            "{what} `{local}` does not exist (looked at {}); create it, or fix the path (it is relative to the \
+             crate directory)",
+            source.display()
+        )
+    };
+    p.report(site, local, Finding::new(Rule::LocalPathMissing, message));
     true
 }
 

@@ -1,0 +1,7 @@
+use pj_image::Image;
+use pj_image_macros::pithy_image;
+
+#[pithy_image]
+fn image() -> Image {}
+
+fn main() {}

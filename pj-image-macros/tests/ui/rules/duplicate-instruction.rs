@@ -1,0 +1,12 @@
+use pj_image::Image;
+use pj_image_macros::pithy_image;
+
+#[pithy_image]
+fn image() -> Image {
+    Image::base("ubuntu:22.04")
+        .entrypoint(["/bin/sh", "-c"])
+        .cmd(["sleep", "infinity"])
+        .cmd(["python", "-m", "agent"])
+}
+
+fn main() {}

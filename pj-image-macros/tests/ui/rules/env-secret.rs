@@ -1,0 +1,9 @@
+use pj_image::Image;
+use pj_image_macros::pithy_image;
+
+#[pithy_image]
+fn image() -> Image {
+    Image::base("ubuntu:22.04").env([("MODEL", "gpt-4o"), ("OPENAI_API_KEY", "sk-test")])
+}
+
+fn main() {}

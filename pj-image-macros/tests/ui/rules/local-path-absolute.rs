@@ -1,0 +1,9 @@
+use pj_image::Image;
+use pj_image_macros::pithy_image;
+
+#[pithy_image]
+fn image() -> Image {
+    Image::base("ubuntu:22.04").add_local_file("/etc/hosts", "/etc/hosts").add_local_dir("~/project", "/app")
+}
+
+fn main() {}
