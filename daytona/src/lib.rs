@@ -1,1 +1,62 @@
-//! (being written)
+//! # daytona: an async client for the Daytona API
+//!
+//! Daytona has no official Rust SDK; this crate covers what [pithy] needs, built to be
+//! useful on its own: snapshots (create from a Dockerfile and uploaded contexts, get,
+//! list, delete, activate, follow the build log), object storage (push access and
+//! content-addressed context uploads over S3 SigV4), and sandboxes (create, get, delete,
+//! run a command through the toolbox).
+//!
+//! Configuration follows the official SDKs (`DAYTONA_API_KEY`, or `DAYTONA_JWT_TOKEN` with
+//! `DAYTONA_ORGANIZATION_ID`; `DAYTONA_API_URL`; `DAYTONA_TARGET`). Every request has a
+//! timeout; transient failures of idempotent requests are retried with capped, jittered
+//! exponential backoff (honouring `Retry-After`); a `POST` is never repeated. Credentials
+//! never appear in `Debug`, `Display` or errors.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), daytona::Error> {
+//! use daytona::{Client, CreateBuildInfo, CreateSnapshot, LogEvent};
+//!
+//! let client = Client::from_env()?;
+//! let storage = client.object_storage();
+//! let access = storage.push_access().await?;
+//! let md5 = "0062767e43a7b98b63a594b2504ce32c";
+//! storage.upload_context(&access, "ctx/file.txt".as_ref(), "ctx/file.txt", md5).await?;
+//!
+//! let dockerfile = "FROM ubuntu:22.04\nCOPY [\"ctx/file.txt\", \"/app/file.txt\"]\n";
+//! let request = CreateSnapshot::build("demo-v1.0.0", CreateBuildInfo::new(dockerfile, [md5])).resources(1, 1, 3);
+//! let snapshot = client.snapshots().create(&request).await?;
+//! let mut logs = client.snapshots().build_logs(&snapshot.id, true).await?;
+//! while let Some(event) = logs.next().await? {
+//!     if let LogEvent::Text(text) = event { print!("{text}"); }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! With the `server` feature, [`server::LocalDaytona`] is a small Daytona-compatible
+//! server (API, S3 endpoint, Docker builds) for tests and offline use.
+//!
+//! [pithy]: https://example.invalid/pithy
+
+mod client;
+mod config;
+mod error;
+mod sandboxes;
+mod secret;
+mod snapshots;
+mod storage;
+mod types;
+
+#[cfg(feature = "server")]
+pub mod server;
+
+pub use client::{Client, DEFAULT_SOURCE, USER_AGENT_VALUE};
+pub use config::{ClientBuilder, Credentials, DEFAULT_API_URL, RetryPolicy, Timeouts};
+pub use error::Error;
+pub use sandboxes::Sandboxes;
+pub use secret::Secret;
+pub use snapshots::{LogEvent, LogStream, MAX_PAGES, Snapshots};
+pub use storage::{ObjectStorage, Upload};
+pub use types::{
+    BuildInfo, CreateBuildInfo, CreateSandbox, CreateSnapshot, ExecuteRequest, ExecuteResponse,
+    ListSnapshots, Sandbox, SandboxState, Snapshot, SnapshotPage, SnapshotState, StorageAccess,
+};

@@ -5,12 +5,15 @@
 use std::process::ExitCode;
 
 mod image;
+mod run;
 
 const USAGE: &str = "usage: pithy-jaunt <command>
 
 commands:
   snapshot   print the name of the snapshot this binary uses
   image      print the snapshot name, resources, Dockerfile, contexts and build key
+  run [TASK] create a sandbox from the snapshot and run /app/execution.sh TASK in it
+             (Daytona credentials from DAYTONA_API_KEY / DAYTONA_API_URL)
   help       print this help";
 
 fn print_image() {
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
             println!("{}", image::SNAPSHOT);
             ExitCode::SUCCESS
         }
+        Some("run") => run::run(&std::env::args().skip(2).collect::<Vec<_>>()),
         Some("image") => {
             print_image();
             ExitCode::SUCCESS

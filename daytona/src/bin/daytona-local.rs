@@ -1,0 +1,90 @@
+//! `daytona-local`: a local Daytona-compatible server on 127.0.0.1.
+//!
+//! ```text
+//! daytona-local [--state-dir DIR] [--port N] [--s3-port N] [--api-key KEY] [--check-only] [--min-build-time S]
+//! ```
+//!
+//! Prints `DAYTONA_API_URL=...` and `DAYTONA_API_KEY=...` (lines a shell can `export`)
+//! and serves until Ctrl-C.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use daytona::server::{BuildMode, LocalDaytona, ServerConfig};
+
+const HELP: &str = "daytona-local: a local Daytona-compatible server (API + S3 + Docker builds) on 127.0.0.1
+
+USAGE:
+    daytona-local [OPTIONS]
+
+OPTIONS:
+    --state-dir DIR   where snapshots, logs and objects live (default: .daytona-local)
+    --port N          API port (default: 0, any free port)
+    --s3-port N       S3 port (default: 0, any free port)
+    --api-key KEY     the API key (default: the saved one, or a new random key)
+    --check-only      check builds without running Docker (snapshots become active without an image)
+    --min-build-time S  keep every build in `building` for at least S seconds
+    -h, --help        this help
+";
+
+fn parse() -> Result<Option<ServerConfig>, String> {
+    let mut config = ServerConfig::new(PathBuf::from(".daytona-local"));
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--state-dir" => config.state_dir = PathBuf::from(value("--state-dir")?),
+            "--port" => config.port = value("--port")?.parse().map_err(|e| format!("--port: {e}"))?,
+            "--s3-port" => {
+                config.s3_port = value("--s3-port")?.parse().map_err(|e| format!("--s3-port: {e}"))?
+            }
+            "--api-key" => config = config.api_key(value("--api-key")?),
+            "--check-only" => config = config.build_mode(BuildMode::CheckOnly),
+            "--min-build-time" => {
+                let secs: u64 =
+                    value("--min-build-time")?.parse().map_err(|e| format!("--min-build-time: {e}"))?;
+                config = config.min_build_time(std::time::Duration::from_secs(secs));
+            }
+            other => return Err(format!("unknown argument {other:?}; see --help")),
+        }
+    }
+    Ok(Some(config))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match parse() {
+        Ok(Some(config)) => config,
+        Ok(None) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let state_dir = config.state_dir.clone();
+    let server = match LocalDaytona::start(config).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: could not start the local Daytona server in {}: {e}", state_dir.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("DAYTONA_API_URL={}", server.url());
+    println!("DAYTONA_API_KEY={}", server.api_key());
+    eprintln!(
+        "daytona-local: serving {} (S3 at {}, state in {}, Docker builds: {}); Ctrl-C stops",
+        server.url(),
+        server.storage_url(),
+        state_dir.display(),
+        if server.docker_available().await { "yes" } else { "no" }
+    );
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("error: cannot wait for Ctrl-C: {e}");
+    }
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}

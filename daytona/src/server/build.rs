@@ -1,0 +1,500 @@
+//! Builds: the runner's checks (every context present, every COPY source inside the
+//! union of the context tars), the runner's build context, and a Docker build.
+
+use std::collections::BTreeSet;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::state::now_iso;
+use super::{BuildMode, Shared, docker};
+use crate::types::SnapshotState;
+
+/// The build of snapshot `id`, from `pending` to `active` or `build_failed`.
+pub(crate) async fn run(shared: Arc<Shared>, id: String) {
+    let Some((name, build_info, image_name)) = shared.store.read(|d| {
+        d.snapshots
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| (s.name.clone(), s.build_info.clone(), s.image_name.clone()))
+    }) else {
+        return;
+    };
+    if let Some(state) = shared.faults.stuck_state(&name) {
+        log(
+            &shared,
+            &id,
+            &format!("(local server) snapshot {name} is held in state {state} by fault injection"),
+        );
+        set_state(&shared, &id, state, None, None);
+        return;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let Some(build_info) = build_info else {
+        pull(&shared, &id, &image_name).await;
+        return;
+    };
+    if !set_state(&shared, &id, SnapshotState::Building, None, None) {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let build_dir = shared.builds_dir.join(&id);
+    let outcome = build(
+        &shared,
+        &id,
+        &name,
+        &build_info.dockerfile_content,
+        &build_info.context_hashes,
+        &build_info.snapshot_ref,
+        &build_dir,
+    )
+    .await;
+    let _ = tokio::fs::remove_dir_all(&build_dir).await;
+    tokio::time::sleep(shared.min_build_time.saturating_sub(started.elapsed())).await;
+    match outcome {
+        Ok(size) => {
+            log(&shared, &id, &format!("Snapshot {name} is active"));
+            set_state(&shared, &id, SnapshotState::Active, None, size);
+        }
+        Err(reason) => {
+            log(&shared, &id, &format!("ERROR: {reason}"));
+            set_state(&shared, &id, SnapshotState::BuildFailed, Some(reason), None);
+        }
+    }
+}
+
+/// Re-activation of an `inactive` snapshot (already set to `pending`).
+pub(crate) async fn activate(shared: Arc<Shared>, id: String) {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let Some(image) = shared.store.read(|d| {
+        d.snapshots.iter().find(|s| s.id == id).map(|s| match &s.build_info {
+            Some(info) => info.snapshot_ref.clone(),
+            None => s.image_name.clone(),
+        })
+    }) else {
+        return;
+    };
+    if shared.mode == BuildMode::Docker && docker::image_size(&image).await.is_none() {
+        let reason = format!("Image {image} is no longer present on the local Docker engine");
+        set_state(&shared, &id, SnapshotState::Error, Some(reason), None);
+    } else {
+        set_state(&shared, &id, SnapshotState::Active, None, None);
+    }
+}
+
+async fn pull(shared: &Arc<Shared>, id: &str, image: &str) {
+    if !set_state(shared, id, SnapshotState::Pulling, None, None) {
+        return;
+    }
+    if shared.mode == BuildMode::CheckOnly {
+        log(shared, id, &format!("(local server) check-only mode: image {image} was not pulled"));
+        set_state(shared, id, SnapshotState::Active, None, None);
+        return;
+    }
+    match docker::image_size(image).await {
+        Some(bytes) => {
+            log(shared, id, &format!("Image {image} is present on the local Docker engine"));
+            set_state(shared, id, SnapshotState::Active, None, Some(gigabytes(bytes)));
+        }
+        None => {
+            let reason = format!(
+                "Image {image} is not present on the local Docker engine, and the local server pulls from no registry"
+            );
+            log(shared, id, &format!("ERROR: {reason}"));
+            set_state(shared, id, SnapshotState::Error, Some(reason), None);
+        }
+    }
+}
+
+/// The build itself; the image size in GB, or why it failed.
+#[allow(clippy::too_many_arguments)]
+async fn build(
+    shared: &Arc<Shared>,
+    id: &str,
+    name: &str,
+    dockerfile: &str,
+    hashes: &[String],
+    snapshot_ref: &str,
+    build_dir: &Path,
+) -> Result<Option<f64>, String> {
+    log(shared, id, &format!("Building snapshot {name} as {snapshot_ref}"));
+    let mut tars = Vec::new();
+    for hash in hashes {
+        let key = format!("{}/{hash}/context.tar", shared.organization_id);
+        let path = shared.s3_root.join(&shared.bucket).join(&key);
+        if !path.is_file() {
+            return Err(format!(
+                "Context {hash} is not in object storage (expected {}/{key})",
+                shared.bucket
+            ));
+        }
+        log(shared, id, &format!("Context {hash} found"));
+        tars.push(path);
+    }
+    let dir = build_dir.to_path_buf();
+    let dockerfile_owned = dockerfile.to_owned();
+    let files = tokio::task::spawn_blocking(move || assemble(&dir, &dockerfile_owned, &tars))
+        .await
+        .map_err(|e| format!("assembling the build context failed: {e}"))??;
+    let sources = copy_sources(dockerfile);
+    let missing = missing_sources(&sources, &files);
+    if !missing.is_empty() {
+        return Err(format!(
+            "COPY source{} not in the build context (the union of the context tars): {}",
+            if missing.len() == 1 { " is" } else { "s are" },
+            missing.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    log(
+        shared,
+        id,
+        &format!("Build context: Dockerfile and {} file(s); every COPY source is present", files.len()),
+    );
+    if let Some(reason) = shared.faults.build_failure(name) {
+        return Err(reason);
+    }
+    if shared.mode == BuildMode::CheckOnly {
+        log(
+            shared,
+            id,
+            "(local server) check-only mode: the Dockerfile and contexts were checked; no image was built",
+        );
+        return Ok(None);
+    }
+    let status = shared.docker_status().await;
+    if !status.available {
+        return Err(format!(
+            "No Docker engine is reachable from the local Daytona server, so the image cannot be built: {}",
+            status.detail
+        ));
+    }
+    if let Some(bytes) = docker::image_size(snapshot_ref).await {
+        log(shared, id, &format!("Image {snapshot_ref} is already built; reusing it"));
+        return Ok(Some(gigabytes(bytes)));
+    }
+    let code =
+        docker::build(build_dir, snapshot_ref, shared.build_timeout, |line| log(shared, id, line)).await;
+    match code {
+        Some(0) => Ok(docker::image_size(snapshot_ref).await.map(gigabytes)),
+        Some(code) => Err(format!("docker build exited with code {code}; see the build log")),
+        None => Err("docker build did not complete; see the build log".to_owned()),
+    }
+}
+
+fn gigabytes(bytes: u64) -> f64 {
+    // Two decimals, as Daytona reports sizes.
+    (bytes as f64 / 1e7).round() / 100.0
+}
+
+fn log(shared: &Shared, id: &str, line: &str) {
+    shared.store.append_log(id, &format!("{line}\n"));
+}
+
+/// Sets a snapshot's state; `false` when it no longer exists.
+fn set_state(
+    shared: &Shared,
+    id: &str,
+    state: SnapshotState,
+    error: Option<String>,
+    size: Option<f64>,
+) -> bool {
+    shared.store.write(|d| match d.snapshot_mut_by_id(id) {
+        Some(s) => {
+            s.state = state;
+            s.error_reason = error;
+            if size.is_some() {
+                s.size = size;
+            }
+            s.updated_at = now_iso();
+            true
+        }
+        None => false,
+    })
+}
+
+/// The runner's build context in `dir`: every non-directory entry of every tar as a
+/// regular file (links become empty files, as Daytona's runner does), then the
+/// Dockerfile at the root. Returns the paths of the files from the tars.
+fn assemble(dir: &Path, dockerfile: &str, tars: &[PathBuf]) -> Result<BTreeSet<String>, String> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut files = BTreeSet::new();
+    for tar_path in tars {
+        let file =
+            std::fs::File::open(tar_path).map_err(|e| format!("cannot open {}: {e}", tar_path.display()))?;
+        let mut archive = tar::Archive::new(BufReader::new(file));
+        let entries = archive.entries().map_err(|e| format!("{} is not a tar: {e}", tar_path.display()))?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| format!("{} is not a valid tar: {e}", tar_path.display()))?;
+            if entry.header().entry_type().is_dir() {
+                continue;
+            }
+            let raw = entry.path().map_err(|e| format!("a tar member has an invalid path: {e}"))?;
+            let Some(rel) = normalize(&raw.to_string_lossy()) else {
+                return Err(format!("a context tar member leaves the build context: {}", raw.display()));
+            };
+            if rel.is_empty() {
+                continue;
+            }
+            let target = dir.join(&rel);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
+            let mut out = std::fs::File::create(&target).map_err(|e| format!("cannot write {rel}: {e}"))?;
+            if entry.header().entry_type().is_file() {
+                std::io::copy(&mut entry, &mut out).map_err(|e| format!("cannot extract {rel}: {e}"))?;
+            }
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = entry.header().mode().unwrap_or(0o644) & 0o7777;
+                let _ = std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode | 0o400));
+            }
+            files.insert(rel);
+        }
+    }
+    std::fs::write(dir.join("Dockerfile"), dockerfile)
+        .map_err(|e| format!("cannot write the Dockerfile: {e}"))?;
+    Ok(files)
+}
+
+/// A relative path without `.` segments or a leading `/`; `None` if it climbs out
+/// with `..`.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The sources of the Dockerfile's `COPY` instructions (without `--from`), as Daytona's
+/// SDK finds them: logical lines, flags skipped, JSON or shell form, all but the last
+/// argument.
+pub(crate) fn copy_sources(dockerfile: &str) -> Vec<String> {
+    let mut logical = Vec::new();
+    let mut current = String::new();
+    let mut continuing = false;
+    for line in dockerfile.lines() {
+        let trimmed = line.trim_start();
+        if continuing && (trimmed.is_empty() || trimmed.starts_with('#')) {
+            continue;
+        }
+        let end = line.trim_end();
+        if !trimmed.starts_with('#') && end.ends_with('\\') {
+            current.push_str(&end[..end.len() - 1]);
+            continuing = true;
+            continue;
+        }
+        current.push_str(line);
+        logical.push(std::mem::take(&mut current));
+        continuing = false;
+    }
+    if !current.is_empty() {
+        logical.push(current);
+    }
+    let mut sources = Vec::new();
+    for line in logical {
+        let line = line.trim();
+        let Some((word, rest)) = line.split_once(char::is_whitespace) else { continue };
+        if !word.eq_ignore_ascii_case("COPY") || line.contains("--from=") || line.contains("<<") {
+            continue;
+        }
+        let mut rest = rest.trim_start();
+        while rest.starts_with("--") {
+            rest = rest.split_once(char::is_whitespace).map_or("", |(_, r)| r).trim_start();
+        }
+        let args: Vec<String> = if rest.starts_with('[') {
+            serde_json::from_str(rest.trim()).unwrap_or_default()
+        } else {
+            shell_words(rest)
+        };
+        if args.len() >= 2 {
+            sources.extend(args[..args.len() - 1].iter().cloned());
+        }
+    }
+    sources
+}
+
+/// A minimal shell-like split: whitespace, single and double quotes, backslash escapes.
+fn shell_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    word.push(c);
+                }
+            }
+            '"' => {
+                in_word = true;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => word.extend(chars.next()),
+                        c => word.push(c),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                word.extend(chars.next());
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// The COPY sources that match nothing in `files`.
+pub(crate) fn missing_sources(sources: &[String], files: &BTreeSet<String>) -> Vec<String> {
+    sources.iter().filter(|s| !covered(s, files)).cloned().collect()
+}
+
+fn covered(source: &str, files: &BTreeSet<String>) -> bool {
+    let Some(norm) = normalize(source) else { return false };
+    if norm.is_empty() {
+        return true;
+    }
+    if norm.contains(['*', '?', '[']) {
+        let pattern: Vec<&str> = norm.split('/').collect();
+        return files.iter().any(|f| {
+            let parts: Vec<&str> = f.split('/').collect();
+            parts.len() >= pattern.len()
+                && pattern.iter().zip(&parts).all(|(p, s)| wildcard(p.as_bytes(), s.as_bytes()))
+        });
+    }
+    let dir = format!("{norm}/");
+    files.contains(&norm) || files.range(dir.clone()..).next().is_some_and(|f| f.starts_with(&dir))
+}
+
+/// `*` and `?` matching (other characters literally).
+fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == b'*' {
+            star = Some(p);
+            mark = t;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            mark += 1;
+            t = mark;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+/// The entrypoint Daytona's server derives from a Dockerfile: the last `ENTRYPOINT`,
+/// JSON-parsed; unparsable text becomes one element with quotes removed; anything else
+/// `["sleep", "infinity"]`.
+pub(crate) fn entrypoint(dockerfile: &str) -> Option<Vec<String>> {
+    let mut last = None;
+    for (at, _) in dockerfile.match_indices("ENTRYPOINT") {
+        let after = &dockerfile[at + "ENTRYPOINT".len()..];
+        if after.starts_with(|c: char| c.is_whitespace()) {
+            let after = after.trim_start();
+            last = Some(after.lines().next().unwrap_or_default().to_owned());
+        }
+    }
+    let default = || vec!["sleep".to_owned(), "infinity".to_owned()];
+    let list = match last {
+        None => default(),
+        Some(raw) => match serde_json::from_str::<serde_json::Value>(&raw) {
+            Ok(serde_json::Value::Array(items)) => {
+                items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect()
+            }
+            Ok(_) => default(),
+            Err(_) => vec![raw.replace(['"', '\''], "")],
+        },
+    };
+    let list: Vec<String> = list.into_iter().filter(|s| !s.is_empty()).collect();
+    if list.is_empty() { None } else { Some(list) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_sources_like_the_sdk() {
+        let dockerfile = "FROM python:3.12-slim\nCOPY app /app\nCOPY --chown=1000:1000 requirements.txt /tmp/\n\
+            COPY [\"dir with space/f.txt\", \"/opt/f.txt\"]\nCOPY --from=builder /x /y\nRUN echo hi\n\
+            copy --link --chmod=644 app/a.txt \\\n  app/sub/b.txt /y/\n# COPY commented /z\nCOPY <<EOT /h\nEOT\n";
+        assert_eq!(
+            copy_sources(dockerfile),
+            ["app", "requirements.txt", "dir with space/f.txt", "app/a.txt", "app/sub/b.txt"]
+        );
+    }
+
+    #[test]
+    fn sources_must_be_inside_the_union() {
+        let files: BTreeSet<String> =
+            ["ctx/file.txt", "sandbox/bin/run.sh", "a.txt"].iter().map(|s| s.to_string()).collect();
+        let sources: Vec<String> =
+            ["ctx/file.txt", "./sandbox", "sandbox/bin/", "*.txt", ".", "missing", "../ctx/file.txt", "sand"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        assert_eq!(missing_sources(&sources, &files), ["missing", "../ctx/file.txt", "sand"]);
+    }
+
+    #[test]
+    fn entrypoints_like_the_server() {
+        let e = |d: &str| entrypoint(d);
+        assert_eq!(e("FROM a\n"), Some(vec!["sleep".into(), "infinity".into()]));
+        assert_eq!(
+            e("FROM a\nENTRYPOINT [\"/bin/sh\", \"-c\"]\n"),
+            Some(vec!["/bin/sh".into(), "-c".into()])
+        );
+        assert_eq!(e("ENTRYPOINT [\"a\"]\nENTRYPOINT [\"b\"]\n"), Some(vec!["b".into()]));
+        assert_eq!(e("ENTRYPOINT [\"sh\", \"echo \"x\"\"]\n"), Some(vec!["[sh, echo x]".into()]));
+        assert_eq!(e("ENTRYPOINT []\n"), None);
+    }
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard(b"*.txt", b"a.txt"));
+        assert!(wildcard(b"a?c", b"abc"));
+        assert!(!wildcard(b"*.txt", b"a.md"));
+        assert!(wildcard(b"*", b""));
+    }
+
+    #[test]
+    fn normalization() {
+        assert_eq!(normalize("./a//b/./c/").as_deref(), Some("a/b/c"));
+        assert_eq!(normalize("/abs").as_deref(), Some("abs"));
+        assert_eq!(normalize("a/../b"), None);
+    }
+}

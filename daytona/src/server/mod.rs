@@ -1,0 +1,589 @@
+//! A small, real Daytona for tests and offline use (feature `server`).
+//!
+//! [`LocalDaytona`] serves, on loopback only:
+//! - the API endpoints pithy uses, with Daytona's JSON shapes, statuses and error bodies
+//!   (`daytona-openapi.json`), behind API-key (or JWT + organization) auth;
+//! - an S3 endpoint for build contexts: [s3s] verifying SigV4 signatures over [s3s-fs],
+//!   accepting only the temporary credentials handed out by push access, with their
+//!   session token, inside the organization's prefix;
+//! - builds like Daytona's runner: every context hash must be in storage, every `COPY`
+//!   source inside the union of the context tars; then, with a reachable Docker engine,
+//!   a real `docker build` of the runner's build context, tagged with the build key.
+//!   Without an engine the build fails and says so; it never pretends.
+//! - sandboxes as `docker run` of a snapshot's image, and the toolbox's
+//!   `process/execute` as `docker exec`.
+//!
+//! State (snapshots, sandboxes, build logs, objects) lives in a directory, so a restart
+//! keeps it. Faults can be injected per route ([`Faults`]) and every request is logged
+//! ([`LocalDaytona::requests`]).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use daytona::server::{LocalDaytona, Route, ServerConfig};
+//! let dir = tempfile::tempdir()?;
+//! let server = LocalDaytona::start(ServerConfig::new(dir.path())).await?;
+//! let client = server.client_builder().build()?;
+//! server.faults().fail_next(Route::ListSnapshots, 1, 503);
+//! let page = client.snapshots().list(&Default::default()).await?; // retried once
+//! assert_eq!(server.count(Route::ListSnapshots), 2);
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! [s3s]: https://docs.rs/s3s
+//! [s3s-fs]: https://docs.rs/s3s-fs
+
+mod api;
+mod build;
+mod docker;
+mod faults;
+mod s3;
+mod state;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use faults::{Fault, Faults, RequestRecord, Route};
+
+use crate::config::ClientBuilder;
+use crate::secret::Secret;
+use crate::types::SnapshotState;
+use faults::{Listener, RequestLog};
+use state::{Store, random_string, uuid};
+
+/// How the server turns a snapshot's build into an image.
+///
+/// ```
+/// assert_ne!(daytona::server::BuildMode::Docker, daytona::server::BuildMode::CheckOnly);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildMode {
+    /// Run the runner's checks, then `docker build` on this machine's engine. Without a
+    /// reachable engine, builds end in `build_failed` with an `errorReason` that says so.
+    Docker,
+    /// Run the runner's checks only, and mark the snapshot `active` without an image
+    /// (the build log says so). For fast protocol tests; sandboxes cannot run.
+    CheckOnly,
+}
+
+/// The configuration of a [`LocalDaytona`].
+///
+/// ```
+/// let config = daytona::server::ServerConfig::new("/tmp/daytona-local")
+///     .api_key("dtn_local_test")
+///     .build_mode(daytona::server::BuildMode::CheckOnly);
+/// assert_eq!(config.port, 0);
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Where state lives (created if missing).
+    pub state_dir: PathBuf,
+    /// The API key; `None`: the one saved in the state directory, or a new random one.
+    pub api_key: Option<Secret>,
+    /// A JWT that is accepted too, with `X-Daytona-Organization-ID` naming the
+    /// organization.
+    pub jwt: Option<Secret>,
+    /// The API port on 127.0.0.1 (0: any free port).
+    pub port: u16,
+    /// The S3 port on 127.0.0.1 (0: any free port).
+    pub s3_port: u16,
+    /// How builds are done.
+    pub build_mode: BuildMode,
+    /// The longest a `docker build` may take.
+    pub build_timeout: Duration,
+    /// The least time a build stays `building` (default 0), so that pollers like the
+    /// official SDK (one request a second) see the state and follow the build log.
+    pub min_build_time: Duration,
+    /// The default region (`regionIds` of snapshots, `target` of sandboxes).
+    pub region: String,
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("state_dir", &self.state_dir)
+            .field("api_key", &self.api_key)
+            .field("jwt", &self.jwt)
+            .field("port", &self.port)
+            .field("s3_port", &self.s3_port)
+            .field("build_mode", &self.build_mode)
+            .field("build_timeout", &self.build_timeout)
+            .field("min_build_time", &self.min_build_time)
+            .field("region", &self.region)
+            .finish()
+    }
+}
+
+impl ServerConfig {
+    /// Defaults: any free ports, Docker builds (30 minutes at most), region `us`.
+    ///
+    /// ```
+    /// let config = daytona::server::ServerConfig::new("state");
+    /// assert_eq!(config.region, "us");
+    /// ```
+    pub fn new(state_dir: impl Into<PathBuf>) -> Self {
+        ServerConfig {
+            state_dir: state_dir.into(),
+            api_key: None,
+            jwt: None,
+            port: 0,
+            s3_port: 0,
+            build_mode: BuildMode::Docker,
+            build_timeout: Duration::from_secs(30 * 60),
+            min_build_time: Duration::ZERO,
+            region: "us".to_owned(),
+        }
+    }
+
+    /// Sets the API key.
+    ///
+    /// ```
+    /// let config = daytona::server::ServerConfig::new("state").api_key("k");
+    /// # let _ = config;
+    /// ```
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Also accept this JWT (with the organization header).
+    ///
+    /// ```
+    /// let config = daytona::server::ServerConfig::new("state").jwt("eyJ");
+    /// # let _ = config;
+    /// ```
+    pub fn jwt(mut self, jwt: impl Into<Secret>) -> Self {
+        self.jwt = Some(jwt.into());
+        self
+    }
+
+    /// Sets the build mode.
+    ///
+    /// ```
+    /// let config = daytona::server::ServerConfig::new("state").build_mode(daytona::server::BuildMode::CheckOnly);
+    /// # let _ = config;
+    /// ```
+    pub fn build_mode(mut self, mode: BuildMode) -> Self {
+        self.build_mode = mode;
+        self
+    }
+
+    /// Sets the least time a build stays `building`.
+    ///
+    /// ```
+    /// let config = daytona::server::ServerConfig::new("state").min_build_time(std::time::Duration::from_secs(3));
+    /// # let _ = config;
+    /// ```
+    pub fn min_build_time(mut self, at_least: Duration) -> Self {
+        self.min_build_time = at_least;
+        self
+    }
+
+    /// Sets the ports (0: any free port).
+    ///
+    /// ```
+    /// let config = daytona::server::ServerConfig::new("state").ports(3000, 3001);
+    /// # let _ = config;
+    /// ```
+    pub fn ports(mut self, api: u16, s3: u16) -> Self {
+        self.port = api;
+        self.s3_port = s3;
+        self
+    }
+}
+
+/// Identity saved in the state directory, so a restart keeps the key and organization.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity {
+    api_key: String,
+    organization_id: String,
+}
+
+/// What the handlers share.
+pub(crate) struct Shared {
+    store: Store,
+    faults: Faults,
+    log: RequestLog,
+    credentials: Arc<s3::CredentialStore>,
+    api_key: Secret,
+    jwt: Option<Secret>,
+    organization_id: String,
+    region: String,
+    s3_region: String,
+    bucket: String,
+    s3_root: PathBuf,
+    builds_dir: PathBuf,
+    mode: BuildMode,
+    build_timeout: Duration,
+    min_build_time: Duration,
+    base_url: String,
+    storage_url: String,
+    docker: tokio::sync::Mutex<Option<docker::DockerStatus>>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Shared {
+    /// The engine's status: checked at startup, re-checked while unreachable.
+    async fn docker_status(&self) -> docker::DockerStatus {
+        let mut cached = self.docker.lock().await;
+        match &*cached {
+            Some(status) if status.available => status.clone(),
+            _ => {
+                let status = docker::detect().await;
+                *cached = Some(status.clone());
+                status
+            }
+        }
+    }
+
+    fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+}
+
+/// A running local Daytona; stops on [`shutdown`](Self::shutdown) (or when dropped,
+/// less gracefully).
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// let dir = tempfile::tempdir()?;
+/// let server = daytona::server::LocalDaytona::start(daytona::server::ServerConfig::new(dir.path())).await?;
+/// println!("DAYTONA_API_URL={}", server.url());
+/// server.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub struct LocalDaytona {
+    shared: Arc<Shared>,
+    url: String,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl fmt::Debug for LocalDaytona {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalDaytona")
+            .field("url", &self.url)
+            .field("storage_url", &self.shared.storage_url)
+            .field("api_key", &self.shared.api_key)
+            .field("organization_id", &self.shared.organization_id)
+            .field("build_mode", &self.shared.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The bucket contexts go to (the SDK's default bucket name).
+pub const BUCKET: &str = "daytona-volume-builds";
+
+impl LocalDaytona {
+    /// Starts the server: opens the state directory, binds both listeners on
+    /// 127.0.0.1, checks the Docker engine (in [`BuildMode::Docker`]) and resumes
+    /// builds that a previous run left unfinished.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// let server = daytona::server::LocalDaytona::start(daytona::server::ServerConfig::new("state")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn start(config: ServerConfig) -> std::io::Result<LocalDaytona> {
+        let dir = config.state_dir.clone();
+        std::fs::create_dir_all(&dir)?;
+        let identity = load_identity(&dir, config.api_key.as_ref())?;
+        let store = Store::open(&dir)?;
+        let s3_root = dir.join("s3");
+        let builds_dir = dir.join("builds");
+        std::fs::create_dir_all(&builds_dir)?;
+
+        let api_listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
+        let s3_listener = TcpListener::bind(("127.0.0.1", config.s3_port)).await?;
+        let base_url = format!("http://{}", api_listener.local_addr()?);
+        let storage_url = format!("http://{}", s3_listener.local_addr()?);
+        let credentials = Arc::new(s3::CredentialStore::default());
+        let s3_service = s3::service(&s3_root, BUCKET, credentials.clone())?;
+        let (stop, shutdown) = watch::channel(false);
+
+        let docker = match config.build_mode {
+            BuildMode::Docker => Some(docker::detect().await),
+            BuildMode::CheckOnly => None,
+        };
+        if let Some(status) = docker.as_ref().filter(|s| !s.available) {
+            eprintln!(
+                "daytona-local: no Docker engine is reachable ({}); builds will fail until one is",
+                status.detail
+            );
+        }
+        let shared = Arc::new(Shared {
+            store,
+            faults: Faults::default(),
+            log: RequestLog::default(),
+            credentials,
+            api_key: Secret::new(identity.api_key),
+            jwt: config.jwt.clone(),
+            organization_id: identity.organization_id,
+            region: config.region.clone(),
+            s3_region: "us-east-1".to_owned(),
+            bucket: BUCKET.to_owned(),
+            s3_root,
+            builds_dir,
+            mode: config.build_mode,
+            build_timeout: config.build_timeout,
+            min_build_time: config.min_build_time,
+            base_url: base_url.clone(),
+            storage_url,
+            docker: tokio::sync::Mutex::new(docker),
+            shutdown: shutdown.clone(),
+        });
+
+        let api = api::router(shared.clone())
+            .layer(axum::middleware::from_fn_with_state((shared.clone(), Listener::Api), faults::observe));
+        let s3_router = axum::Router::new()
+            .fallback(s3::handle)
+            .with_state(s3_service)
+            .layer(axum::middleware::from_fn_with_state((shared.clone(), Listener::S3), faults::observe));
+        let tasks = vec![serve(api_listener, api, shutdown.clone()), serve(s3_listener, s3_router, shutdown)];
+
+        // Builds a previous run left unfinished start again.
+        let unfinished: Vec<(String, SnapshotState)> = shared.store.read(|d| {
+            d.snapshots
+                .iter()
+                .filter(|s| {
+                    matches!(
+                        s.state,
+                        SnapshotState::Pending | SnapshotState::Building | SnapshotState::Pulling
+                    )
+                })
+                .map(|s| (s.id.clone(), s.state))
+                .collect()
+        });
+        for (id, _) in unfinished {
+            shared.store.append_log(&id, "(local server) restarted; building again\n");
+            tokio::spawn(build::run(shared.clone(), id));
+        }
+        Ok(LocalDaytona { shared, url: format!("{base_url}/api"), stop, tasks })
+    }
+
+    /// The API base URL (`http://127.0.0.1:<port>/api`), for `DAYTONA_API_URL`.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// assert!(server.url().ends_with("/api"));
+    /// # }
+    /// ```
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The API key (the local server's own; tests pass it to clients).
+    ///
+    /// ```no_run
+    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// let key = server.api_key();
+    /// # }
+    /// ```
+    pub fn api_key(&self) -> &str {
+        self.shared.api_key.expose()
+    }
+
+    /// The S3 endpoint (`http://127.0.0.1:<port>`), as push access hands it out.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// assert!(server.storage_url().starts_with("http://127.0.0.1:"));
+    /// # }
+    /// ```
+    pub fn storage_url(&self) -> &str {
+        &self.shared.storage_url
+    }
+
+    /// The organization every request acts in.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// let org = server.organization_id();
+    /// # }
+    /// ```
+    pub fn organization_id(&self) -> &str {
+        &self.shared.organization_id
+    }
+
+    /// The state directory's S3 root: objects are files at `<root>/<bucket>/<key>`.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// let tar = server.object_path("0062767e43a7b98b63a594b2504ce32c");
+    /// # }
+    /// ```
+    pub fn object_path(&self, hash: &str) -> PathBuf {
+        self.shared
+            .s3_root
+            .join(BUCKET)
+            .join(self.shared.organization_id.as_str())
+            .join(hash)
+            .join("context.tar")
+    }
+
+    /// A [`ClientBuilder`] pointed at this server with its API key.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &daytona::server::LocalDaytona) -> Result<(), daytona::Error> {
+    /// let client = server.client_builder().build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn client_builder(&self) -> ClientBuilder {
+        ClientBuilder::new().api_key(self.shared.api_key.clone()).api_url(self.url.clone())
+    }
+
+    /// The fault controls.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// server.faults().fail_next(daytona::server::Route::CreateSnapshot, 1, 500);
+    /// # }
+    /// ```
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    /// Every request received so far (oldest first).
+    ///
+    /// ```no_run
+    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// for record in server.requests() { println!("{} {}", record.method, record.path); }
+    /// # }
+    /// ```
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.log.snapshot()
+    }
+
+    /// How many requests of `route` were received.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// assert_eq!(server.count(daytona::server::Route::S3Put), 0);
+    /// # }
+    /// ```
+    pub fn count(&self, route: Route) -> usize {
+        self.shared.log.snapshot().iter().filter(|r| r.route == route).count()
+    }
+
+    /// Forgets the requests received so far.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// server.clear_requests();
+    /// # }
+    /// ```
+    pub fn clear_requests(&self) {
+        self.shared.log.clear();
+    }
+
+    /// Sets the state of a snapshot (by id or name) directly, as Daytona does over
+    /// time (an unused snapshot going `inactive`). Returns whether it exists.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// server.set_snapshot_state("app-v1.0.0", daytona::SnapshotState::Inactive);
+    /// # }
+    /// ```
+    pub fn set_snapshot_state(&self, id_or_name: &str, state: SnapshotState) -> bool {
+        self.shared.store.write(|d| {
+            let id = d.snapshot(id_or_name).map(|s| s.id.clone());
+            match id.and_then(|id| d.snapshot_mut_by_id(&id)) {
+                Some(s) => {
+                    s.state = state;
+                    s.updated_at = state::now_iso();
+                    true
+                }
+                None => false,
+            }
+        })
+    }
+
+    /// Whether a Docker engine answered (always `false` in [`BuildMode::CheckOnly`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(server: &daytona::server::LocalDaytona) {
+    /// if !server.docker_available().await { eprintln!("builds will fail"); }
+    /// # }
+    /// ```
+    pub async fn docker_available(&self) -> bool {
+        self.shared.mode == BuildMode::Docker && self.shared.docker_status().await.available
+    }
+
+    /// Stops both listeners and any open log stream (waiting up to 5 s for open
+    /// connections).
+    ///
+    /// ```no_run
+    /// # async fn demo(server: daytona::server::LocalDaytona) {
+    /// server.shutdown().await;
+    /// # }
+    /// ```
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        for task in std::mem::take(&mut self.tasks) {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for LocalDaytona {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+fn serve(listener: TcpListener, router: axum::Router, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let signal = async move {
+            while !*shutdown.borrow() {
+                if shutdown.changed().await.is_err() {
+                    break;
+                }
+            }
+        };
+        if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(signal).await {
+            eprintln!("daytona-local: server error: {e}");
+        }
+    })
+}
+
+fn load_identity(dir: &Path, api_key: Option<&Secret>) -> std::io::Result<Identity> {
+    let path = dir.join("identity.json");
+    let saved: Option<Identity> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let identity = match saved {
+        Some(mut identity) => {
+            if let Some(key) = api_key {
+                identity.api_key = key.expose().to_owned();
+            }
+            identity
+        }
+        None => Identity {
+            api_key: api_key.map_or_else(
+                || format!("dtn_local_{}", random_string(40, b"abcdefghijklmnopqrstuvwxyz0123456789")),
+                |k| k.expose().to_owned(),
+            ),
+            organization_id: uuid(),
+        },
+    };
+    let json = serde_json::to_vec_pretty(&identity).map_err(std::io::Error::other)?;
+    std::fs::write(&path, json)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(identity)
+}

@@ -1,0 +1,179 @@
+//! The S3 endpoint: s3s (SigV4 verification) over s3s-fs (objects as files), with
+//! temporary credentials from push access, each bound to a session token and scoped
+//! to its organization's prefix.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use s3s::access::{S3Access, S3AccessContext};
+use s3s::auth::{S3Auth, SecretKey};
+use s3s::service::{S3Service, S3ServiceBuilder};
+use s3s::{S3Result, s3_error};
+
+use super::state::random_string;
+
+/// How long push-access credentials are valid (as Daytona's STS credentials).
+pub(crate) const CREDENTIAL_LIFETIME: Duration = Duration::from_secs(3600);
+
+const ALNUM_UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+#[derive(Debug, Clone)]
+struct Issued {
+    secret: String,
+    token: String,
+    organization_id: String,
+    expires: Instant,
+}
+
+/// Credentials handed out by push access.
+#[derive(Debug, Default)]
+pub(crate) struct CredentialStore {
+    issued: Mutex<HashMap<String, Issued>>,
+}
+
+/// One set of issued credentials.
+pub(crate) struct NewCredentials {
+    pub(crate) access_key: String,
+    pub(crate) secret: String,
+    pub(crate) token: String,
+}
+
+impl CredentialStore {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Issued>> {
+        self.issued.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn issue(&self, organization_id: &str) -> NewCredentials {
+        let access_key = format!("PJ{}", random_string(18, ALNUM_UPPER));
+        let secret = random_string(40, ALNUM);
+        let token = random_string(96, ALNUM);
+        let now = Instant::now();
+        let mut issued = self.lock();
+        issued.retain(|_, v| v.expires > now);
+        issued.insert(
+            access_key.clone(),
+            Issued {
+                secret: secret.clone(),
+                token: token.clone(),
+                organization_id: organization_id.to_owned(),
+                expires: now + CREDENTIAL_LIFETIME,
+            },
+        );
+        NewCredentials { access_key, secret, token }
+    }
+
+    fn get(&self, access_key: &str) -> Option<Issued> {
+        self.lock().get(access_key).filter(|i| i.expires > Instant::now()).cloned()
+    }
+}
+
+struct Auth(Arc<CredentialStore>);
+
+#[async_trait::async_trait]
+impl S3Auth for Auth {
+    async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
+        match self.0.get(access_key) {
+            Some(issued) => Ok(SecretKey::from(issued.secret)),
+            None => Err(s3_error!(
+                InvalidAccessKeyId,
+                "The AWS Access Key Id you provided does not exist in our records."
+            )),
+        }
+    }
+}
+
+struct Access {
+    store: Arc<CredentialStore>,
+    bucket: String,
+}
+
+/// The operations a push-access session policy allows on `{bucket}/{org}/*`.
+const OBJECT_OPS: &[&str] = &[
+    "PutObject",
+    "GetObject",
+    "HeadObject",
+    "CreateMultipartUpload",
+    "UploadPart",
+    "CompleteMultipartUpload",
+    "AbortMultipartUpload",
+    "ListParts",
+];
+
+#[async_trait::async_trait]
+impl S3Access for Access {
+    async fn check(&self, cx: &mut S3AccessContext<'_>) -> S3Result<()> {
+        let Some(credentials) = cx.credentials() else {
+            return Err(s3_error!(AccessDenied, "Signature is required"));
+        };
+        let Some(issued) = self.store.get(&credentials.access_key) else {
+            return Err(s3_error!(ExpiredToken, "The provided token has expired."));
+        };
+        let header_token =
+            cx.headers().get("x-amz-security-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let query_token = cx.uri().query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-security-token"))
+                .map(|(_, v)| v.into_owned())
+        });
+        match header_token.or(query_token) {
+            Some(token) if token == issued.token => {}
+            Some(_) => {
+                return Err(s3_error!(InvalidToken, "The provided token is malformed or otherwise invalid."));
+            }
+            None => {
+                return Err(s3_error!(
+                    AccessDenied,
+                    "A session token is required for temporary credentials."
+                ));
+            }
+        }
+        let org_prefix = format!("{}/", issued.organization_id);
+        let op = cx.s3_op().name();
+        if let Some((bucket, key)) = cx.s3_path().as_object() {
+            if bucket == self.bucket && key.starts_with(&org_prefix) && OBJECT_OPS.contains(&op) {
+                return Ok(());
+            }
+        } else if let Some(bucket) = cx.s3_path().as_bucket() {
+            let prefix = cx.uri().query().and_then(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "prefix")
+                    .map(|(_, v)| v.into_owned())
+            });
+            let prefix_ok = prefix.is_some_and(|p| p == issued.organization_id || p.starts_with(&org_prefix));
+            if bucket == self.bucket && matches!(op, "ListObjects" | "ListObjectsV2") && prefix_ok {
+                return Ok(());
+            }
+        }
+        Err(s3_error!(AccessDenied, "Access Denied"))
+    }
+}
+
+/// Builds the S3 service over `root` (which holds the bucket directory).
+pub(crate) fn service(root: &Path, bucket: &str, store: Arc<CredentialStore>) -> std::io::Result<S3Service> {
+    std::fs::create_dir_all(root.join(bucket))?;
+    let fs = s3s_fs::FileSystem::new(root).map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+    let mut builder = S3ServiceBuilder::new(fs);
+    builder.set_auth(Auth(store.clone()));
+    builder.set_access(Access { store, bucket: bucket.to_owned() });
+    Ok(builder.build())
+}
+
+/// The axum fallback handler of the S3 listener.
+pub(crate) async fn handle(State(service): State<S3Service>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let request = s3s::HttpRequest::from_parts(parts, s3s::Body::http_body_unsync(body));
+    match service.call(request).await {
+        Ok(response) => {
+            let (parts, body) = response.into_parts();
+            Response::from_parts(parts, Body::new(body))
+        }
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("S3 error: {e:?}")).into_response(),
+    }
+}

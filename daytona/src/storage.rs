@@ -1,0 +1,204 @@
+//! Object storage: push access, and context uploads (`HEAD`, then `PUT` of the tar).
+
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::Method;
+use reqwest::header::CONTENT_LENGTH;
+use rusty_s3::{Bucket, Credentials as S3Credentials, S3Action, UrlStyle};
+
+use crate::client::{Client, Idempotent};
+use crate::error::Error;
+use crate::types::StorageAccess;
+
+/// How long a presigned storage URL stays valid (each attempt signs anew).
+const PRESIGN: Duration = Duration::from_secs(3600);
+
+/// What [`ObjectStorage::upload_context`] did.
+///
+/// ```
+/// let outcome = daytona::Upload::Uploaded { bytes: 10240 };
+/// assert_ne!(outcome, daytona::Upload::Present);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upload {
+    /// The object was already there (`HEAD` 200): nothing sent.
+    Present,
+    /// The tar was uploaded; its size.
+    Uploaded {
+        /// The size of the tar.
+        bytes: u64,
+    },
+}
+
+/// The object-storage endpoints; from [`Client::object_storage`].
+///
+/// ```no_run
+/// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+/// use std::path::Path;
+/// let crate_dir = Path::new(".");
+/// let md5 = pj_image::context::hash(&crate_dir.join("sandbox"), "sandbox")
+///     .map_err(|e| daytona::Error::Config(e.to_string()))?;
+/// let storage = client.object_storage();
+/// let access = storage.push_access().await?;
+/// let outcome = storage.upload_context(&access, &crate_dir.join("sandbox"), "sandbox", &md5).await?;
+/// println!("{outcome:?}");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectStorage<'a> {
+    client: &'a Client,
+}
+
+impl<'a> ObjectStorage<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        ObjectStorage { client }
+    }
+
+    /// `GET /object-storage/push-access`: temporary credentials for the organization's
+    /// prefix of the builds bucket.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+    /// let access = client.object_storage().push_access().await?;
+    /// println!("{}/{}", access.storage_url, access.bucket);
+    /// # Ok(()) }
+    /// ```
+    pub async fn push_access(&self) -> Result<StorageAccess, Error> {
+        let url = self.client.endpoint(&["object-storage", "push-access"]);
+        let mut access: StorageAccess = self
+            .client
+            .call_json("get push access", Idempotent::Yes, || self.client.request(Method::GET, url.clone()))
+            .await?;
+        if access.region.is_empty() {
+            access.region = "us-east-1".to_owned();
+        }
+        Ok(access)
+    }
+
+    /// `HEAD {storageUrl}/{bucket}/{org}/{md5}/context.tar`: whether the context is
+    /// already uploaded. Retried on transient failures.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: daytona::Client, access: daytona::StorageAccess) -> Result<(), daytona::Error> {
+    /// let present = client.object_storage().context_exists(&access, "0062767e43a7b98b63a594b2504ce32c").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn context_exists(&self, access: &StorageAccess, hash: &str) -> Result<bool, Error> {
+        let operation = "check context in object storage";
+        let (bucket, credentials) = bucket(access)?;
+        let key = access.object_key(hash);
+        let timeout = self.client.timeouts().request;
+        self.client
+            .retrying(Idempotent::Yes, || async {
+                let url = bucket.head_object(Some(&credentials), &key).sign(PRESIGN);
+                let request = self.client.http().request(Method::HEAD, url).timeout(timeout);
+                match self.client.send(operation, request, timeout, true).await {
+                    Ok(_) => Ok(true),
+                    Err(e) if e.is_not_found() => Ok(false),
+                    Err(e) => Err(e),
+                }
+            })
+            .await
+    }
+
+    /// Uploads a context unless it is already there: `HEAD`, and on 404 the tar of
+    /// `source` (rooted at `archive`, written by `pj_image::context::write_tar`) is
+    /// spooled to an anonymous temporary file and `PUT` with its `Content-Length`.
+    /// Memory use does not grow with the context; the `PUT` of this content-addressed
+    /// object is retried on transient failures.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: daytona::Client, access: daytona::StorageAccess) -> Result<(), daytona::Error> {
+    /// let outcome = client.object_storage()
+    ///     .upload_context(&access, std::path::Path::new("sandbox"), "sandbox", "30e0b496b75779c18af6dab75e0edbdc")
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn upload_context(
+        &self,
+        access: &StorageAccess,
+        source: &Path,
+        archive: &str,
+        hash: &str,
+    ) -> Result<Upload, Error> {
+        if self.context_exists(access, hash).await? {
+            return Ok(Upload::Present);
+        }
+        let spooled = spool_tar(source.to_path_buf(), archive.to_owned()).await?;
+        let bytes = self.put_context_file(access, hash, spooled).await?;
+        Ok(Upload::Uploaded { bytes })
+    }
+
+    /// `PUT` an already written tar file as the context `hash` (retried on transient
+    /// failures; each attempt re-reads the file from its start). Returns its size.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: daytona::Client, access: daytona::StorageAccess) -> Result<(), daytona::Error> {
+    /// let file = std::fs::File::open("context.tar").map_err(|e| daytona::Error::Config(e.to_string()))?;
+    /// let size = client.object_storage().put_context_file(&access, "0062767e43a7b98b63a594b2504ce32c", file).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn put_context_file(
+        &self,
+        access: &StorageAccess,
+        hash: &str,
+        file: std::fs::File,
+    ) -> Result<u64, Error> {
+        let operation = "upload context";
+        let io = |source| Error::Io { operation, source };
+        let (bucket, credentials) = bucket(access)?;
+        let key = access.object_key(hash);
+        let size = file.metadata().map_err(io)?.len();
+        let timeout = self.client.timeouts().upload;
+        self.client
+            .retrying(Idempotent::Yes, || async {
+                let mut attempt = file.try_clone().map_err(io)?;
+                attempt.seek(SeekFrom::Start(0)).map_err(io)?;
+                let body = reqwest::Body::from(tokio::fs::File::from_std(attempt));
+                let url = bucket.put_object(Some(&credentials), &key).sign(PRESIGN);
+                let request = self
+                    .client
+                    .http()
+                    .request(Method::PUT, url)
+                    .header(CONTENT_LENGTH, size)
+                    .body(body)
+                    .timeout(timeout);
+                self.client.send(operation, request, timeout, true).await.map(drop)
+            })
+            .await?;
+        Ok(size)
+    }
+}
+
+fn bucket(access: &StorageAccess) -> Result<(Bucket, S3Credentials), Error> {
+    let endpoint = url::Url::parse(&access.storage_url).map_err(|e| {
+        Error::Config(format!("push access sent an invalid storage URL {:?}: {e}", access.storage_url))
+    })?;
+    let bucket = Bucket::new(endpoint, UrlStyle::Path, access.bucket.clone(), access.region.clone())
+        .map_err(|e| {
+            Error::Config(format!("push access sent an unusable bucket {:?}: {e}", access.bucket))
+        })?;
+    let credentials = S3Credentials::new_with_token(
+        access.access_key.clone(),
+        access.secret.expose().to_owned(),
+        access.session_token.expose().to_owned(),
+    );
+    Ok((bucket, credentials))
+}
+
+/// Writes the tar of a context to an anonymous temporary file (on a blocking thread).
+async fn spool_tar(source: PathBuf, archive: String) -> Result<std::fs::File, Error> {
+    let operation = "archive context";
+    tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let file = tempfile::tempfile()?;
+        let mut out = BufWriter::new(file);
+        pj_image::context::write_tar(&source, &archive, &mut out)?;
+        out.flush()?;
+        out.into_inner().map_err(|e| e.into_error())
+    })
+    .await
+    .map_err(|e| Error::Io { operation, source: std::io::Error::other(e.to_string()) })?
+    .map_err(|source| Error::Io { operation, source })
+}

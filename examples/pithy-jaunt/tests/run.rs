@@ -1,0 +1,68 @@
+//! `pithy-jaunt run` against the local Daytona-compatible server with real Docker
+//! builds: the sandbox comes from the snapshot named by `env!("PITHY_SNAPSHOT")`, runs
+//! `/app/execution.sh` with the task, and is deleted afterwards.
+//!
+//! The snapshot is built from the locally created base image `pj-test-base:1`
+//! (tests/conformance/setup.sh), standing in for the real image, whose base cannot be
+//! pulled here; what is tested is the application's use of its snapshot.
+
+use std::time::{Duration, Instant};
+
+use daytona::server::{BuildMode, LocalDaytona, ServerConfig};
+use daytona::{CreateBuildInfo, CreateSnapshot, SnapshotState};
+
+const SNAPSHOT: &str = concat!("pithy-jaunt-v", env!("CARGO_PKG_VERSION"));
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_creates_a_sandbox_from_its_own_snapshot_and_runs_the_task() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::Docker))
+        .await
+        .expect("server");
+    let client = server.client_builder().build().expect("client");
+    let dockerfile = "FROM pj-test-base:1\n\
+        RUN mkdir -p /app && printf '#!/bin/sh\\necho \"task: $*\"\\n' > /app/execution.sh && chmod +x /app/execution.sh\n";
+    let request = CreateSnapshot::build(SNAPSHOT, CreateBuildInfo::new(dockerfile, Vec::<String>::new()));
+    let created = client.snapshots().create(&request).await.expect("create snapshot");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let s = client.snapshots().get(&created.id).await.expect("get");
+        match s.state {
+            SnapshotState::Active => break,
+            SnapshotState::BuildFailed | SnapshotState::Error => panic!("build failed: {:?}", s.error_reason),
+            _ if Instant::now() > deadline => panic!("build did not finish"),
+            _ => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+
+    let (url, key) = (server.url().to_owned(), server.api_key().to_owned());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pithy-jaunt"))
+            .args(["run", "fix", "the bug"])
+            .env("DAYTONA_API_URL", url)
+            .env("DAYTONA_API_KEY", key)
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run pithy-jaunt");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(stdout.trim(), "task: fix the bug");
+    assert!(stderr.contains(&format!("creating a sandbox from {SNAPSHOT}")), "{stderr}");
+    assert!(!stdout.contains(server.api_key()) && !stderr.contains(server.api_key()));
+    server.shutdown().await;
+}
+
+#[test]
+fn run_without_credentials_says_what_to_set() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pithy-jaunt"))
+        .arg("run")
+        .env_remove("DAYTONA_API_KEY")
+        .env_remove("DAYTONA_JWT_TOKEN")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DAYTONA_API_KEY"));
+}

@@ -1,0 +1,104 @@
+"""Drives the official Daytona Python SDK (daytona==0.226.1) against a Daytona server.
+
+Usage: python sdk_snapshot.py WORKDIR SNAPSHOT_NAME
+Reads DAYTONA_API_KEY / DAYTONA_API_URL / DAYTONA_TARGET from the environment. WORKDIR
+holds ctx/file.txt and sandbox/. Prints one JSON object with what the SDK saw.
+
+The only change to the SDK is transport policy (contract section 7): its S3 client
+(obstore) refuses plain-http endpoints unless `allow_http` is set, and the local
+server's S3 endpoint is http on 127.0.0.1.
+"""
+
+import importlib.metadata
+import json
+import os
+import sys
+import traceback
+
+import daytona._sync.object_storage as object_storage
+from obstore.store import S3Store as _S3Store
+
+
+def _s3_store_allowing_http(*args, **kwargs):
+    options = dict(kwargs.get("client_options") or {})
+    options["allow_http"] = True
+    kwargs["client_options"] = options
+    return _S3Store(*args, **kwargs)
+
+
+object_storage.S3Store = _s3_store_allowing_http
+
+from daytona import (  # noqa: E402
+    CreateSnapshotParams,
+    Daytona,
+    DaytonaConflictError,
+    DaytonaNotFoundError,
+    Image,
+    Resources,
+)
+
+
+def state(value):
+    return getattr(value, "value", value)
+
+
+def error(e):
+    return {"type": type(e).__name__, "message": str(e), "status": getattr(e, "status_code", None)}
+
+
+def main():
+    workdir, name = sys.argv[1], sys.argv[2]
+    os.chdir(workdir)
+    out = {"sdk": importlib.metadata.version("daytona")}
+    client = Daytona()
+    image = (
+        Image.base("pj-test-base:1")
+        .add_local_file("ctx/file.txt", "/app/file.txt")
+        .add_local_dir("sandbox", "/app/sandbox")
+        .run_commands("cat /app/file.txt")
+    )
+    params = CreateSnapshotParams(name=name, image=image, resources=Resources(cpu=1, memory=1, disk=3))
+    out["dockerfile"] = image.dockerfile()
+    logs = []
+    created = client.snapshot.create(params, on_logs=logs.append, timeout=120)
+    out["created"] = {"id": created.id, "name": created.name, "state": state(created.state)}
+    out["logs"] = logs
+
+    got = client.snapshot.get(name)
+    info = got.build_info
+    out["got"] = {
+        "id": got.id,
+        "name": got.name,
+        "state": state(got.state),
+        "cpu": got.cpu,
+        "mem": got.mem,
+        "disk": got.disk,
+        "dockerfile": info.dockerfile_content if info else None,
+        "hashes": list(info.context_hashes or []) if info else None,
+        "snapshotRef": info.snapshot_ref if info else None,
+    }
+    page = client.snapshot.list()
+    out["list"] = {"names": [s.name for s in page.items], "total": page.total, "page": page.page, "totalPages": page.total_pages}
+
+    try:
+        client.snapshot.create(params, timeout=60)
+        out["conflict"] = None
+    except DaytonaConflictError as e:
+        out["conflict"] = error(e)
+
+    client.snapshot.delete(got)
+    try:
+        client.snapshot.get(name)
+        out["afterDelete"] = None
+    except DaytonaNotFoundError as e:
+        out["afterDelete"] = error(e)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as e:  # report, do not hide
+        traceback.print_exc()
+        print(json.dumps({"failure": error(e)}))
+        sys.exit(1)

@@ -1,0 +1,137 @@
+//! Conformance: the official Daytona Python SDK (`daytona==0.226.1`, installed in
+//! `tests/conformance/.venv` by `tests/conformance/setup.sh`) against the local server.
+//!
+//! The SDK creates a snapshot from an `Image` with a local file and a local directory
+//! (so it uploads both through the S3 endpoint, with its own obstore client, SigV4 and
+//! the session token), follows the build log, gets it, lists it, gets its own
+//! `DaytonaConflictError` on a second create of the same name, deletes it and gets
+//! `DaytonaNotFoundError`. The only change to the SDK is contract §7's `allow_http`.
+
+#[path = "../conformance/support.rs"]
+mod support;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
+use serde_json::Value;
+
+fn conformance_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_python_sdk_creates_follows_lists_conflicts_and_deletes() {
+    let python = conformance_dir().join(".venv/bin/python");
+    if !support::require(python.is_file(), "the Python SDK venv (tests/conformance/.venv)") {
+        return;
+    }
+    let state = tempfile::tempdir().expect("a temp dir");
+    let config = ServerConfig::new(state.path())
+        .build_mode(BuildMode::CheckOnly)
+        // The SDK polls once a second and streams logs only once it sees `building`.
+        .min_build_time(Duration::from_secs(3));
+    let server = LocalDaytona::start(config).await.expect("server");
+
+    let work = tempfile::tempdir().expect("a temp dir");
+    std::fs::create_dir_all(work.path().join("ctx")).expect("mkdir");
+    std::fs::write(work.path().join("ctx/file.txt"), "hello\n").expect("write");
+    std::fs::create_dir_all(work.path().join("sandbox/bin")).expect("mkdir");
+    std::fs::write(work.path().join("sandbox/bin/run.sh"), "#!/bin/sh\necho run\n").expect("write");
+    std::fs::write(work.path().join("sandbox/README"), "sandbox files\n").expect("write");
+
+    let child = tokio::process::Command::new(&python)
+        .arg(conformance_dir().join("sdk_snapshot.py"))
+        .arg(work.path())
+        .arg("sdk-conformance-v1")
+        .env("DAYTONA_API_KEY", server.api_key())
+        .env("DAYTONA_API_URL", server.url())
+        .env("DAYTONA_TARGET", "us")
+        .env_remove("DAYTONA_JWT_TOKEN")
+        .env_remove("DAYTONA_ORGANIZATION_ID")
+        .env_remove("DAYTONA_SERVER_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(240), child)
+        .await
+        .expect("the SDK run finishes within 4 minutes")
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the SDK run failed:\n{stdout}\n{stderr}");
+    let out: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+
+    assert_eq!(out["sdk"], "0.226.1");
+    assert_eq!(out["created"]["state"], "active", "{out}");
+    assert_eq!(out["got"]["state"], "active");
+    assert_eq!(out["got"]["id"], out["created"]["id"]);
+    assert_eq!(
+        (&out["got"]["cpu"], &out["got"]["mem"], &out["got"]["disk"]),
+        (&Value::from(1), &Value::from(1), &Value::from(3))
+    );
+    let dockerfile = "FROM pj-test-base:1\nCOPY [\"ctx/file.txt\", \"/app/file.txt\"]\nCOPY [\"sandbox\", \"/app/sandbox\"]\nRUN cat /app/file.txt\n";
+    assert_eq!(out["got"]["dockerfile"], dockerfile);
+    let hashes: Vec<String> = serde_json::from_value(out["got"]["hashes"].clone()).expect("hashes");
+    assert_eq!(hashes.len(), 2);
+    assert_eq!(hashes[0], "0062767e43a7b98b63a594b2504ce32c", "the SDK's file hash (contract §2.5 Ex1)");
+    assert_eq!(
+        hashes[0],
+        pj_image::context::hash(&work.path().join("ctx/file.txt"), "ctx/file.txt").expect("hash")
+    );
+    assert_eq!(out["got"]["snapshotRef"], pj_image::build_key(dockerfile, &hashes));
+    for hash in &hashes {
+        assert!(server.object_path(hash).is_file(), "the SDK uploaded {hash} through S3");
+    }
+
+    // The SDK followed the build log (it only does so while the snapshot is building).
+    let logs: Vec<String> = serde_json::from_value(out["logs"].clone()).expect("logs");
+    let text = logs.join("\n");
+    assert!(text.contains("Creating snapshot sdk-conformance-v1 (SnapshotState.BUILDING)"), "{text}");
+    assert!(text.contains("every COPY source is present"), "{text}");
+    assert!(text.contains("Created snapshot sdk-conformance-v1 (SnapshotState.ACTIVE)"), "{text}");
+
+    let names: Vec<String> = serde_json::from_value(out["list"]["names"].clone()).expect("names");
+    assert_eq!(names, ["sdk-conformance-v1"]);
+    assert_eq!((&out["list"]["total"], &out["list"]["totalPages"]), (&Value::from(1), &Value::from(1)));
+
+    assert_eq!(out["conflict"]["type"], "DaytonaConflictError");
+    assert_eq!(out["conflict"]["status"], 409);
+    assert_eq!(
+        out["conflict"]["message"],
+        "Failed to create snapshot: Snapshot with name \"sdk-conformance-v1\" already exists for this organization"
+    );
+    assert_eq!(out["afterDelete"]["type"], "DaytonaNotFoundError");
+    assert_eq!(
+        out["afterDelete"]["message"],
+        "Failed to get snapshot: Snapshot sdk-conformance-v1 not found"
+    );
+
+    // What went over the wire: two uploads (always multipart in this SDK) on the first
+    // create, none on the second (HEAD finds both objects), two POSTs, one delete.
+    let count = |route| server.count(route);
+    assert_eq!(count(Route::PushAccess), 2);
+    assert_eq!(count(Route::S3Head), 4);
+    assert_eq!(count(Route::S3Put), 2, "one part per context");
+    assert_eq!(count(Route::S3Post), 4, "create + complete per context");
+    assert_eq!(count(Route::CreateSnapshot), 2);
+    assert!(count(Route::BuildLogsUrl) >= 1 && count(Route::BuildLogs) >= 1);
+    assert_eq!(count(Route::DeleteSnapshot), 1);
+    // The only failures: the first HEADs (404: not uploaded yet), the second create
+    // (409), the get after delete (404), and the SDK's event socket, which Daytona's SDK
+    // tolerates a 404 for (contract §4.1).
+    for record in server.requests().iter().filter(|r| r.status.is_none_or(|s| s >= 400)) {
+        let expected = match record.route {
+            Route::S3Head | Route::GetSnapshot => record.status == Some(404),
+            Route::CreateSnapshot => record.status == Some(409),
+            Route::Other => record.path.starts_with("/api/socket.io") && record.status == Some(404),
+            _ => false,
+        };
+        assert!(expected, "unexpected failure: {record:?}");
+    }
+    server.shutdown().await;
+}

@@ -1,0 +1,95 @@
+//! "Same definition": the same Dockerfile, the same context hashes and the same
+//! resources (DESIGN, publishing rules). Differences are described line by line.
+
+use daytona::Snapshot;
+use pj_image::Definition;
+
+/// What differs between the local definition and a snapshot; empty when they match.
+pub fn differences(def: &Definition, snap: &Snapshot) -> Vec<String> {
+    let mut out = Vec::new();
+    let info = snap.build_info.as_ref();
+    match info.and_then(|i| i.dockerfile_content.as_deref()) {
+        None => out.push("the snapshot was not built from a Dockerfile (it has no buildInfo)".to_owned()),
+        Some(remote) if remote != def.dockerfile => {
+            let mut text = String::from("Dockerfile (- snapshot, + definition):");
+            for line in line_diff(remote, &def.dockerfile) {
+                text.push('\n');
+                text.push_str(&line);
+            }
+            out.push(text);
+        }
+        Some(_) => {}
+    }
+    let remote_hashes: Vec<String> = info.and_then(|i| i.context_hashes.clone()).unwrap_or_default();
+    let local_hashes: Vec<&str> = def.context_hashes();
+    let mut sorted_remote: Vec<&str> = remote_hashes.iter().map(String::as_str).collect();
+    let mut sorted_local = local_hashes.clone();
+    sorted_remote.sort_unstable();
+    sorted_local.sort_unstable();
+    if info.is_some() && sorted_remote != sorted_local {
+        let mut text = String::from("contexts:");
+        for c in def.contexts.iter() {
+            if !remote_hashes.iter().any(|h| h == &c.md5) {
+                text.push_str(&format!("\n+ {} {} (not in the snapshot)", c.md5, c.archive_path));
+            }
+        }
+        for h in &remote_hashes {
+            if !local_hashes.contains(&h.as_str()) {
+                text.push_str(&format!("\n- {h} (only in the snapshot)"));
+            }
+        }
+        out.push(text);
+    }
+    let r = def.resources;
+    let pairs = [
+        ("cpu", snap.cpu, r.cpu),
+        ("memory", snap.mem, r.memory),
+        ("disk", snap.disk, r.disk),
+        ("gpu", snap.gpu, r.gpu),
+    ];
+    for (name, remote, local) in pairs {
+        if (remote - f64::from(local)).abs() > f64::EPSILON {
+            out.push(format!("{name}: snapshot {remote}, definition {local}"));
+        }
+    }
+    out
+}
+
+/// A minimal line diff (longest common subsequence): `  ` kept, `- ` removed, `+ ` added.
+pub fn line_diff(old: &str, new: &str) -> Vec<String> {
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    let (n, m) = (a.len(), b.len());
+    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < n || j < m {
+        if i < n && j < m && a[i] == b[j] {
+            out.push(format!("  {}", a[i]));
+            i += 1;
+            j += 1;
+        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push(format!("+ {}", b[j]));
+            j += 1;
+        } else {
+            out.push(format!("- {}", a[i]));
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_diff_marks_changes() {
+        let d = line_diff("FROM a\nRUN x\nWORKDIR /app\n", "FROM a\nRUN y\nWORKDIR /app\n");
+        assert_eq!(d, ["  FROM a", "+ RUN y", "- RUN x", "  WORKDIR /app"]);
+    }
+}

@@ -1,0 +1,167 @@
+//! The application crate: which package, its snapshot name, and the definition the
+//! compiler checked (read from the manifest `#[pithy_image]` wrote into `OUT_DIR`).
+
+use std::io::BufReader;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use cargo_metadata::{Message, MetadataCommand, Package};
+use pj_image::context::{self, ContextSummary};
+use pj_image::{ContextKind, Definition};
+
+use crate::failure::{Failure, code};
+
+/// The application crate whose image is published.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub package: String,
+    pub version: String,
+    pub manifest_path: PathBuf,
+    /// The snapshot name: the same function as the crate's build script.
+    pub snapshot: String,
+    /// The name without `-v<version>`: the Docker repository for `--docker`.
+    pub prefix: String,
+    pub target_dir: PathBuf,
+    package_id: String,
+}
+
+/// A context of the definition as found on disk now.
+#[derive(Debug, Clone)]
+pub struct ContextInfo {
+    pub archive_path: String,
+    pub kind: ContextKind,
+    pub summary: ContextSummary,
+    pub md5: String,
+    pub source: PathBuf,
+}
+
+fn metadata_snapshot(package: &Package) -> Option<String> {
+    package.metadata.get("pithy-image")?.get("snapshot")?.as_str().map(str::to_owned)
+}
+
+/// Finds the package: `-p NAME`, or the workspace's only crate with
+/// `[package.metadata.pithy-image]`.
+pub fn locate(wanted: Option<&str>) -> Result<Project, Failure> {
+    let metadata = MetadataCommand::new().no_deps().exec().map_err(|e| {
+        Failure::new(code::CONFIG, format!("cannot read the workspace with `cargo metadata`: {e}"))
+            .help("run cargo xtask from inside the workspace")
+    })?;
+    let members: Vec<&Package> = metadata.workspace_packages();
+    let package = match wanted {
+        Some(name) => members.iter().find(|p| p.name.as_str() == name).copied().ok_or_else(|| {
+            let names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
+            Failure::new(code::CONFIG, format!("no package `{name}` in this workspace"))
+                .note(format!("the packages are: {}", names.join(", ")))
+        })?,
+        None => {
+            let with_image: Vec<&Package> =
+                members.iter().copied().filter(|p| p.metadata.get("pithy-image").is_some()).collect();
+            match with_image.as_slice() {
+                [one] => *one,
+                [] => {
+                    return Err(Failure::new(code::CONFIG, "no package declares [package.metadata.pithy-image]")
+                        .help("add `[package.metadata.pithy-image]` to the application's Cargo.toml, or pass -p PACKAGE"));
+                }
+                many => {
+                    let names: Vec<&str> = many.iter().map(|p| p.name.as_str()).collect();
+                    return Err(Failure::new(
+                        code::CONFIG,
+                        format!(
+                            "several packages declare [package.metadata.pithy-image]: {}",
+                            names.join(", ")
+                        ),
+                    )
+                    .help("choose one with -p PACKAGE"));
+                }
+            }
+        }
+    };
+    let version = package.version.to_string();
+    let meta = metadata_snapshot(package);
+    let override_name = std::env::var(pj_image::SNAPSHOT_OVERRIDE_VAR).ok();
+    let snapshot =
+        pj_image::resolve_snapshot_name(&package.name, meta.as_deref(), &version, override_name.as_deref())
+            .map_err(|e| Failure::new(code::CONFIG, e.to_string()))?;
+    Ok(Project {
+        package: package.name.to_string(),
+        version,
+        manifest_path: package.manifest_path.clone().into_std_path_buf(),
+        snapshot,
+        prefix: meta.unwrap_or_else(|| package.name.to_string()),
+        target_dir: metadata.target_directory.clone().into_std_path_buf(),
+        package_id: package.id.repr.clone(),
+    })
+}
+
+/// Builds the crate (so the macro checks the definition against the files as they are
+/// now) and reads the definition it embedded.
+pub fn definition(project: &Project) -> Result<Definition, Failure> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!(
+        "    Checking the image definition of {} (cargo build -p {})",
+        project.package, project.package
+    );
+    let mut child = Command::new(cargo)
+        .args(["build", "--package", &project.package, "--message-format=json-render-diagnostics"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| Failure::new(code::FAILED, format!("cannot run cargo: {e}")))?;
+    let mut out_dir = None;
+    if let Some(stdout) = child.stdout.take() {
+        for message in Message::parse_stream(BufReader::new(stdout)).flatten() {
+            if let Message::BuildScriptExecuted(script) = message
+                && script.package_id.repr == project.package_id
+            {
+                out_dir = Some(script.out_dir.into_std_path_buf());
+            }
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        return Err(Failure::new(code::CONFIG, format!("`{}` does not compile", project.package))
+            .note("the image definition is checked by the compiler; its errors are above")
+            .help("fix the errors, then re-run"));
+    }
+    let out_dir = out_dir.ok_or_else(|| {
+        Failure::new(code::CONFIG, format!("`{}` has no build script", project.package)).help(
+            "add build.rs with `fn main() { pj_image::build::run(); }` and pj-image in [build-dependencies]",
+        )
+    })?;
+    Definition::read_manifest(&out_dir).map_err(|e| Failure::new(code::CONFIG, e.to_string()))
+}
+
+/// Re-hashes every context now and compares with the hashes the compiler embedded.
+pub fn contexts(definition: &Definition) -> Result<Vec<ContextInfo>, Failure> {
+    let mut out = Vec::new();
+    for c in definition.contexts.iter() {
+        let source = PathBuf::from(c.source.as_ref());
+        let summary = context::scan(&source, &c.archive_path, c.kind).map_err(|findings| {
+            let mut f =
+                Failure::new(code::CONFIG, format!("context `{}` cannot be uploaded", c.archive_path));
+            for finding in findings {
+                f = f.note(finding.message);
+            }
+            f.help("fix it and rebuild")
+        })?;
+        let md5 = context::hash(&source, &c.archive_path).map_err(|e| {
+            Failure::new(code::FAILED, format!("cannot hash context `{}`: {e}", c.archive_path))
+        })?;
+        if md5 != c.md5 {
+            return Err(Failure::new(
+                code::CONFIG,
+                format!("context `{}` changed since the crate was compiled", c.archive_path),
+            )
+            .note(format!("compiled hash {}, hash now {md5}", c.md5))
+            .help("rebuild the crate (cargo build), then re-run; the snapshot must match the binary"));
+        }
+        out.push(ContextInfo {
+            archive_path: c.archive_path.to_string(),
+            kind: c.kind,
+            summary,
+            md5,
+            source,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,215 @@
+//! `cargo xtask snapshot`: make the snapshot `<name>-v<version>` exist and match the
+//! definition, whatever state it is found in (DESIGN, "Publishing rules").
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use daytona::{Client, CreateBuildInfo, CreateSnapshot, Snapshot, SnapshotState};
+use pj_image::Definition;
+
+use crate::compare::differences;
+use crate::failure::{Failure, code};
+use crate::project::{ContextInfo, Project};
+use crate::report;
+use crate::upload;
+use crate::wait;
+
+/// How many times a `POST /snapshots` whose outcome is unknown is reconciled.
+const CREATE_ATTEMPTS: usize = 3;
+
+pub struct Publish<'a> {
+    pub client: &'a Client,
+    pub project: &'a Project,
+    pub definition: &'a Definition,
+    pub contexts: &'a [ContextInfo],
+    pub deadline: Instant,
+    pub replace: bool,
+}
+
+/// Reads the snapshot by name: `None` when it does not exist.
+pub async fn find(client: &Client, name: &str) -> Result<Option<Snapshot>, Failure> {
+    match client.snapshots().get(name).await {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(Failure::api(&format!("cannot read snapshot {name}"), &e)),
+    }
+}
+
+/// The crate's Cargo.toml, relative to the current directory when it is below it.
+fn manifest(project: &Project) -> String {
+    let path = &project.manifest_path;
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.clone())
+        .display()
+        .to_string()
+}
+
+/// The refusal when the name exists with another definition.
+pub fn drift(project: &Project, diffs: &[String]) -> Failure {
+    let mut f = Failure::new(
+        code::DRIFT,
+        format!("snapshot {} exists with a different definition", project.snapshot),
+    )
+    .note("snapshot names are immutable: this version's name already belongs to another image");
+    for d in diffs {
+        f = f.note(d.clone());
+    }
+    f.help(format!(
+        "bump the version in {} (the name follows it), or pass --replace to delete and rebuild it",
+        manifest(project)
+    ))
+}
+
+fn failed(snap: &Snapshot) -> Failure {
+    Failure::new(code::BUILD_FAILED, format!("snapshot {} is {}", snap.name, snap.state))
+        .note(format!("reason: {}", snap.error_reason.as_deref().unwrap_or("(the server gave none)")))
+        .help("fix the definition and bump the version, or re-run with --replace to rebuild this name")
+}
+
+impl Publish<'_> {
+    pub async fn run(&self) -> Result<Snapshot, Failure> {
+        let name = &self.project.snapshot;
+        match find(self.client, name).await? {
+            None => self.create().await,
+            Some(existing) => self.converge(existing).await,
+        }
+    }
+
+    /// The table's rows for a snapshot that exists.
+    async fn converge(&self, snap: Snapshot) -> Result<Snapshot, Failure> {
+        let diffs = differences(self.definition, &snap);
+        if !diffs.is_empty() {
+            if self.replace {
+                return self.replace_with_new(snap).await;
+            }
+            return Err(drift(self.project, &diffs));
+        }
+        match snap.state {
+            SnapshotState::Active => {
+                eprintln!("    {} is up to date", snap.name);
+                Ok(snap)
+            }
+            SnapshotState::Inactive => {
+                eprintln!("    {} is inactive; activating", snap.name);
+                let activated = match self.client.snapshots().activate(&snap.id).await {
+                    Ok(s) => s,
+                    Err(e) => return Err(Failure::api(&format!("cannot activate {}", snap.name), &e)),
+                };
+                self.wait(activated, false).await
+            }
+            SnapshotState::BuildFailed | SnapshotState::Error => {
+                if self.replace {
+                    return self.replace_with_new(snap).await;
+                }
+                Err(failed(&snap))
+            }
+            SnapshotState::Removing => {
+                Err(Failure::new(code::DRIFT, format!("snapshot {} is being removed", snap.name))
+                    .help("wait until it is gone, then re-run to build it again"))
+            }
+            _ => {
+                eprintln!("    {} is already {}; following it", snap.name, snap.state);
+                self.wait(snap, true).await
+            }
+        }
+    }
+
+    async fn wait(&self, snap: Snapshot, logs: bool) -> Result<Snapshot, Failure> {
+        let done = wait::until_done(self.client, snap, self.deadline, logs).await?;
+        match done.state {
+            SnapshotState::Active => Ok(done),
+            _ => Err(failed(&done)),
+        }
+    }
+
+    async fn replace_with_new(&self, old: Snapshot) -> Result<Snapshot, Failure> {
+        eprintln!("    --replace: deleting {} ({})", old.name, old.id);
+        if let Err(e) = self.client.snapshots().delete(&old.id).await
+            && !e.is_not_found()
+        {
+            return Err(Failure::api(&format!("cannot delete {}", old.name), &e));
+        }
+        while find(self.client, &old.name).await?.is_some() {
+            if Instant::now() >= self.deadline {
+                return Err(Failure::new(
+                    code::TIMEOUT,
+                    format!("{} was not removed before the deadline", old.name),
+                )
+                .help("re-run the same command"));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        self.create().await
+    }
+
+    /// Uploads what is missing, creates the snapshot, and waits for it.
+    async fn create(&self) -> Result<Snapshot, Failure> {
+        upload::contexts(self.client, self.contexts).await?;
+        let r = self.definition.resources;
+        let mut request = CreateSnapshot::build(
+            self.project.snapshot.clone(),
+            CreateBuildInfo::new(self.definition.dockerfile.to_string(), self.definition.context_hashes()),
+        )
+        .resources(r.cpu, r.memory, r.disk);
+        if r.gpu > 0 {
+            request.gpu = Some(r.gpu);
+        }
+        request.region_id = self.client.target().map(str::to_owned);
+        let created = self.create_reconciled(&request).await?;
+        match created {
+            Created::New(snap) => {
+                eprintln!("    created {} ({})", snap.name, snap.id);
+                self.wait(snap, true).await
+            }
+            Created::Existing(snap) => Box::pin(self.converge(snap)).await,
+        }
+    }
+
+    /// `POST /snapshots` is never repeated blindly: when its outcome is unknown (a
+    /// timeout, a lost connection, a 5xx), the snapshot is read by name first.
+    async fn create_reconciled(&self, request: &CreateSnapshot) -> Result<Created, Failure> {
+        let name = &self.project.snapshot;
+        let mut last = None;
+        for _ in 0..CREATE_ATTEMPTS {
+            match self.client.snapshots().create(request).await {
+                Ok(snap) => return Ok(Created::New(snap)),
+                Err(e) if e.is_conflict() => {
+                    eprintln!("    {name} was created meanwhile; checking it");
+                    return match find(self.client, name).await? {
+                        Some(s) => Ok(Created::Existing(s)),
+                        None => Err(Failure::api(&format!("cannot create {name}"), &e)),
+                    };
+                }
+                Err(e) if e.status().is_none() || e.is_retryable() => {
+                    eprintln!(
+                        "    creating {name} failed ({e}); reading it by name to see whether it was created"
+                    );
+                    if let Some(s) = find(self.client, name).await? {
+                        return Ok(Created::Existing(s));
+                    }
+                    last = Some(e);
+                }
+                Err(e) => {
+                    return Err(Failure::api(&format!("cannot create snapshot {name}"), &e)
+                        .help("see the message above; nothing was created"));
+                }
+            }
+        }
+        let e = last.map(|e| e.to_string()).unwrap_or_default();
+        Err(Failure::new(code::FAILED, format!("cannot create snapshot {name}: {e}"))
+            .note("it was not created: reading it by name finds nothing")
+            .help("re-run when the service recovers; the uploaded contexts are kept"))
+    }
+}
+
+enum Created {
+    New(Snapshot),
+    Existing(Snapshot),
+}
+
+/// Prints the final summary.
+pub fn finish(snap: &Snapshot, started: Instant) {
+    report::summary(snap, started.elapsed());
+}

@@ -1,0 +1,57 @@
+//! What the commands print.
+
+use std::time::Duration;
+
+use daytona::Snapshot;
+use pj_image::{ContextKind, Definition};
+
+use crate::project::{ContextInfo, Project};
+
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{n} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+pub fn resources(def: &Definition) -> String {
+    let r = def.resources;
+    format!("cpu {}, memory {} GB, disk {} GB, gpu {}", r.cpu, r.memory, r.disk, r.gpu)
+}
+
+/// `--dry-run`: everything that would be published, without touching the network.
+pub fn dry_run(project: &Project, def: &Definition, contexts: &[ContextInfo]) {
+    println!("snapshot    {}", project.snapshot);
+    println!("package     {} {} ({})", project.package, project.version, project.manifest_path.display());
+    println!("resources   {}", resources(def));
+    println!("build key   {}", def.build_key);
+    println!("contexts    {}", contexts.len());
+    for c in contexts {
+        let kind = match c.kind {
+            ContextKind::File => "file",
+            ContextKind::Dir => "dir ",
+        };
+        let files =
+            if c.summary.files == 1 { "1 file".to_owned() } else { format!("{} files", c.summary.files) };
+        println!("  {kind}  {:<40} {files:>10} {:>10}  {}", c.archive_path, bytes(c.summary.bytes), c.md5);
+    }
+    println!("dockerfile");
+    for line in def.dockerfile.lines() {
+        println!("  {line}");
+    }
+}
+
+/// The final summary of a snapshot.
+pub fn summary(snap: &Snapshot, elapsed: Duration) {
+    let size = snap.size.map_or_else(|| "unknown".to_owned(), |s| format!("{s:.2} GB"));
+    println!("snapshot    {}", snap.name);
+    println!("id          {}", snap.id);
+    println!("state       {}", snap.state);
+    println!("size        {size}");
+    println!("resources   cpu {}, memory {} GB, disk {} GB, gpu {}", snap.cpu, snap.mem, snap.disk, snap.gpu);
+    println!("elapsed     {:.1}s", elapsed.as_secs_f64());
+}

@@ -1,0 +1,387 @@
+//! End to end: `cargo xtask snapshot` run as a process against the local
+//! Daytona-compatible server, for every row of the publishing table (DESIGN,
+//! "Publishing rules"), the modes, and the faults it must survive. Each test starts
+//! its own server in-process (fault injection, request log) and points the xtask
+//! binary at it through DAYTONA_API_URL / DAYTONA_API_KEY.
+//!
+//! The application under test is a small crate written to `target/pj-apps/e2e-app`
+//! and built in `target/pj-apps/target` (shared with other tests; only the first build
+//! is slow).
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
+use daytona::{CreateBuildInfo, CreateSnapshot, SnapshotState};
+
+const NAME: &str = "e2e-app-v0.4.2";
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("workspace root")
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text).expect("write");
+    }
+}
+
+/// The application crate, written once per test binary.
+fn app() -> &'static Path {
+    static APP: OnceLock<PathBuf> = OnceLock::new();
+    APP.get_or_init(|| {
+        let ws = workspace();
+        let dir = ws.join("target/pj-apps/e2e-app");
+        write(
+            &dir.join("Cargo.toml"),
+            &format!(
+                r#"[package]
+name = "e2e-app"
+version = "0.4.2"
+edition = "2024"
+
+[package.metadata.pithy-image]
+
+[workspace]
+
+[dependencies]
+pj-image = {{ path = "{ws}/pj-image" }}
+pj-image-macros = {{ path = "{ws}/pj-image-macros" }}
+
+[build-dependencies]
+pj-image = {{ path = "{ws}/pj-image" }}
+"#,
+                ws = ws.display()
+            ),
+        );
+        if !dir.join("Cargo.lock").exists() {
+            std::fs::copy(ws.join("Cargo.lock"), dir.join("Cargo.lock")).expect("lock");
+        }
+        write(&dir.join("build.rs"), "fn main() { pj_image::build::run(); }\n");
+        write(
+            &dir.join("src/main.rs"),
+            r#"use pj_image::Image;
+use pj_image_macros::pithy_image;
+
+#[pithy_image(cpu = 1, memory = 1, disk = 3)]
+fn image() -> Image {
+    Image::base("pj-test-base:1")
+        .add_local_file("sandbox/hello.txt", "/app/hello.txt")
+        .add_local_dir("sandbox/data", "/app/data")
+        .run_commands(["cat /app/hello.txt"])
+}
+
+fn main() {
+    println!("{}", env!("PITHY_SNAPSHOT"));
+}
+"#,
+        );
+        write(&dir.join("sandbox/hello.txt"), "hello from pithy\n");
+        write(&dir.join("sandbox/data/a.txt"), "alpha\n");
+        dir
+    })
+}
+
+async fn server(build_time: Duration) -> (LocalDaytona, tempfile::TempDir) {
+    let state = tempfile::tempdir().expect("tempdir");
+    let config = ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly).min_build_time(build_time);
+    (LocalDaytona::start(config).await.expect("server"), state)
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn text(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs `xtask <args>` in the application's directory against `server`.
+async fn xtask(server: Option<&LocalDaytona>, args: &[&str]) -> Run {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(args)
+        .current_dir(app())
+        .env("CARGO_TARGET_DIR", workspace().join("target/pj-apps/target"))
+        .env_remove("DAYTONA_API_KEY")
+        .env_remove("DAYTONA_JWT_TOKEN")
+        .env_remove("PITHY_SNAPSHOT_OVERRIDE");
+    let key = server.map(|s| s.api_key().to_owned());
+    if let Some(s) = server {
+        cmd.env("DAYTONA_API_URL", s.url()).env("DAYTONA_API_KEY", s.api_key());
+    }
+    let out: Output =
+        tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run xtask");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    if let Some(key) = key {
+        assert!(!run.text().contains(&key), "the API key was printed:\n{}", run.text());
+    }
+    run
+}
+
+fn assert_code(run: &Run, code: i32) {
+    assert_eq!(run.code, code, "unexpected exit code; output:\n{}", run.text());
+}
+
+fn client(server: &LocalDaytona) -> daytona::Client {
+    server.client_builder().build().expect("client")
+}
+
+async fn count_named(server: &LocalDaytona) -> usize {
+    let all = client(server).snapshots().list(&Default::default()).await.expect("list");
+    all.items.iter().filter(|s| s.name == NAME).count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_then_up_to_date_with_no_upload_and_a_single_read() {
+    let (server, _state) = server(Duration::ZERO).await;
+    let first = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&first, 0);
+    assert!(first.stdout.contains(NAME) && first.stdout.contains("active"), "{}", first.text());
+    assert_eq!(server.count(Route::CreateSnapshot), 1);
+    assert_eq!(server.count(Route::S3Put), 2, "two contexts uploaded");
+
+    server.clear_requests();
+    let second = xtask(Some(&server), &["snapshot"]).await;
+    assert_code(&second, 0);
+    assert!(second.stderr.contains("is up to date"), "{}", second.text());
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1, "a single read: {requests:?}");
+    assert_eq!(requests[0].route, Route::GetSnapshot);
+    assert_eq!(count_named(&server).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_prints_everything_and_touches_nothing() {
+    let (server, _state) = server(Duration::ZERO).await;
+    let run = xtask(Some(&server), &["snapshot", "--dry-run"]).await;
+    assert_code(&run, 0);
+    for expected in [
+        NAME,
+        "FROM pj-test-base:1",
+        "COPY [\"sandbox/hello.txt\", \"/app/hello.txt\"]",
+        "sandbox/data",
+        "cpu 1, memory 1 GB, disk 3 GB",
+        "daytona-",
+    ] {
+        assert!(run.stdout.contains(expected), "missing {expected:?} in:\n{}", run.text());
+    }
+    // The hashes printed are the engine's.
+    let data = app().join("sandbox/data");
+    let md5 = pj_image::context::hash(&data, "sandbox/data").expect("hash");
+    assert!(run.stdout.contains(&md5));
+    assert!(server.requests().is_empty(), "--dry-run must not call the server");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_reports_missing_then_match_then_drift() {
+    let (server, _state) = server(Duration::ZERO).await;
+    let missing = xtask(Some(&server), &["snapshot", "--check"]).await;
+    assert_code(&missing, 3);
+    assert!(missing.stderr.contains("does not exist"), "{}", missing.text());
+    assert_eq!(server.count(Route::CreateSnapshot), 0);
+    assert_eq!(server.count(Route::PushAccess), 0);
+
+    assert_code(&xtask(Some(&server), &["snapshot"]).await, 0);
+    let ok = xtask(Some(&server), &["snapshot", "--check"]).await;
+    assert_code(&ok, 0);
+    assert!(ok.stdout.contains("up to date"));
+
+    // Another definition under the same name.
+    let (server2, _state2) = self::server(Duration::ZERO).await;
+    let other = CreateSnapshot::build(
+        NAME,
+        CreateBuildInfo::new("FROM pj-test-base:1\nRUN echo other\n", Vec::<String>::new()),
+    )
+    .resources(1, 1, 3);
+    client(&server2).snapshots().create(&other).await.expect("create");
+    let drift = xtask(Some(&server2), &["snapshot", "--check"]).await;
+    assert_code(&drift, 3);
+    assert!(drift.stderr.contains("different definition"), "{}", drift.text());
+    assert!(drift.stderr.contains("- RUN echo other"), "{}", drift.text());
+    assert!(drift.stderr.contains("bump the version in"), "{}", drift.text());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn different_definition_is_refused_unless_replace() {
+    let (server, _state) = server(Duration::ZERO).await;
+    let other =
+        CreateSnapshot::build(NAME, CreateBuildInfo::new("FROM pj-test-base:1\n", Vec::<String>::new()))
+            .resources(2, 1, 3);
+    client(&server).snapshots().create(&other).await.expect("create");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let refused = xtask(Some(&server), &["snapshot"]).await;
+    assert_code(&refused, 3);
+    assert!(refused.stderr.contains("cpu: snapshot 2, definition 1"), "{}", refused.text());
+    assert!(refused.stderr.contains("bump the version in Cargo.toml"), "{}", refused.text());
+    assert_eq!(server.count(Route::DeleteSnapshot), 0, "never deletes unless asked");
+    assert_eq!(server.count(Route::PushAccess), 0, "nothing uploaded for a refused name");
+
+    let replaced = xtask(Some(&server), &["snapshot", "--replace", "--timeout", "60s"]).await;
+    assert_code(&replaced, 0);
+    assert_eq!(server.count(Route::DeleteSnapshot), 1);
+    assert_eq!(count_named(&server).await, 1);
+    assert_code(&xtask(Some(&server), &["snapshot", "--check"]).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inactive_is_activated_and_building_is_attached() {
+    let (server, _state) = server(Duration::ZERO).await;
+    assert_code(&xtask(Some(&server), &["snapshot"]).await, 0);
+    assert!(server.set_snapshot_state(NAME, SnapshotState::Inactive));
+    let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&run, 0);
+    assert!(run.stderr.contains("inactive; activating"), "{}", run.text());
+    assert_eq!(server.count(Route::ActivateSnapshot), 1);
+    assert_eq!(server.count(Route::CreateSnapshot), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attaches_to_a_build_in_progress() {
+    let (server, _state) = server(Duration::from_secs(4)).await;
+    // A first run gives up while the build is still going; the next one attaches.
+    let first = xtask(Some(&server), &["snapshot", "--timeout", "1s"]).await;
+    assert_code(&first, 5);
+    assert!(first.stderr.contains("still"), "{}", first.text());
+    let again = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&again, 0);
+    assert!(again.stderr.contains("following it"), "{}", again.text());
+    assert_eq!(server.count(Route::CreateSnapshot), 1, "no duplicate create");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_build_shows_the_reason() {
+    let (server, _state) = server(Duration::ZERO).await;
+    server.faults().fail_build(NAME, "injected: RUN exited with 2");
+    let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&run, 4);
+    assert!(run.stderr.contains("injected: RUN exited with 2"), "{}", run.text());
+    // Re-running does not rebuild a failed name on its own.
+    let again = xtask(Some(&server), &["snapshot"]).await;
+    assert_code(&again, 4);
+    assert_eq!(server.count(Route::CreateSnapshot), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stuck_pending_ends_at_the_deadline_and_rerun_attaches() {
+    let (server, _state) = server(Duration::ZERO).await;
+    server.faults().stick(NAME, SnapshotState::Pending);
+    let run = xtask(Some(&server), &["snapshot", "--timeout", "3s"]).await;
+    assert_code(&run, 5);
+    assert!(run.stderr.contains("still pending"), "{}", run.text());
+    assert!(run.stderr.contains("re-run"), "{}", run.text());
+    assert_eq!(count_named(&server).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_errors_and_rate_limits_are_retried() {
+    let (server, _state) = server(Duration::ZERO).await;
+    server.faults().fail_next(Route::GetSnapshot, 3, 500);
+    server.faults().fail_next(Route::PushAccess, 2, 503);
+    server.faults().rate_limit_next(Route::S3Head, 1, Duration::from_secs(1));
+    let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&run, 0);
+    assert!(server.count(Route::PushAccess) >= 3, "push-access retried");
+    assert_eq!(server.count(Route::CreateSnapshot), 1);
+    assert_eq!(count_named(&server).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_upload_and_a_lost_create_response_converge_without_duplicates() {
+    let (server, _state) = server(Duration::ZERO).await;
+    server.faults().drop_next(Route::S3Put, 1);
+    server.faults().drop_next(Route::CreateSnapshot, 1);
+    let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&run, 0);
+    assert!(run.stderr.contains("reading it by name"), "{}", run.text());
+    assert_eq!(server.count(Route::CreateSnapshot), 1, "the POST is not repeated blindly");
+    assert_eq!(count_named(&server).await, 1);
+    assert_code(&xtask(Some(&server), &["snapshot", "--check"]).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cut_log_stream_neither_hangs_nor_fails() {
+    let (server, _state) = server(Duration::from_secs(3)).await;
+    server.faults().drop_next(Route::BuildLogs, 2);
+    let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&run, 0);
+    assert!(run.stdout.contains("active"), "{}", run.text());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_credentials_are_a_configuration_error() {
+    let run = xtask(None, &["snapshot"]).await;
+    assert_code(&run, 2);
+    assert!(run.stderr.contains("DAYTONA_API_KEY"), "{}", run.text());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn local_mode_publishes_then_is_up_to_date() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let mut outputs = Vec::new();
+    for _ in 0..2 {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+        cmd.args(["snapshot", "--local", "--local-build", "check"])
+            .current_dir(app())
+            .env("CARGO_TARGET_DIR", workspace().join("target/pj-apps/target"))
+            .env("PITHY_LOCAL_STATE_DIR", state.path());
+        let out = tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        outputs.push(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    assert!(outputs[0].contains("created e2e-app-v0.4.2"), "{}", outputs[0]);
+    assert!(outputs[1].contains("is up to date"), "{}", outputs[1]);
+}
+
+fn docker(args: &[&str]) -> Output {
+    std::process::Command::new("docker").args(args).output().expect("run docker (installed by .ci/run)")
+}
+
+fn docker_ok(args: &[&str]) -> String {
+    let out = docker(args);
+    assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn build_key(run: &Run) -> String {
+    run.stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("build key").map(|k| k.trim().to_owned()))
+        .expect("a build key line")
+}
+
+/// Both Docker targets build the definition on the locally created base image
+/// (`tests/conformance/setup.sh` makes `pj-test-base:1`; no registry is used), and the
+/// image holds the copied files.
+#[tokio::test(flavor = "multi_thread")]
+async fn docker_and_local_targets_build_a_working_image() {
+    docker_ok(&["image", "inspect", "pj-test-base:1"]);
+
+    let built = xtask(None, &["snapshot", "--docker"]).await;
+    assert_code(&built, 0);
+    assert!(built.stdout.contains("built e2e-app:v0.4.2"), "{}", built.text());
+    let shown = docker_ok(&["run", "--rm", "e2e-app:v0.4.2", "cat", "/app/hello.txt", "/app/data/a.txt"]);
+    assert_eq!(shown, "hello from pithy\nalpha\n");
+
+    let state = tempfile::tempdir().expect("tempdir");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(["snapshot", "--local", "--local-build", "docker", "--timeout", "5m"])
+        .current_dir(app())
+        .env("CARGO_TARGET_DIR", workspace().join("target/pj-apps/target"))
+        .env("PITHY_LOCAL_STATE_DIR", state.path());
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key = build_key(&xtask(None, &["snapshot", "--dry-run"]).await);
+    let shown = docker_ok(&["run", "--rm", &key, "cat", "/app/hello.txt", "/app/data/a.txt"]);
+    assert_eq!(shown, "hello from pithy\nalpha\n");
+}
