@@ -55,18 +55,14 @@ pub async fn wait_terminal(client: &Client, id_or_name: &str, timeout: Duration)
     wait_for(client, id_or_name, timeout, SnapshotState::is_terminal).await
 }
 
-/// Whether the test runs in CI (`CI=true`), where prerequisites must be installed.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-/// Skips (returns `false`) when a prerequisite is missing outside CI; fails in CI,
-/// where `.ci/run` installs it.
-pub fn require(present: bool, what: &str) -> bool {
-    if present {
+/// Checks a prerequisite; when it is missing, installs the prerequisites
+/// (`tests/conformance/setup.sh`) and checks again. Fails, saying what is missing,
+/// when it still is: no test is skipped.
+pub fn require(present: impl Fn() -> bool, what: &str) -> bool {
+    if present() {
         return true;
     }
-    assert!(!in_ci(), "{what} is missing, but CI must have it (.ci/run runs tests/conformance/setup.sh)");
-    eprintln!("SKIPPED: {what} is missing; run `bash tests/conformance/setup.sh` first");
-    false
+    super::provision::provision();
+    assert!(present(), "{what} is missing after tests/conformance/setup.sh");
+    true
 }

@@ -7,6 +7,8 @@
 //! `DaytonaConflictError` on a second create of the same name, deletes it and gets
 //! `DaytonaNotFoundError`. The only change to the SDK is contract §7's `allow_http`.
 
+#[path = "../conformance/provision.rs"]
+mod provision;
 #[path = "../conformance/support.rs"]
 mod support;
 
@@ -24,7 +26,7 @@ fn conformance_dir() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_python_sdk_creates_follows_lists_conflicts_and_deletes() {
     let python = conformance_dir().join(".venv/bin/python");
-    if !support::require(python.is_file(), "the Python SDK venv (tests/conformance/.venv)") {
+    if !support::require(|| python.is_file(), "the Python SDK venv (tests/conformance/.venv)") {
         return;
     }
     let state = tempfile::tempdir().expect("a temp dir");

@@ -3,6 +3,8 @@
 //! Retry-After, timeouts, dropped connections, S3 authentication, build checks, fault
 //! injection, persistence and redaction.
 
+#[path = "../conformance/provision.rs"]
+mod provision;
 #[path = "../conformance/support.rs"]
 mod support;
 

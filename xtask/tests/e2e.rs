@@ -14,6 +14,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
+
+#[path = "../../tests/conformance/provision.rs"]
+mod provision;
 use daytona::{CreateBuildInfo, CreateSnapshot, SnapshotState};
 
 const NAME: &str = "e2e-app-v0.4.2";
@@ -291,6 +294,8 @@ async fn server_errors_and_rate_limits_are_retried() {
     server.faults().rate_limit_next(Route::S3Head, 1, Duration::from_secs(1));
     let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
     assert_code(&run, 0);
+    assert_eq!(server.count(Route::S3Head), 3, "two contexts, one HEAD retried after its Retry-After");
+    assert!(server.count(Route::GetSnapshot) >= 4, "the 500 burst was retried");
     assert!(server.count(Route::PushAccess) >= 3, "push-access retried");
     assert_eq!(server.count(Route::CreateSnapshot), 1);
     assert_eq!(count_named(&server).await, 1);
@@ -365,7 +370,7 @@ fn build_key(run: &Run) -> String {
 /// image holds the copied files.
 #[tokio::test(flavor = "multi_thread")]
 async fn docker_and_local_targets_build_a_working_image() {
-    docker_ok(&["image", "inspect", "pj-test-base:1"]);
+    provision::base_image();
 
     let built = xtask(None, &["snapshot", "--docker"]).await;
     assert_code(&built, 0);

@@ -11,17 +11,23 @@ use std::time::{Duration, Instant};
 use daytona::server::{BuildMode, LocalDaytona, ServerConfig};
 use daytona::{CreateBuildInfo, CreateSnapshot, SnapshotState};
 
+#[path = "../../../tests/conformance/provision.rs"]
+mod provision;
+
 const SNAPSHOT: &str = concat!("pithy-jaunt-v", env!("CARGO_PKG_VERSION"));
 
 #[tokio::test(flavor = "multi_thread")]
 async fn run_creates_a_sandbox_from_its_own_snapshot_and_runs_the_task() {
+    let base = provision::base_image();
     let state = tempfile::tempdir().expect("tempdir");
     let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::Docker))
         .await
         .expect("server");
     let client = server.client_builder().build().expect("client");
-    let dockerfile = "FROM pj-test-base:1\n\
-        RUN mkdir -p /app && printf '#!/bin/sh\\necho \"task: $*\"\\n' > /app/execution.sh && chmod +x /app/execution.sh\n";
+    let dockerfile = format!(
+        "FROM {base}\n\
+        RUN mkdir -p /app && printf '#!/bin/sh\\necho \"task: $*\"\\n' > /app/execution.sh && chmod +x /app/execution.sh\n"
+    );
     let request = CreateSnapshot::build(SNAPSHOT, CreateBuildInfo::new(dockerfile, Vec::<String>::new()));
     let created = client.snapshots().create(&request).await.expect("create snapshot");
     let deadline = Instant::now() + Duration::from_secs(300);
