@@ -51,8 +51,12 @@ pub async fn until_done(
         }
     };
     if let Some(task) = logs {
-        // Let the stream print what is left, briefly; it must not hold the result back.
-        let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
+        if outcome.is_ok() {
+            // Let the stream print what is left, briefly; it must not hold the result back.
+            let _ = tokio::time::timeout(Duration::from_secs(3), task).await;
+        } else {
+            task.abort();
+        }
     }
     outcome
 }
@@ -70,7 +74,8 @@ async fn follow(client: Client, id: String) {
             Ok(url) => url,
             Err(_) => continue,
         };
-        let Ok(parsed) = url.parse::<url::Url>() else { return };
+        let Ok(mut parsed) = url.parse::<url::Url>() else { return };
+        parsed.query_pairs_mut().append_pair("follow", "true");
         let Ok(mut stream) = client.snapshots().stream_logs(parsed).await else { continue };
         let mut seen: usize = 0;
         let mut idle = 0;

@@ -390,3 +390,19 @@ async fn docker_and_local_targets_build_a_working_image() {
     let shown = docker_ok(&["run", "--rm", &key, "cat", "/app/hello.txt", "/app/data/a.txt"]);
     assert_eq!(shown, "hello from pithy\nalpha\n");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn build_logs_are_streamed_with_a_prefix_beside_the_states() {
+    let (server, _state) = server(Duration::from_secs(3)).await;
+    let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&run, 0);
+    assert!(run.stderr.contains(&format!("│ Building snapshot {NAME}")), "{}", run.text());
+    assert!(run.stderr.contains(&format!("{NAME}: building")), "{}", run.text());
+    assert!(server.count(Route::BuildLogs) >= 1);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.route == Route::BuildLogs && r.query.as_deref() == Some("follow=true"))
+    );
+}
