@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use cargo_metadata::{Message, MetadataCommand, Package};
+use indicatif::{ProgressBar, ProgressStyle};
 use pj_image::context::{self, ContextSummary};
 use pj_image::{ContextKind, Definition};
 
@@ -144,9 +145,16 @@ pub fn contexts(definition: &Definition) -> Result<Vec<ContextInfo>, Failure> {
             }
             f.help("fix it and rebuild")
         })?;
-        let md5 = context::hash(&source, &c.archive_path).map_err(|e| {
-            Failure::new(code::FAILED, format!("cannot hash context `{}`: {e}", c.archive_path))
-        })?;
+        let bar = ProgressBar::new(summary.bytes).with_style(
+            ProgressStyle::with_template("    hashing {msg} {bar:30} {bytes}/{total_bytes}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(format!("{} ({} files)", c.archive_path, summary.files));
+        let md5 =
+            context::hash_with_progress(&source, &c.archive_path, &mut |n| bar.inc(n)).map_err(|e| {
+                Failure::new(code::FAILED, format!("cannot hash context `{}`: {e}", c.archive_path))
+            })?;
+        bar.finish_and_clear();
         if md5 != c.md5 {
             return Err(Failure::new(
                 code::CONFIG,
