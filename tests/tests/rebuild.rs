@@ -3,47 +3,23 @@
 //! tracked directory (a context dir, via the build-script helper) make the next
 //! `cargo build` re-check and re-embed the definition.
 //!
-//! This builds a small application crate with cargo, in its own target directory under
-//! the workspace's `target/` (kept between runs, so only the first run is slow).
+//! This builds a small application crate with cargo in `target/pj-apps/target` (shared
+//! with the xtask end-to-end tests and kept between runs, so only the first build is slow).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("workspace root")
-}
+#[path = "../support/app_crate.rs"]
+mod app_crate;
 
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
+use app_crate::{scaffold, target_dir, write};
 
 fn app(dir: &Path) {
-    let ws = workspace();
-    write(
-        &dir.join("Cargo.toml"),
-        &format!(
-            r#"[package]
-name = "rebuild-app"
-version = "0.3.1"
-edition = "2024"
-
-[workspace]
-
-[dependencies]
-pj-image = {{ path = "{ws}/pj-image" }}
-pj-image-macros = {{ path = "{ws}/pj-image-macros" }}
-
-[build-dependencies]
-pj-image = {{ path = "{ws}/pj-image" }}
-"#,
-            ws = ws.display()
-        ),
-    );
-    std::fs::copy(ws.join("Cargo.lock"), dir.join("Cargo.lock")).expect("lock");
-    write(&dir.join("build.rs"), "fn main() { pj_image::build::run(); }\n");
-    write(
-        &dir.join("src/main.rs"),
+    scaffold(
+        dir,
+        "rebuild-app",
+        "0.3.1",
+        "",
         r#"use pj_image::Image;
 use pj_image_macros::pithy_image;
 
@@ -72,7 +48,7 @@ fn cargo(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .args(["--offline", "--quiet"])
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", workspace().join("target/pj-rebuild-test"))
+        .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("RUSTFLAGS")
         .output()
         .expect("run cargo")

@@ -21,51 +21,21 @@ use daytona::{CreateBuildInfo, CreateSnapshot, SnapshotState};
 
 const NAME: &str = "e2e-app-v0.4.2";
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("workspace root")
-}
+#[path = "../../tests/support/app_crate.rs"]
+mod app_crate;
 
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-        std::fs::write(path, text).expect("write");
-    }
-}
+use app_crate::{target_dir, workspace, write};
 
 /// The application crate, written once per test binary.
 fn app() -> &'static Path {
     static APP: OnceLock<PathBuf> = OnceLock::new();
     APP.get_or_init(|| {
-        let ws = workspace();
-        let dir = ws.join("target/pj-apps/e2e-app");
-        write(
-            &dir.join("Cargo.toml"),
-            &format!(
-                r#"[package]
-name = "e2e-app"
-version = "0.4.2"
-edition = "2024"
-
-[package.metadata.pithy-image]
-
-[workspace]
-
-[dependencies]
-pj-image = {{ path = "{ws}/pj-image" }}
-pj-image-macros = {{ path = "{ws}/pj-image-macros" }}
-
-[build-dependencies]
-pj-image = {{ path = "{ws}/pj-image" }}
-"#,
-                ws = ws.display()
-            ),
-        );
-        if !dir.join("Cargo.lock").exists() {
-            std::fs::copy(ws.join("Cargo.lock"), dir.join("Cargo.lock")).expect("lock");
-        }
-        write(&dir.join("build.rs"), "fn main() { pj_image::build::run(); }\n");
-        write(
-            &dir.join("src/main.rs"),
+        let dir = workspace().join("target/pj-apps/e2e-app");
+        app_crate::scaffold(
+            &dir,
+            "e2e-app",
+            "0.4.2",
+            "\n[package.metadata.pithy-image]\n",
             r#"use pj_image::Image;
 use pj_image_macros::pithy_image;
 
@@ -111,7 +81,7 @@ async fn xtask(server: Option<&LocalDaytona>, args: &[&str]) -> Run {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.args(args)
         .current_dir(app())
-        .env("CARGO_TARGET_DIR", workspace().join("target/pj-apps/target"))
+        .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("DAYTONA_API_KEY")
         .env_remove("DAYTONA_JWT_TOKEN")
         .env_remove("PITHY_SNAPSHOT_OVERRIDE");
@@ -338,7 +308,7 @@ async fn local_mode_publishes_then_is_up_to_date() {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
         cmd.args(["snapshot", "--local", "--local-build", "check"])
             .current_dir(app())
-            .env("CARGO_TARGET_DIR", workspace().join("target/pj-apps/target"))
+            .env("CARGO_TARGET_DIR", target_dir())
             .env("PITHY_LOCAL_STATE_DIR", state.path());
         let out = tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -382,7 +352,7 @@ async fn docker_and_local_targets_build_a_working_image() {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.args(["snapshot", "--local", "--local-build", "docker", "--timeout", "5m"])
         .current_dir(app())
-        .env("CARGO_TARGET_DIR", workspace().join("target/pj-apps/target"))
+        .env("CARGO_TARGET_DIR", target_dir())
         .env("PITHY_LOCAL_STATE_DIR", state.path());
     let out = tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
