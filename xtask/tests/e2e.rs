@@ -376,3 +376,53 @@ async fn build_logs_are_streamed_with_a_prefix_beside_the_states() {
             .any(|r| r.route == Route::BuildLogs && r.query.as_deref() == Some("follow=true"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_snapshot_reports_state_and_match() {
+    let (server, _state) = server(Duration::ZERO).await;
+    assert_code(&xtask(Some(&server), &["snapshot"]).await, 0);
+    let ok = xtask(Some(&server), &["verify-snapshot"]).await;
+    assert_code(&ok, 0);
+    for expected in
+        ["state       active", "cpu 1, memory 1 GB, disk 3 GB", "match       yes", "build key   daytona-"]
+    {
+        assert!(ok.stdout.contains(expected), "missing {expected:?}:\n{}", ok.text());
+    }
+    let missing = xtask(Some(&server), &["verify-snapshot", "other-v1"]).await;
+    assert_code(&missing, 3);
+    assert!(missing.stderr.contains("other-v1 does not exist"), "{}", missing.text());
+}
+
+/// Ctrl-C in the middle of a build leaves everything re-runnable: the next run attaches
+/// to the same snapshot and converges, with no second create.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_run_converges_when_re_run() {
+    let (server, _state) = server(Duration::from_secs(6)).await;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(["snapshot", "--timeout", "60s"])
+        .current_dir(app())
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("DAYTONA_API_URL", server.url())
+        .env("DAYTONA_API_KEY", server.api_key())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("spawn xtask");
+    // Interrupt once the snapshot has been created.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while server.count(Route::CreateSnapshot) == 0 {
+        assert!(std::time::Instant::now() < deadline, "xtask never created the snapshot");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill");
+    assert!(killed.success());
+    let out =
+        tokio::task::spawn_blocking(move || child.wait_with_output()).await.expect("join").expect("wait");
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("re-run the same command"));
+
+    let again = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&again, 0);
+    assert_eq!(server.count(Route::CreateSnapshot), 1, "the re-run attached instead of creating again");
+    assert_eq!(count_named(&server).await, 1);
+}
