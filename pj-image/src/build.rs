@@ -14,7 +14,7 @@
 //!
 //! What it emits:
 //! - `cargo:rustc-env=PITHY_SNAPSHOT=<name>`, the name from
-//!   [`resolve_snapshot_name`](crate::resolve_snapshot_name): `<prefix>-v<version>` with
+//!   [`resolve_snapshot_name`](crate::resolve_snapshot_name()): `<prefix>-v<version>` with
 //!   the prefix from `[package.metadata.pithy-image] snapshot` or the package name, or
 //!   the value of `PITHY_SNAPSHOT_OVERRIDE` when set;
 //! - `cargo:rerun-if-changed` for `build.rs`, `Cargo.toml`, and every file and directory

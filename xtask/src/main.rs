@@ -72,7 +72,7 @@ struct SnapshotArgs {
     #[arg(long, conflicts_with_all = ["docker", "replace"])]
     check: bool,
     /// Build the image with the local Docker engine from the runner's build context,
-    /// tagged <name>:v<version>.
+    /// tagged NAME:vVERSION.
     #[arg(long, conflicts_with = "replace")]
     docker: bool,
     /// Delete and rebuild the snapshot when it exists with another definition or failed.
