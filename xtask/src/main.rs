@@ -113,6 +113,7 @@ async fn connect(
     project: &project::Project,
     target: &Target,
     definition: &pj_image::Definition,
+    publishing: bool,
 ) -> Result<(Client, Option<LocalDaytona>), Failure> {
     if target.local {
         // PITHY_LOCAL_STATE_DIR moves the local server's state (tests keep runs apart).
@@ -127,11 +128,14 @@ async fn connect(
                 if docker::has_image(base) {
                     BuildMode::Docker
                 } else {
-                    eprintln!(
-                        "    note: the base image {base:?} is not on this machine's Docker engine, and no registry is \
+                    // Only publishing builds; a check or a verify needs no note.
+                    if publishing {
+                        eprintln!(
+                            "    note: the base image {base:?} is not on this machine's Docker engine, and no registry is \
                          used: the local server will check the build like Daytona's runner but not build an image \
                          (--local-build docker requires a real build)"
-                    );
+                        );
+                    }
                     BuildMode::CheckOnly
                 }
             }
@@ -168,7 +172,7 @@ async fn snapshot(args: SnapshotArgs) -> Result<(), Failure> {
         println!("built {tag}; try: docker run --rm -it {tag}");
         return Ok(());
     }
-    let (client, server) = connect(&project, &args.target, &definition).await?;
+    let (client, server) = connect(&project, &args.target, &definition, !args.check).await?;
     let outcome = if args.check {
         check(&client, &project, &definition).await
     } else {
@@ -225,7 +229,7 @@ async fn verify(args: VerifyArgs) -> Result<(), Failure> {
     let project = project::locate(args.target.package.as_deref())?;
     let name = args.name.clone().unwrap_or_else(|| project.snapshot.clone());
     let definition = project::definition(&project)?;
-    let (client, server) = connect(&project, &args.target, &definition).await?;
+    let (client, server) = connect(&project, &args.target, &definition, false).await?;
     let outcome = async {
         let Some(snap) = publish::find(&client, &name).await? else {
             return Err(Failure::new(code::DRIFT, format!("snapshot {name} does not exist")));

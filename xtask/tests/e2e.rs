@@ -294,6 +294,24 @@ async fn a_cut_log_stream_neither_hangs_nor_fails() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_api_key_is_a_configuration_error_and_is_not_printed() {
+    let (server, _state) = server(Duration::ZERO).await;
+    let wrong = "dtn_wrong_key_that_must_not_be_printed";
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(["snapshot"])
+        .current_dir(app())
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("DAYTONA_API_URL", server.url())
+        .env("DAYTONA_API_KEY", wrong);
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("check DAYTONA_API_KEY"), "{text}");
+    assert!(!text.contains(wrong), "the key was printed: {text}");
+    assert_eq!(server.count(Route::CreateSnapshot), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn missing_credentials_are_a_configuration_error() {
     let run = xtask(None, &["snapshot"]).await;
     assert_code(&run, 2);
