@@ -45,7 +45,8 @@ pub enum Rule {
     ContextNonUtf8Name,
     /// A context file or directory cannot be read.
     ContextUnreadable,
-    /// A path used in `COPY` holds a character Docker would expand (`$`) or glob (`*?[`).
+    /// A path used in `COPY` holds a character Docker does not take literally: `$`, `\`,
+    /// quotes, or (in sources) the wildcards `*?[`.
     CopyPathSpecialChar,
     /// A remote (in-image) path is not absolute.
     RemotePathRelative,

@@ -152,15 +152,27 @@ pub fn absolute_in_image(path: &str, rule: Rule, what: &str) -> Result<(), Findi
     Ok(())
 }
 
-/// Rejects characters in a `COPY` path that Docker would not take literally: `$` is
-/// expanded as a build variable everywhere, `*`, `?` and `[` are globs in sources.
+/// Rejects characters in a `COPY` path that Docker would not take literally. Docker
+/// runs COPY arguments through its shell-word processing even in the JSON form: `$`
+/// expands a build variable, `\` escapes the next character, `"` and `'` are quotes
+/// (an unbalanced one fails the build), so `COPY ["a\\b", ...]` looks for `ab`
+/// (observed with Docker Engine 20.10). In sources, `*`, `?` and `[` are wildcards too.
+///
+/// ```
+/// use pj_image::rules::text;
+/// assert!(text::copy_path("sandbox/run.sh", "local path", true).is_ok());
+/// assert!(text::copy_path("dir with space/f.txt", "local path", true).is_ok());
+/// assert!(text::copy_path("it's.txt", "local path", true).is_err());
+/// ```
 pub fn copy_path(path: &str, what: &str, is_source: bool) -> Result<(), Finding> {
-    let special: &[char] = if is_source { &['$', '*', '?', '['] } else { &['$'] };
+    let special: &[char] =
+        if is_source { &['$', '\\', '"', '\'', '*', '?', '['] } else { &['$', '\\', '"', '\''] };
     if let Some(c) = path.chars().find(|c| special.contains(c)) {
-        let why = if c == '$' {
-            "Docker expands `$` in COPY paths as a build variable"
-        } else {
-            "Docker treats it as a wildcard in COPY sources"
+        let why = match c {
+            '$' => "Docker expands `$` in COPY paths as a build variable",
+            '\\' => "Docker reads `\\` in COPY paths as an escape, even in the JSON form",
+            '"' | '\'' => "Docker reads quotes in COPY paths as shell quotes, even in the JSON form",
+            _ => "Docker treats it as a wildcard in COPY sources",
         };
         return Err(Finding::new(
             Rule::CopyPathSpecialChar,
@@ -236,5 +248,9 @@ mod tests {
         assert_eq!(rule(copy_path("a*b", "x", false)), None);
         assert_eq!(rule(copy_path("/a$b", "x", false)), Some(Rule::CopyPathSpecialChar));
         assert_eq!(rule(copy_path("dir with space/é", "x", true)), None);
+        for bad in ["a\\b", "q\"x", "it's"] {
+            assert_eq!(rule(copy_path(bad, "x", true)), Some(Rule::CopyPathSpecialChar), "{bad:?}");
+            assert_eq!(rule(copy_path(bad, "x", false)), Some(Rule::CopyPathSpecialChar), "{bad:?}");
+        }
     }
 }
