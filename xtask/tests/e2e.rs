@@ -221,7 +221,7 @@ async fn inactive_is_activated_and_building_is_attached() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn attaches_to_a_build_in_progress() {
-    let (server, _state) = server(Duration::from_secs(4)).await;
+    let (server, _state) = server(Duration::from_secs(10)).await;
     // A first run gives up while the build is still going; the next one attaches.
     let first = xtask(Some(&server), &["snapshot", "--timeout", "1s"]).await;
     assert_code(&first, 5);
