@@ -395,10 +395,33 @@ fn missing(p: &mut Planner, site: Site, local: &str, source: &Path, what: &str) 
     true
 }
 
+/// Checks a context like Daytona can carry it ([`context::scan`]) and reports every
+/// finding; `false` when it is missing or of the wrong kind, so the step is left out.
+fn scan_context(
+    p: &mut Planner,
+    site: Site,
+    local: &str,
+    source: &Path,
+    archive: &str,
+    kind: ContextKind,
+) -> bool {
+    match context::scan(source, archive, kind) {
+        Ok(_) => true,
+        Err(findings) => {
+            let fatal = findings.iter().any(|f| f.rule == Rule::LocalPathMissing);
+            for f in findings {
+                p.report(site, local, f);
+            }
+            !fatal
+        }
+    }
+}
+
 fn pip_requirements(p: &mut Planner, call: usize, path: &str, o: &PipOptions) {
     let site = Site::arg(call, 0);
     let Some((archive, source)) = local(p, site, path) else { return };
-    if missing(p, site, path, &source, "requirements file") {
+    // The requirements file is uploaded as a context: the same checks as add_local_file.
+    if !scan_context(p, site, path, &source, &archive, ContextKind::File) {
         return;
     }
     let check = requirements::check_file(&source, path);
@@ -483,16 +506,7 @@ fn add_local(p: &mut Planner, call: usize, local_path: &str, remote: &str, kind:
     let Some((archive, source)) = local(p, local_site, local_path) else { return };
     renderable &=
         p.check(local_site, local_path, text::no_heredoc(&archive, "local path", Rule::CopyPathSpecialChar));
-    let ok = match context::scan(&source, &archive, kind) {
-        Ok(_) => true,
-        Err(findings) => {
-            let fatal = findings.iter().any(|f| f.rule == Rule::LocalPathMissing);
-            for f in findings {
-                p.report(local_site, local_path, f);
-            }
-            !fatal
-        }
-    };
+    let ok = scan_context(p, local_site, local_path, &source, &archive, kind);
     p.check(local_site, local_path, text::copy_path(&archive, "local path", true));
     if !ok || !renderable {
         return;

@@ -238,3 +238,16 @@ fn requirements_includes_must_be_in_the_image() {
         base(dir.path()).add_local_file("base.txt", "/base.txt").pip_install_from_requirements("top.txt");
     assert_eq!(copied.violations(), vec![]);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_requirements_file_is_checked_as_the_context_it_is() {
+    // It is uploaded like add_local_file's files, so a symlink is refused the same way
+    // (Daytona's runner would turn it into an empty file).
+    let dir = tree();
+    std::os::unix::fs::symlink("requirements.txt", dir.path().join("linked-requirements.txt"))
+        .expect("symlink");
+    let v = base(dir.path()).pip_install_from_requirements("linked-requirements.txt").violations();
+    assert_eq!(v.iter().map(|v| v.rule).collect::<Vec<_>>(), [Rule::ContextSpecialFile], "{v:#?}");
+    assert_eq!(v[0].site, Site::arg(2, 0));
+}
