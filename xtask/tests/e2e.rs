@@ -76,8 +76,9 @@ impl Run {
     }
 }
 
-/// Runs `xtask <args>` in the application's directory against `server`.
-async fn xtask(server: Option<&LocalDaytona>, args: &[&str]) -> Run {
+/// `xtask <args>` in the application's directory, with no Daytona credentials from
+/// the environment.
+fn command(args: &[&str]) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.args(args)
         .current_dir(app())
@@ -85,19 +86,29 @@ async fn xtask(server: Option<&LocalDaytona>, args: &[&str]) -> Run {
         .env_remove("DAYTONA_API_KEY")
         .env_remove("DAYTONA_JWT_TOKEN")
         .env_remove("PITHY_SNAPSHOT_OVERRIDE");
-    let key = server.map(|s| s.api_key().to_owned());
-    if let Some(s) = server {
-        cmd.env("DAYTONA_API_URL", s.url()).env("DAYTONA_API_KEY", s.api_key());
-    }
+    cmd
+}
+
+/// Runs a command to completion off the async workers (the server lives on them).
+async fn output(mut cmd: std::process::Command) -> Run {
     let out: Output =
         tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run xtask");
-    let run = Run {
+    Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    if let Some(key) = key {
-        assert!(!run.text().contains(&key), "the API key was printed:\n{}", run.text());
+    }
+}
+
+/// Runs `xtask <args>` against `server` and checks that its API key was not printed.
+async fn xtask(server: Option<&LocalDaytona>, args: &[&str]) -> Run {
+    let mut cmd = command(args);
+    if let Some(s) = server {
+        cmd.env("DAYTONA_API_URL", s.url()).env("DAYTONA_API_KEY", s.api_key());
+    }
+    let run = output(cmd).await;
+    if let Some(s) = server {
+        assert!(!run.text().contains(s.api_key()), "the API key was printed:\n{}", run.text());
     }
     run
 }
@@ -297,15 +308,11 @@ async fn a_cut_log_stream_neither_hangs_nor_fails() {
 async fn a_wrong_api_key_is_a_configuration_error_and_is_not_printed() {
     let (server, _state) = server(Duration::ZERO).await;
     let wrong = "dtn_wrong_key_that_must_not_be_printed";
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.args(["snapshot"])
-        .current_dir(app())
-        .env("CARGO_TARGET_DIR", target_dir())
-        .env("DAYTONA_API_URL", server.url())
-        .env("DAYTONA_API_KEY", wrong);
-    let out = tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.status.code(), Some(2), "{text}");
+    let mut cmd = command(&["snapshot"]);
+    cmd.env("DAYTONA_API_URL", server.url()).env("DAYTONA_API_KEY", wrong);
+    let run = output(cmd).await;
+    let text = run.text();
+    assert_code(&run, 2);
     assert!(text.contains("check DAYTONA_API_KEY"), "{text}");
     assert!(!text.contains(wrong), "the key was printed: {text}");
     assert_eq!(server.count(Route::CreateSnapshot), 0);
@@ -323,14 +330,11 @@ async fn local_mode_publishes_then_is_up_to_date() {
     let state = tempfile::tempdir().expect("tempdir");
     let mut outputs = Vec::new();
     for _ in 0..2 {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
-        cmd.args(["snapshot", "--local", "--local-build", "check"])
-            .current_dir(app())
-            .env("CARGO_TARGET_DIR", target_dir())
-            .env("PITHY_LOCAL_STATE_DIR", state.path());
-        let out = tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        outputs.push(String::from_utf8_lossy(&out.stderr).into_owned());
+        let mut cmd = command(&["snapshot", "--local", "--local-build", "check"]);
+        cmd.env("PITHY_LOCAL_STATE_DIR", state.path());
+        let run = output(cmd).await;
+        assert_code(&run, 0);
+        outputs.push(run.stderr);
     }
     assert!(outputs[0].contains("created e2e-app-v0.4.2"), "{}", outputs[0]);
     assert!(outputs[1].contains("is up to date"), "{}", outputs[1]);
@@ -367,13 +371,9 @@ async fn docker_and_local_targets_build_a_working_image() {
     assert_eq!(shown, "hello from pithy\nalpha\n");
 
     let state = tempfile::tempdir().expect("tempdir");
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.args(["snapshot", "--local", "--local-build", "docker", "--timeout", "5m"])
-        .current_dir(app())
-        .env("CARGO_TARGET_DIR", target_dir())
-        .env("PITHY_LOCAL_STATE_DIR", state.path());
-    let out = tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut cmd = command(&["snapshot", "--local", "--local-build", "docker", "--timeout", "5m"]);
+    cmd.env("PITHY_LOCAL_STATE_DIR", state.path());
+    assert_code(&output(cmd).await, 0);
     let key = build_key(&xtask(None, &["snapshot", "--dry-run"]).await);
     let shown = docker_ok(&["run", "--rm", &key, "cat", "/app/hello.txt", "/app/data/a.txt"]);
     assert_eq!(shown, "hello from pithy\nalpha\n");
@@ -416,11 +416,8 @@ async fn verify_snapshot_reports_state_and_match() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interrupted_run_converges_when_re_run() {
     let (server, _state) = server(Duration::from_secs(6)).await;
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.args(["snapshot", "--timeout", "60s"])
-        .current_dir(app())
-        .env("CARGO_TARGET_DIR", target_dir())
-        .env("DAYTONA_API_URL", server.url())
+    let mut cmd = command(&["snapshot", "--timeout", "60s"]);
+    cmd.env("DAYTONA_API_URL", server.url())
         .env("DAYTONA_API_KEY", server.api_key())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
