@@ -11,6 +11,10 @@ use std::sync::OnceLock;
 /// The base image the Docker tests build on (made locally; no registry is used).
 pub const BASE_IMAGE: &str = "pj-test-base:1";
 
+/// The reference application's base image, made locally from Debian's archive by
+/// `scripts/debian-base-image.sh` (no registry is used).
+pub const REFERENCE_BASE: &str = "debian:bookworm-slim";
+
 /// Runs the setup script once; panics with its output when it fails.
 pub fn provision() {
     static DONE: OnceLock<Result<(), String>> = OnceLock::new();
@@ -54,4 +58,13 @@ pub fn base_image() -> &'static str {
         assert!(has_image(BASE_IMAGE), "{BASE_IMAGE} is still missing after tests/conformance/setup.sh");
     }
     BASE_IMAGE
+}
+
+/// Makes sure the reference application's base image exists, making it if needed.
+pub fn reference_base() -> &'static str {
+    if !has_image(REFERENCE_BASE) {
+        provision();
+        assert!(has_image(REFERENCE_BASE), "{REFERENCE_BASE} is still missing after tests/conformance/setup.sh");
+    }
+    REFERENCE_BASE
 }

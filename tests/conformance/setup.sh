@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the Daytona conformance and Docker tests need (idempotent):
 #  - tests/conformance/.venv with the official Python SDK, daytona==0.226.1;
-#  - the local Docker base image pj-test-base:1 (busybox, made here: no registry is reachable).
+#  - the local Docker base image pj-test-base:1 (busybox, made here: no registry is reachable);
+#  - debian:bookworm-slim, the reference application's base, made from Debian's archive
+#    by scripts/debian-base-image.sh (debootstrap + docker import, about a minute, once).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -24,10 +26,7 @@ if ! command -v docker >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then
     echo "conformance: no reachable Docker engine; the Docker tests will fail in CI" >&2
     exit 0
 fi
-if docker image inspect pj-test-base:1 >/dev/null 2>&1; then
-    echo "conformance: Docker base image pj-test-base:1 is present"
-    exit 0
-fi
+make_busybox_base() {
 BUSYBOX=""
 for candidate in /bin/busybox /usr/bin/busybox; do
     if [ -x "$candidate" ] && dpkg -S "$candidate" 2>/dev/null | grep -q busybox-static; then BUSYBOX="$candidate"; fi
@@ -40,7 +39,7 @@ if [ -z "$BUSYBOX" ]; then
     BUSYBOX="$(dpkg -L busybox-static | grep -E '/busybox$' | head -n1)"
 fi
 ROOTFS="$(mktemp -d)"
-trap 'rm -rf "$ROOTFS"' EXIT
+trap 'rm -rf "$ROOTFS"' RETURN
 mkdir -p "$ROOTFS/bin" "$ROOTFS/tmp" "$ROOTFS/etc" "$ROOTFS/root" "$ROOTFS/opt"
 cp "$BUSYBOX" "$ROOTFS/bin/busybox"
 for applet in $("$ROOTFS/bin/busybox" --list); do
@@ -51,3 +50,11 @@ echo 'root:x:0:' > "$ROOTFS/etc/group"
 chmod 1777 "$ROOTFS/tmp"
 tar -C "$ROOTFS" -c . | docker import --change 'ENV PATH=/bin' --change 'CMD ["/bin/sh"]' - pj-test-base:1 >/dev/null
 echo "conformance: created Docker base image pj-test-base:1 from $BUSYBOX"
+}
+
+if docker image inspect pj-test-base:1 >/dev/null 2>&1; then
+    echo "conformance: Docker base image pj-test-base:1 is present"
+else
+    make_busybox_base
+fi
+bash ../../scripts/debian-base-image.sh debian:bookworm-slim bookworm
