@@ -64,7 +64,10 @@ pub fn base_image() -> &'static str {
 pub fn reference_base() -> &'static str {
     if !has_image(REFERENCE_BASE) {
         provision();
-        assert!(has_image(REFERENCE_BASE), "{REFERENCE_BASE} is still missing after tests/conformance/setup.sh");
+        assert!(
+            has_image(REFERENCE_BASE),
+            "{REFERENCE_BASE} is still missing after tests/conformance/setup.sh"
+        );
     }
     REFERENCE_BASE
 }
