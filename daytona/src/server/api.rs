@@ -596,6 +596,9 @@ async fn create_sandbox(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiRe
     let env = string_map(map.get("env"), "env")?;
     let labels = string_map(map.get("labels"), "labels")?;
     let public = map.get("public").and_then(Value::as_bool).unwrap_or(false);
+    if map.get("kvm").and_then(Value::as_bool) == Some(true) {
+        return Err(ApiError::bad_request("The local server cannot expose KVM to a sandbox (kvm: true)"));
+    }
     let Some(snapshot_name) = snapshot_name else {
         return Err(ApiError::bad_request("The local server needs a snapshot to create a sandbox from"));
     };
@@ -623,6 +626,8 @@ async fn create_sandbox(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiRe
         labels: labels.clone(),
         public,
         network_block_all: false,
+        kvm: false,
+        spot: false,
         target: target.unwrap_or_else(|| shared.region.clone()),
         cpu: cpu.unwrap_or(snapshot.cpu),
         gpu: gpu.unwrap_or(snapshot.gpu),
@@ -632,11 +637,13 @@ async fn create_sandbox(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiRe
         desired_state: "started".to_owned(),
         error_reason: None,
         auto_stop_interval: i64::from(auto_stop.unwrap_or(15)),
+        auto_pause_interval: 0,
         auto_archive_interval: i64::from(auto_archive.unwrap_or(10080)),
         auto_delete_interval: auto_delete.unwrap_or(-1),
         volumes: Vec::new(),
         created_at: now.clone(),
-        updated_at: now,
+        updated_at: now.clone(),
+        last_activity_at: Some(now),
         runner_id: "local-runner".to_owned(),
         sandbox_class: "container".to_owned(),
         toolbox_proxy_url: format!("{}/toolbox", shared.base_url),
