@@ -312,6 +312,7 @@ async fn create_snapshot(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiR
         image_ref,
         source_sandbox_id: None,
         sandbox_class: "container".to_owned(),
+        checked_only: None,
     };
     let inserted = shared.store.write(|d| {
         if d.snapshots.iter().any(|s| s.name == name) {
@@ -606,6 +607,16 @@ async fn create_sandbox(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiRe
     if snapshot.state != SnapshotState::Active {
         return Err(ApiError::bad_request(format!("Snapshot {snapshot_name} is {}", snapshot.state)));
     }
+    // Refused at once: a sandbox needs an image, and this snapshot never got one.
+    if let Some(reason) = &snapshot.checked_only {
+        return Err(ApiError::bad_request(checked_only_refusal(&snapshot.name, reason)));
+    }
+    if shared.mode == BuildMode::CheckOnly {
+        return Err(ApiError::bad_request(
+            "The local server runs with --local-build check, so no sandbox can run; restart it with \
+             --local-build auto (the default) or docker",
+        ));
+    }
     let id = uuid();
     let name = name.unwrap_or_else(|| id.clone());
     if shared.store.read(|d| d.sandboxes.iter().any(|s| s.name == name)) {
@@ -649,9 +660,7 @@ async fn create_sandbox(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiRe
         toolbox_proxy_url: format!("{}/toolbox", shared.base_url),
         container: None,
     };
-    let failure = if shared.mode == BuildMode::CheckOnly {
-        Some("The local server runs in check-only mode: snapshot images are not built, so sandboxes cannot run".to_owned())
-    } else if !shared.docker_status().await.available {
+    let failure = if !shared.docker_status().await.available {
         Some(
             "No Docker engine is reachable from the local Daytona server, so the sandbox cannot run"
                 .to_owned(),
@@ -678,6 +687,18 @@ async fn create_sandbox(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiRe
     }
     shared.store.write(|d| d.sandboxes.push(record.clone()));
     Ok(axum::Json(serde_json::to_value(&record).unwrap_or(Value::Null)))
+}
+
+/// Why no sandbox runs from a snapshot that was checked, not built, and how to get a
+/// real build.
+pub(crate) fn checked_only_refusal(name: &str, reason: &str) -> String {
+    format!(
+        "Snapshot {name} was only checked, not built ({reason}), so no sandbox can run from it. \
+         For a real build, the local server needs a Docker engine with the base image on this machine \
+         (no registry is used: make it locally, e.g. scripts/debian-base-image.sh for debian:bookworm-slim) \
+         and the build mode auto or docker; then rebuild the snapshot with \
+         `cargo xtask snapshot --local --replace`, or publish a new version"
+    )
 }
 
 fn find_sandbox(shared: &Shared, id: &str) -> ApiResult<SandboxRecord> {

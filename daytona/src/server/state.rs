@@ -39,6 +39,10 @@ pub(crate) struct SnapshotRecord {
     pub(crate) image_ref: Option<String>,
     pub(crate) source_sandbox_id: Option<String>,
     pub(crate) sandbox_class: String,
+    /// Why the build was only checked, not built (the local server's own field; Daytona
+    /// never sends it). Sandboxes cannot run from such a snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) checked_only: Option<String>,
 }
 
 /// `BuildInfo`.
