@@ -7,14 +7,18 @@
 //!   accepting only the temporary credentials handed out by push access, with their
 //!   session token, inside the organization's prefix;
 //! - builds like Daytona's runner: every context hash must be in storage, every `COPY`
-//!   source inside the union of the context tars; then, with a reachable Docker engine,
-//!   a real `docker build` of the runner's build context, tagged with the build key.
-//!   Without an engine the build fails and says so; it never pretends.
+//!   source inside the union of the context tars; then a real `docker build` of the
+//!   runner's build context, tagged with the build key. [`BuildMode`] decides, per build:
+//!   `Auto` builds when the engine answers and has the base images locally (no registry
+//!   is used), else only checks; a checked-only snapshot says so (build log,
+//!   `checkedOnly`) and no sandbox is created from it. It never pretends.
 //! - sandboxes as `docker run` of a snapshot's image, and the toolbox's
 //!   `process/execute` as `docker exec`.
 //!
 //! State (snapshots, sandboxes, build logs, objects) lives in a directory, so a restart
-//! keeps it. Faults can be injected per route ([`Faults`]) and every request is logged
+//! keeps it. One server at a time runs on a directory: it holds the directory's lock
+//! and writes `server.json`, which [`discover`] reads (`cargo xtask snapshot --local`
+//! uses a running `cargo xtask local` this way). Faults can be injected per route ([`Faults`]) and every request is logged
 //! ([`LocalDaytona::requests`]).
 //!
 //! ```no_run
