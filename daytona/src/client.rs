@@ -98,8 +98,9 @@ impl Client {
     pub(crate) fn from_builder(builder: ClientBuilder) -> Result<Self, Error> {
         let credentials = builder.credentials.ok_or_else(|| {
             Error::Config(
+                // Read by CLI users, so it names environment variables, not Rust types.
                 "Authentication credentials not found. Set DAYTONA_API_KEY, or both DAYTONA_JWT_TOKEN and \
-                 DAYTONA_ORGANIZATION_ID. These can also be provided in code (ClientBuilder::api_key)."
+                 DAYTONA_ORGANIZATION_ID (and DAYTONA_API_URL for a server other than Daytona's)"
                     .to_owned(),
             )
         })?;

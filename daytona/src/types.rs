@@ -175,6 +175,10 @@ pub struct Snapshot {
     /// The image reference in Daytona's registry.
     #[serde(default, rename = "ref")]
     pub image_ref: Option<String>,
+    /// Local server only (Daytona never sends it): why this snapshot was checked but
+    /// not built, so that no sandbox can run from it. `None` for a built image.
+    #[serde(default)]
+    pub checked_only: Option<String>,
 }
 
 /// A page of snapshots (`PaginatedSnapshots`).

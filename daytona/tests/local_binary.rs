@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use daytona::{Client, CreateBuildInfo, CreateSnapshot, RetryPolicy, SnapshotState};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-#[tokio::test]
-async fn without_docker_builds_fail_and_say_why() {
-    let state = tempfile::tempdir().expect("a temp dir");
+/// Starts the binary on `state` with no `docker` on its PATH; (child, URL, key).
+async fn spawn(state: &std::path::Path, args: &[&str]) -> (tokio::process::Child, String, String) {
     let empty_path = tempfile::tempdir().expect("a temp dir");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_daytona-local"))
         .arg("--state-dir")
-        .arg(state.path())
+        .arg(state)
+        .args(args)
         .env("PATH", empty_path.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -32,27 +32,41 @@ async fn without_docker_builds_fail_and_say_why() {
     };
     let url_line = read().await;
     let key_line = read().await;
-    let url = url_line.strip_prefix("DAYTONA_API_URL=").expect("the URL line");
-    let key = key_line.strip_prefix("DAYTONA_API_KEY=").expect("the key line");
+    let url = url_line.strip_prefix("export DAYTONA_API_URL=").expect("the URL line").to_owned();
+    let key = key_line.strip_prefix("export DAYTONA_API_KEY=").expect("the key line").to_owned();
     assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/api"), "{url}");
     assert!(key.starts_with("dtn_local_"), "{key}");
+    (child, url, key)
+}
 
-    let client =
-        Client::builder().api_key(key).api_url(url).retry(RetryPolicy::none()).build().expect("client");
+async fn wait_terminal(client: &Client, id: &str) -> daytona::Snapshot {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let snapshot = client.snapshots().get(id).await.expect("get");
+        if snapshot.state.is_terminal() {
+            return snapshot;
+        }
+        assert!(Instant::now() < deadline, "still {}", snapshot.state);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn without_docker_builds_fail_and_say_why() {
+    let state = tempfile::tempdir().expect("a temp dir");
+    let (mut child, url, key) = spawn(state.path(), &["--local-build", "docker"]).await;
+    let client = Client::builder()
+        .api_key(key.as_str())
+        .api_url(url.as_str())
+        .retry(RetryPolicy::none())
+        .build()
+        .expect("client");
     let request = CreateSnapshot::build(
         "nodocker-v1",
         CreateBuildInfo::new("FROM busybox:1.36\n", Vec::<String>::new()),
     );
     let created = client.snapshots().create(&request).await.expect("created");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let snapshot = loop {
-        let snapshot = client.snapshots().get(&created.id).await.expect("get");
-        if snapshot.state.is_terminal() {
-            break snapshot;
-        }
-        assert!(Instant::now() < deadline, "still {}", snapshot.state);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let snapshot = wait_terminal(&client, &created.id).await;
     assert_eq!(snapshot.state, SnapshotState::BuildFailed);
     let reason = snapshot.error_reason.unwrap_or_default();
     assert!(
@@ -71,5 +85,61 @@ async fn without_docker_builds_fail_and_say_why() {
         .await
         .expect("text");
     assert!(logs.contains(&format!("ERROR: {reason}")), "{logs}");
+    child.kill().await.expect("the server stops");
+}
+
+/// The default build mode is `auto`: without an engine the build is checked, not built,
+/// and says so everywhere (log, DTO); a sandbox is refused at once with a 400 that
+/// says how to get a real build. A second server on the same state directory is
+/// refused, naming the first.
+#[tokio::test]
+async fn auto_without_docker_checks_says_so_and_refuses_sandboxes() {
+    let state = tempfile::tempdir().expect("a temp dir");
+    let (mut child, url, key) = spawn(state.path(), &[]).await;
+    let client = Client::builder()
+        .api_key(key.as_str())
+        .api_url(url.as_str())
+        .retry(RetryPolicy::none())
+        .build()
+        .expect("client");
+    let request = CreateSnapshot::build(
+        "checked-v1",
+        CreateBuildInfo::new("FROM busybox:1.36\n", Vec::<String>::new()),
+    );
+    let created = client.snapshots().create(&request).await.expect("created");
+    let snapshot = wait_terminal(&client, &created.id).await;
+    assert_eq!(snapshot.state, SnapshotState::Active);
+    let reason = snapshot.checked_only.expect("checked only");
+    assert!(reason.starts_with("no Docker engine is reachable"), "{reason}");
+    let logs = client
+        .snapshots()
+        .build_logs(&created.id, false)
+        .await
+        .expect("logs")
+        .collect(5)
+        .await
+        .expect("text");
+    assert!(logs.contains("checked, not built"), "{logs}");
+
+    let error = client
+        .sandboxes()
+        .create(&daytona::CreateSandbox::from_snapshot("checked-v1"))
+        .await
+        .expect_err("refused");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400), "{error}");
+    let text = error.to_string();
+    assert!(text.contains("Snapshot checked-v1 was only checked, not built"), "{text}");
+    assert!(text.contains("cargo xtask snapshot --local --replace"), "{text}");
+
+    let second = tokio::process::Command::new(env!("CARGO_BIN_EXE_daytona-local"))
+        .arg("--state-dir")
+        .arg(state.path())
+        .stdin(Stdio::null())
+        .output();
+    let second = tokio::time::timeout(Duration::from_secs(30), second).await.expect("ends").expect("runs");
+    assert_eq!(second.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains("another local Daytona server is using the state directory"), "{stderr}");
+    assert!(stderr.contains(&format!("at {url}")), "{stderr}");
     child.kill().await.expect("the server stops");
 }

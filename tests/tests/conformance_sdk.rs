@@ -12,7 +12,7 @@ mod provision;
 #[path = "../conformance/support.rs"]
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -21,6 +21,37 @@ use serde_json::Value;
 
 fn conformance_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance")
+}
+
+/// Runs `script WORKDIR NAME` with the venv's Python against `server`; the JSON object
+/// the script printed last.
+async fn run_sdk(server: &LocalDaytona, script: &str, workdir: &Path, name: &str) -> Value {
+    let python = conformance_dir().join(".venv/bin/python");
+    let child = tokio::process::Command::new(&python)
+        .arg(conformance_dir().join(script))
+        .arg(workdir)
+        .arg(name)
+        .env("DAYTONA_API_KEY", server.api_key())
+        .env("DAYTONA_API_URL", server.url())
+        .env("DAYTONA_TARGET", "us")
+        .env_remove("DAYTONA_JWT_TOKEN")
+        .env_remove("DAYTONA_ORGANIZATION_ID")
+        .env_remove("DAYTONA_SERVER_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(240), child)
+        .await
+        .expect("the SDK run finishes within 4 minutes")
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the SDK run failed:\n{stdout}\n{stderr}");
+    assert!(!stdout.contains(server.api_key()) && !stderr.contains(server.api_key()));
+    serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,30 +74,7 @@ async fn official_python_sdk_creates_follows_lists_conflicts_and_deletes() {
     std::fs::write(work.path().join("sandbox/bin/run.sh"), "#!/bin/sh\necho run\n").expect("write");
     std::fs::write(work.path().join("sandbox/README"), "sandbox files\n").expect("write");
 
-    let child = tokio::process::Command::new(&python)
-        .arg(conformance_dir().join("sdk_snapshot.py"))
-        .arg(work.path())
-        .arg("sdk-conformance-v1")
-        .env("DAYTONA_API_KEY", server.api_key())
-        .env("DAYTONA_API_URL", server.url())
-        .env("DAYTONA_TARGET", "us")
-        .env_remove("DAYTONA_JWT_TOKEN")
-        .env_remove("DAYTONA_ORGANIZATION_ID")
-        .env_remove("DAYTONA_SERVER_URL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(240), child)
-        .await
-        .expect("the SDK run finishes within 4 minutes")
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the SDK run failed:\n{stdout}\n{stderr}");
-    let out: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    let out = run_sdk(&server, "sdk_snapshot.py", work.path(), "sdk-conformance-v1").await;
 
     assert_eq!(out["sdk"], "0.226.1");
     assert_eq!(out["created"]["state"], "active", "{out}");
@@ -130,6 +138,77 @@ async fn official_python_sdk_creates_follows_lists_conflicts_and_deletes() {
         let expected = match record.route {
             Route::S3Head | Route::GetSnapshot => record.status == Some(404),
             Route::CreateSnapshot => record.status == Some(409),
+            Route::Other => record.path.starts_with("/api/socket.io") && record.status == Some(404),
+            _ => false,
+        };
+        assert!(expected, "unexpected failure: {record:?}");
+    }
+    server.shutdown().await;
+}
+
+/// Whether a container with the label the local server puts on a sandbox's container
+/// exists (running or not).
+fn sandbox_containers(id: &str) -> String {
+    let out = std::process::Command::new("docker")
+        .args(["ps", "--all", "--quiet", "--filter", &format!("label=pithy.local.sandbox={id}")])
+        .output()
+        .expect("docker runs");
+    assert!(out.status.success(), "docker ps failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// The SDK's sandbox life on a real Docker build: `Daytona.create` from the snapshot
+/// (its generated `Sandbox` model accepts the server's answer), `process.exec` through
+/// the toolbox proxy (a file of the image, `env=`, a non-zero exit code, `cwd=`), and
+/// `Daytona.delete`, after which the container is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_python_sdk_creates_a_sandbox_runs_commands_and_deletes_it() {
+    let python = conformance_dir().join(".venv/bin/python");
+    if !support::require(|| python.is_file(), "the Python SDK venv (tests/conformance/.venv)") {
+        return;
+    }
+    provision::base_image();
+    let state = tempfile::tempdir().expect("a temp dir");
+    let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::Docker))
+        .await
+        .expect("server");
+    let work = tempfile::tempdir().expect("a temp dir");
+    std::fs::create_dir_all(work.path().join("ctx")).expect("mkdir");
+    std::fs::write(work.path().join("ctx/file.txt"), "hello from the image\n").expect("write");
+
+    let out = run_sdk(&server, "sdk_sandbox.py", work.path(), "sdk-sandbox-v1").await;
+
+    assert_eq!(out["sdk"], "0.226.1");
+    assert_eq!(out["snapshot"]["state"], "active", "{out}");
+    let sandbox = &out["sandbox"];
+    let id = sandbox["id"].as_str().expect("a sandbox id").to_owned();
+    assert_eq!(sandbox["state"], "started", "{out}");
+    assert_eq!(sandbox["snapshot"], "sdk-sandbox-v1");
+    assert_eq!(sandbox["target"], "us");
+    assert_eq!(
+        (&sandbox["cpu"], &sandbox["memory"], &sandbox["disk"]),
+        (&Value::from(1), &Value::from(1), &Value::from(3))
+    );
+    assert_eq!(sandbox["labels"]["code-toolbox-language"], "python", "the SDK's label is kept");
+    assert_eq!(sandbox["toolboxProxyUrl"], format!("{}/toolbox", server.url().trim_end_matches("/api")));
+
+    assert_eq!(out["file"], serde_json::json!({"exitCode": 0, "result": "hello from the image\n"}));
+    assert_eq!(out["env"], serde_json::json!({"exitCode": 0, "result": "hi\n"}));
+    assert_eq!(out["exit"]["exitCode"], 3, "{out}");
+    assert_eq!(out["cwd"], serde_json::json!({"exitCode": 0, "result": "/app\n"}));
+
+    assert_eq!(out["deleted"]["state"], "destroyed");
+    assert_eq!(out["afterDelete"]["type"], "DaytonaNotFoundError");
+    assert_eq!(out["afterDelete"]["status"], 404);
+    assert_eq!(sandbox_containers(&id), "", "the sandbox's container is gone");
+
+    let count = |route| server.count(route);
+    assert_eq!(count(Route::CreateSandbox), 1);
+    assert_eq!(count(Route::ToolboxExecute), 4, "every exec went through the toolbox");
+    assert_eq!(count(Route::DeleteSandbox), 1);
+    for record in server.requests().iter().filter(|r| r.status.is_none_or(|s| s >= 400)) {
+        let expected = match record.route {
+            Route::S3Head | Route::GetSandbox => record.status == Some(404),
             Route::Other => record.path.starts_with("/api/socket.io") && record.status == Some(404),
             _ => false,
         };

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
 use daytona::{
-    Client, CreateBuildInfo, CreateSandbox, CreateSnapshot, Error, ExecuteRequest, ListSnapshots, LogEvent,
-    RetryPolicy, SnapshotState, Timeouts, Upload,
+    Client, CreateBuildInfo, CreateSandbox, CreateSnapshot, Error, ListSnapshots, LogEvent, RetryPolicy,
+    SnapshotState, Timeouts, Upload,
 };
 use futures_util::StreamExt;
 use rusty_s3::S3Action;
@@ -98,8 +98,14 @@ async fn snapshot_lifecycle_upload_create_follow_get_list_delete() {
         .await
         .expect("logs");
     assert!(logs.contains("every COPY source is present"), "{logs}");
-    assert!(logs.contains("check-only mode"), "{logs}");
-    assert!(logs.ends_with("Snapshot app-v1.0.0 is active\n"), "{logs}");
+    assert!(logs.contains("(local server) checked, not built"), "{logs}");
+    assert!(
+        logs.ends_with(
+            "Snapshot app-v1.0.0 is active: checked, not built (the local server runs with --local-build \
+             check, which never builds images)\n"
+        ),
+        "{logs}"
+    );
 
     let active = client.snapshots().get("app-v1.0.0").await.expect("by name");
     assert_eq!(active.state, SnapshotState::Active);
@@ -838,40 +844,34 @@ async fn state_survives_a_restart() {
     second.shutdown().await;
 }
 
+/// A snapshot that was only checked has no image: creating a sandbox from it fails at
+/// once, with a 400 saying so and how to get a real build; nothing is created.
 #[tokio::test]
-async fn sandboxes_in_check_only_mode_say_why_they_cannot_run() {
+async fn sandboxes_from_a_checked_only_snapshot_are_refused_with_the_way_out() {
     let state = tempfile::tempdir().expect("a temp dir");
     let server = server(state.path(), BuildMode::CheckOnly).await;
     let client = client(&server);
     let s = client.snapshots().create(&build("sb-v1", "FROM a:1\n", &[])).await.expect("created");
-    wait_terminal(&client, &s.id, SECS).await;
+    let s = wait_terminal(&client, &s.id, SECS).await;
+    assert_eq!(s.state, SnapshotState::Active);
+    assert_eq!(
+        s.checked_only.as_deref(),
+        Some("the local server runs with --local-build check, which never builds images")
+    );
 
-    let mut request = CreateSandbox::from_snapshot("sb-v1");
-    request.env.insert("A".into(), "1".into());
-    request.labels.insert("team".into(), "x".into());
-    request.auto_stop_interval = Some(0);
-    let sandbox = client.sandboxes().create(&request).await.expect("created");
-    assert_eq!(sandbox.state, Some(daytona::SandboxState::Error));
-    assert_eq!(
-        sandbox.error_reason.as_deref(),
-        Some(
-            "The local server runs in check-only mode: snapshot images are not built, so sandboxes cannot run"
-        )
-    );
-    assert_eq!(
-        (sandbox.env.get("A").map(String::as_str), sandbox.auto_stop_interval),
-        (Some("1"), Some(0.0))
-    );
-    assert_eq!(sandbox.target, "us");
-    let got = client.sandboxes().get(&sandbox.id).await.expect("get");
-    assert_eq!(got.id, sandbox.id);
-    let error = client.sandboxes().wait_until_started(&sandbox.id, SECS).await.expect_err("never starts");
-    assert!(error.to_string().contains("check-only mode"), "{error}");
-    let error =
-        client.sandboxes().execute(&sandbox.id, &ExecuteRequest::new("true")).await.expect_err("not started");
+    let error = client.sandboxes().create(&CreateSandbox::from_snapshot("sb-v1")).await.expect_err("refused");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
-    client.sandboxes().delete(&sandbox.id).await.expect("deleted");
-    assert!(client.sandboxes().get(&sandbox.id).await.expect_err("gone").is_not_found());
+    let text = error.to_string();
+    assert!(
+        text.starts_with(
+            "Failed to create sandbox: Snapshot sb-v1 was only checked, not built (the local server runs with \
+             --local-build check, which never builds images), so no sandbox can run from it."
+        ),
+        "{text}"
+    );
+    assert!(text.contains("scripts/debian-base-image.sh"), "{text}");
+    assert!(text.contains("`cargo xtask snapshot --local --replace`, or publish a new version"), "{text}");
+    assert_eq!(server.count(Route::CreateSandbox), 1, "sent once, not retried");
 
     let error = client.sandboxes().create(&CreateSandbox::from_snapshot("nope")).await.expect_err("404");
     assert_eq!(error.to_string(), "Failed to create sandbox: Snapshot nope not found (HTTP 404)");
@@ -909,6 +909,9 @@ fn configuration_reads_the_environment_like_the_sdks() {
         error.to_string().starts_with("Authentication credentials not found. Set DAYTONA_API_KEY"),
         "{error}"
     );
+    // CLI users read it: environment variables, no Rust types.
+    assert!(error.to_string().contains("DAYTONA_JWT_TOKEN and DAYTONA_ORGANIZATION_ID"), "{error}");
+    assert!(!error.to_string().contains("ClientBuilder") && !error.to_string().contains("::"), "{error}");
     let error =
         daytona::ClientBuilder::from_env_with(env(&[("DAYTONA_API_KEY", "  ")])).build().expect_err("blank");
     assert!(matches!(error, Error::Config(_)));

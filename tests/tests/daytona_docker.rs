@@ -103,7 +103,13 @@ async fn builds_a_real_image_runs_a_sandbox_and_executes_commands() {
     // A sandbox of the snapshot, and commands through the toolbox.
     let mut request = CreateSandbox::from_snapshot("docker-e2e-v1");
     request.env.insert("GREETING".into(), "hi there".into());
+    request.labels.insert("team".into(), "x".into());
+    request.auto_stop_interval = Some(0);
     let sandbox = client.sandboxes().create(&request).await.expect("sandbox");
+    assert_eq!(
+        (sandbox.labels.get("team").map(String::as_str), sandbox.auto_stop_interval, sandbox.target.as_str()),
+        (Some("x"), Some(0.0), "us")
+    );
     let sandbox =
         client.sandboxes().wait_until_started(&sandbox.id, Duration::from_secs(60)).await.expect("started");
     assert_eq!(sandbox.state, Some(SandboxState::Started));

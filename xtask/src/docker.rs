@@ -44,14 +44,3 @@ pub fn build(
     }
     Ok(tag)
 }
-
-/// Whether the local Docker engine is reachable and has `reference` (nothing is pulled).
-pub fn has_image(reference: &str) -> bool {
-    !reference.is_empty()
-        && Command::new("docker")
-            .args(["image", "inspect", "--format", "{{.Id}}", reference])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-}

@@ -21,15 +21,23 @@ pub mod code {
     pub const INTERRUPTED: u8 = 130;
 }
 
-/// Documented in `--help`.
-pub const EXIT_CODES: &str = "Exit codes:
+/// The exit codes as a literal, for `concat!` into the commands' `--help`.
+#[macro_export]
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
   0    done, or already up to date
   1    unexpected failure (network, I/O, server errors that did not go away)
   2    usage or configuration error (arguments, credentials, package, compile errors)
   3    drift: the snapshot is missing, not usable, or differs from the definition
   4    the snapshot's build failed
   5    timed out waiting for the snapshot (--timeout); re-run to attach again
-  130  interrupted; re-run to resume";
+  130  interrupted; re-run to resume"
+    };
+}
+
+/// Documented in `--help`.
+pub const EXIT_CODES: &str = exit_codes!();
 
 /// A failure with its exit code, the facts, and the advice.
 #[derive(Debug)]

@@ -3,19 +3,20 @@
 //! ```text
 //! cargo xtask snapshot [-p PACKAGE] [--dry-run | --check | --local | --docker]
 //! cargo xtask verify-snapshot [NAME] [-p PACKAGE] [--local]
+//! cargo xtask local [--port N] [--local-build MODE] [--env]
 //! ```
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
-use daytona::server::{BuildMode, LocalDaytona, ServerConfig};
+use daytona::server::{BuildMode, LocalDaytona};
 use daytona::{Client, SnapshotState};
 
 mod compare;
 mod docker;
 mod failure;
+mod local;
 mod project;
 mod publish;
 mod report;
@@ -24,8 +25,22 @@ mod wait;
 
 use failure::{EXIT_CODES, Failure, code};
 
+/// `--help` of the commands that talk to Daytona: the credentials they read, then the
+/// exit codes.
+const AFTER_HELP: &str = concat!(
+    "Environment (not needed with --local):
+  DAYTONA_API_KEY            the API key (from Daytona's dashboard)
+  DAYTONA_JWT_TOKEN          instead of an API key: a JWT, together with
+  DAYTONA_ORGANIZATION_ID    the organization it acts in
+  DAYTONA_API_URL            the API (default https://app.daytona.io/api)
+  DAYTONA_TARGET             the region (default: the organization's)
+
+",
+    exit_codes!()
+);
+
 #[derive(Parser)]
-#[command(name = "cargo xtask", bin_name = "cargo xtask", about = "The pithy project's commands", after_help = EXIT_CODES)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", about = "The pithy project's commands", after_help = AFTER_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,11 +50,37 @@ struct Cli {
 enum Command {
     /// Publish the application's image as the Daytona snapshot `<name>-v<version>`,
     /// safely: re-running converges, nothing is duplicated, nothing is deleted unless asked.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = AFTER_HELP)]
     Snapshot(SnapshotArgs),
     /// Show a snapshot's state, resources and size, and whether it matches the definition.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = AFTER_HELP)]
     VerifySnapshot(VerifyArgs),
+    /// Serve the local Daytona-compatible server on 127.0.0.1 until Ctrl-C: the one that
+    /// `--local` publishes to and applications run against (state in <target>/pithy-local).
+    /// It prints the `export DAYTONA_API_URL=... DAYTONA_API_KEY=...` lines; the key is
+    /// kept in the state directory, so it is the same after a restart.
+    #[command(after_help = EXIT_CODES)]
+    Local(LocalArgs),
+}
+
+#[derive(Args)]
+struct LocalArgs {
+    /// The API port on 127.0.0.1; the S3 endpoint uses the next one.
+    #[arg(long, value_name = "N", default_value_t = local::DEFAULT_PORT)]
+    port: u16,
+    /// How the server turns builds into images: `auto` builds with this machine's Docker
+    /// engine when it has the base image (no registry is used), else checks only and says
+    /// so; `docker` always builds; `check` only checks (no image, no sandboxes).
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_build_mode)]
+    local_build: BuildMode,
+    /// Print only the export lines of the running server, for
+    /// `eval "$(cargo xtask local --env)"`; fails when none is running.
+    #[arg(long, conflicts_with_all = ["port", "local_build"])]
+    env: bool,
+}
+
+fn parse_build_mode(s: &str) -> Result<BuildMode, String> {
+    s.parse()
 }
 
 #[derive(Args)]
@@ -48,16 +89,17 @@ struct Target {
     /// [package.metadata.pithy-image]).
     #[arg(short = 'p', long = "package", value_name = "PACKAGE")]
     package: Option<String>,
-    /// Use the embedded local Daytona-compatible server (state under target/pithy-local)
-    /// instead of Daytona; needs no account.
+    /// Use the local Daytona-compatible server instead of Daytona (no account needed):
+    /// the running `cargo xtask local` if there is one, else an embedded server for this
+    /// command; both keep their state in <target>/pithy-local.
     #[arg(long)]
     local: bool,
-    /// With --local: `docker` builds the image with this machine's Docker engine,
-    /// `check` runs the runner's checks only (no image; the build log says so), `auto`
-    /// builds when the engine is reachable and has the base image (no registry is
-    /// needed), else checks only.
-    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = ["auto", "docker", "check"], requires = "local")]
-    local_build: String,
+    /// With --local and no running `cargo xtask local`: `auto` (the default) builds the
+    /// image with this machine's Docker engine when it has the base image (no registry is
+    /// used), else only checks the build, and says so; `docker` always builds; `check`
+    /// only checks (no image; no sandboxes can run from it).
+    #[arg(long, value_name = "MODE", value_parser = parse_build_mode, requires = "local")]
+    local_build: Option<BuildMode>,
 }
 
 #[derive(Args)]
@@ -75,7 +117,8 @@ struct SnapshotArgs {
     /// tagged NAME:vVERSION.
     #[arg(long, conflicts_with = "replace")]
     docker: bool,
-    /// Delete and rebuild the snapshot when it exists with another definition or failed.
+    /// Delete and rebuild the snapshot when it exists with another definition, failed,
+    /// or (local server) was only checked, not built.
     #[arg(long)]
     replace: bool,
     /// How long to wait for the snapshot to become active, e.g. 90s, 20m, 1h.
@@ -107,49 +150,14 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(secs))
 }
 
-/// The client: from the environment, or for `--local` against the embedded server
-/// (returned too, so it lives as long as the command).
+/// The client: from the environment, or for `--local` the local server (an embedded
+/// one is returned too, so it lives as long as the command).
 async fn connect(
     project: &project::Project,
     target: &Target,
-    definition: &pj_image::Definition,
-    publishing: bool,
 ) -> Result<(Client, Option<LocalDaytona>), Failure> {
     if target.local {
-        // PITHY_LOCAL_STATE_DIR moves the local server's state (tests keep runs apart).
-        let state: PathBuf = std::env::var_os("PITHY_LOCAL_STATE_DIR")
-            .map_or_else(|| project.target_dir.join("pithy-local"), PathBuf::from);
-        let mode = match target.local_build.as_str() {
-            "docker" => BuildMode::Docker,
-            "check" => BuildMode::CheckOnly,
-            _ => {
-                let base =
-                    definition.dockerfile.lines().next().and_then(|l| l.strip_prefix("FROM ")).unwrap_or("");
-                if docker::has_image(base) {
-                    BuildMode::Docker
-                } else {
-                    // Only publishing builds; a check or a verify needs no note.
-                    if publishing {
-                        eprintln!(
-                            "    note: the base image {base:?} is not on this machine's Docker engine, and no registry is \
-                         used: the local server will check the build like Daytona's runner but not build an image \
-                         (--local-build docker requires a real build)"
-                        );
-                    }
-                    BuildMode::CheckOnly
-                }
-            }
-        };
-        let server = LocalDaytona::start(ServerConfig::new(&state).build_mode(mode)).await.map_err(|e| {
-            Failure::new(code::FAILED, format!("cannot start the local Daytona server: {e}"))
-                .note(format!("its state lives in {}", state.display()))
-        })?;
-        eprintln!("    local Daytona server at {} (state in {})", server.url(), state.display());
-        let client = server
-            .client_builder()
-            .build()
-            .map_err(|e| Failure::new(code::CONFIG, format!("cannot configure the client: {e}")))?;
-        return Ok((client, Some(server)));
+        return local::connect(&project.target_dir, target.local_build).await;
     }
     let client = Client::from_env().map_err(|e| {
         Failure::new(code::CONFIG, format!("cannot configure the Daytona client: {e}"))
@@ -172,7 +180,7 @@ async fn snapshot(args: SnapshotArgs) -> Result<(), Failure> {
         println!("built {tag}; try: docker run --rm -it {tag}");
         return Ok(());
     }
-    let (client, server) = connect(&project, &args.target, &definition, !args.check).await?;
+    let (client, server) = connect(&project, &args.target).await?;
     let outcome = if args.check {
         check(&client, &project, &definition).await
     } else {
@@ -184,7 +192,7 @@ async fn snapshot(args: SnapshotArgs) -> Result<(), Failure> {
             deadline: Instant::now() + args.timeout,
             replace: args.replace,
         };
-        publish.run().await.map(|snap| publish::finish(&snap, started))
+        publish.run().await.map(|snap| publish::finish(&snap, started, args.target.local))
     };
     if let Some(server) = server {
         server.shutdown().await;
@@ -209,7 +217,13 @@ async fn check(
     }
     match snap.state {
         SnapshotState::Active => {
-            println!("{name} is up to date: it exists, is active, and matches the definition");
+            match &snap.checked_only {
+                Some(reason) => println!(
+                    "{name} is up to date: it exists, is active, and matches the definition \
+                     (checked, not built: {reason})"
+                ),
+                None => println!("{name} is up to date: it exists, is active, and matches the definition"),
+            }
             Ok(())
         }
         SnapshotState::BuildFailed | SnapshotState::Error => Err(Failure::new(
@@ -229,12 +243,12 @@ async fn verify(args: VerifyArgs) -> Result<(), Failure> {
     let project = project::locate(args.target.package.as_deref())?;
     let name = args.name.clone().unwrap_or_else(|| project.snapshot.clone());
     let definition = project::definition(&project)?;
-    let (client, server) = connect(&project, &args.target, &definition, false).await?;
+    let (client, server) = connect(&project, &args.target).await?;
     let outcome = async {
         let Some(snap) = publish::find(&client, &name).await? else {
             return Err(Failure::new(code::DRIFT, format!("snapshot {name} does not exist")));
         };
-        report::summary(&snap, Duration::ZERO);
+        report::summary(&snap, Duration::ZERO, args.target.local);
         let remote_key = snap.build_info.as_ref().map(|b| b.snapshot_ref.clone()).unwrap_or_default();
         println!("build key   {remote_key}");
         let diffs = compare::differences(&definition, &snap);
@@ -261,6 +275,14 @@ async fn verify(args: VerifyArgs) -> Result<(), Failure> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match local_command(&cli.command) {
+        Some(Ok(())) => return ExitCode::from(code::OK),
+        Some(Err(failure)) => {
+            eprintln!("{failure}");
+            return ExitCode::from(failure.code);
+        }
+        None => {}
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -272,6 +294,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Snapshot(args) => snapshot(args).await,
             Command::VerifySnapshot(args) => verify(args).await,
+            Command::Local(_) => Ok(()),
         }
     };
     let result = runtime.block_on(async {
@@ -289,4 +312,21 @@ fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// `cargo xtask local`: it handles Ctrl-C itself (a clean stop, not an interruption).
+fn local_command(command: &Command) -> Option<Result<(), Failure>> {
+    let Command::Local(args) = command else { return None };
+    let run = || {
+        let target_dir = project::target_dir()?;
+        if args.env {
+            return local::env(&target_dir);
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::new(code::FAILED, format!("cannot start the async runtime: {e}")))?;
+        runtime.block_on(local::serve(&target_dir, args.port, args.local_build))
+    };
+    Some(run())
 }

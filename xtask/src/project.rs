@@ -94,6 +94,15 @@ pub fn locate(wanted: Option<&str>) -> Result<Project, Failure> {
     })
 }
 
+/// The workspace's target directory (for `cargo xtask local`, which needs no package).
+pub fn target_dir() -> Result<PathBuf, Failure> {
+    let metadata = MetadataCommand::new().no_deps().exec().map_err(|e| {
+        Failure::new(code::CONFIG, format!("cannot read the workspace with `cargo metadata`: {e}"))
+            .help("run cargo xtask from inside the workspace")
+    })?;
+    Ok(metadata.target_directory.into_std_path_buf())
+}
+
 /// Builds the crate (so the macro checks the definition against the files as they are
 /// now) and reads the definition it embedded.
 pub fn definition(project: &Project) -> Result<Definition, Failure> {

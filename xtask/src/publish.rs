@@ -87,8 +87,18 @@ impl Publish<'_> {
             return Err(drift(self.project, &diffs));
         }
         match snap.state {
+            SnapshotState::Active if snap.checked_only.is_some() && self.replace => {
+                eprintln!("    --replace: {} was only checked, not built; building it again", snap.name);
+                self.replace_with_new(snap).await
+            }
             SnapshotState::Active => {
-                eprintln!("    {} is up to date", snap.name);
+                match &snap.checked_only {
+                    Some(reason) => eprintln!(
+                        "    {} is up to date, but was only checked, not built ({reason}); --replace builds it again",
+                        snap.name
+                    ),
+                    None => eprintln!("    {} is up to date", snap.name),
+                }
                 Ok(snap)
             }
             SnapshotState::Inactive => {
@@ -209,7 +219,16 @@ enum Created {
     Existing(Snapshot),
 }
 
-/// Prints the final summary.
-pub fn finish(snap: &Snapshot, started: Instant) {
-    report::summary(snap, started.elapsed());
+/// Prints the final summary (`local`: whether an image was built), and for a snapshot
+/// that was only checked, what that means.
+pub fn finish(snap: &Snapshot, started: Instant, local: bool) {
+    report::summary(snap, started.elapsed(), local);
+    if snap.checked_only.is_some() {
+        eprintln!(
+            "    note: {} was checked, not built: no sandbox can run from it\n    \
+             help: make the base image on this machine's Docker engine (no registry is used; e.g. \
+             scripts/debian-base-image.sh for debian:bookworm-slim), then re-run with --replace",
+            snap.name
+        );
+    }
 }

@@ -45,13 +45,26 @@ pub fn dry_run(project: &Project, def: &Definition, contexts: &[ContextInfo]) {
     }
 }
 
-/// The final summary of a snapshot.
-pub fn summary(snap: &Snapshot, elapsed: Duration) {
+/// The final summary of a snapshot; with the local server, whether an image was built.
+pub fn summary(snap: &Snapshot, elapsed: Duration, local: bool) {
     let size = snap.size.map_or_else(|| "unknown".to_owned(), |s| format!("{s:.2} GB"));
     println!("snapshot    {}", snap.name);
     println!("id          {}", snap.id);
     println!("state       {}", snap.state);
     println!("size        {size}");
     println!("resources   cpu {}, memory {} GB, disk {} GB, gpu {}", snap.cpu, snap.mem, snap.disk, snap.gpu);
+    if local {
+        match (&snap.checked_only, snap.state) {
+            (Some(reason), _) => println!("image       not built: checked only, because {reason}"),
+            (None, daytona::SnapshotState::Active) => {
+                let image = snap
+                    .build_info
+                    .as_ref()
+                    .map_or_else(|| snap.image_name.clone().unwrap_or_default(), |b| b.snapshot_ref.clone());
+                println!("image       built: {image} on this machine's Docker engine");
+            }
+            (None, _) => println!("image       none yet"),
+        }
+    }
     println!("elapsed     {:.1}s", elapsed.as_secs_f64());
 }

@@ -371,9 +371,11 @@ async fn docker_and_local_targets_build_a_working_image() {
     assert_eq!(shown, "hello from pithy\nalpha\n");
 
     let state = tempfile::tempdir().expect("tempdir");
-    let mut cmd = command(&["snapshot", "--local", "--local-build", "docker", "--timeout", "5m"]);
-    cmd.env("PITHY_LOCAL_STATE_DIR", state.path());
-    assert_code(&output(cmd).await, 0);
+    // Auto (the default) builds: the engine has the base image.
+    let published = xtask_local(state.path(), &["snapshot", "--local", "--timeout", "5m"]).await;
+    assert_code(&published, 0);
+    assert!(published.stdout.contains("image       built: daytona-"), "{}", published.text());
+    assert!(!published.text().contains("checked, not built"), "{}", published.text());
     let key = build_key(&xtask(None, &["snapshot", "--dry-run"]).await);
     let shown = docker_ok(&["run", "--rm", &key, "cat", "/app/hello.txt", "/app/data/a.txt"]);
     assert_eq!(shown, "hello from pithy\nalpha\n");
@@ -440,4 +442,236 @@ async fn an_interrupted_run_converges_when_re_run() {
     assert_code(&again, 0);
     assert_eq!(server.count(Route::CreateSnapshot), 1, "the re-run attached instead of creating again");
     assert_eq!(count_named(&server).await, 1);
+}
+
+/// A free port on 127.0.0.1 whose successor is free too (`cargo xtask local` takes both).
+fn free_port_pair() -> u16 {
+    for _ in 0..50 {
+        let first = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = first.local_addr().expect("addr").port();
+        if port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no two free consecutive ports on 127.0.0.1");
+}
+
+/// `cargo xtask local` as a process; stopped (SIGINT, like Ctrl-C) when dropped.
+struct LocalServer {
+    child: std::process::Child,
+    url: String,
+    key: String,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl LocalServer {
+    fn start(state: &Path, port: u16, extra: &[&str]) -> LocalServer {
+        use std::io::{BufRead, BufReader};
+        let port_text = port.to_string();
+        let mut args = vec!["local", "--port", port_text.as_str()];
+        args.extend_from_slice(extra);
+        let mut cmd = command(&args);
+        cmd.env("PITHY_LOCAL_STATE_DIR", state)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn xtask local");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let err = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let mut text = sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut line = || lines.next().and_then(Result::ok).unwrap_or_default();
+        let (url_line, key_line) = (line(), line());
+        let url = url_line.strip_prefix("export DAYTONA_API_URL=").unwrap_or_default().to_owned();
+        let key = key_line.strip_prefix("export DAYTONA_API_KEY=").unwrap_or_default().to_owned();
+        let server = LocalServer { child, url, key, stderr };
+        assert!(!server.url.is_empty(), "no URL line ({url_line:?}); stderr:\n{}", server.stderr());
+        server.wait_for_stderr("Ctrl-C stops it");
+        server
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Waits (10 s at most) until the server's stderr holds `text`.
+    fn wait_for_stderr(&self, text: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !self.stderr().contains(text) {
+            assert!(std::time::Instant::now() < deadline, "no {text:?} in:\n{}", self.stderr());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Ctrl-C; the exit code.
+    fn stop(&mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        let _ = std::process::Command::new("kill").args(["-INT", &pid]).status();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.stop();
+        }
+    }
+}
+
+/// `xtask <args>` with the local state directory `state`.
+async fn xtask_local(state: &Path, args: &[&str]) -> Run {
+    let mut cmd = command(args);
+    cmd.env("PITHY_LOCAL_STATE_DIR", state);
+    output(cmd).await
+}
+
+/// The whole local flow with one server: `cargo xtask local` serves on a fixed port and
+/// prints the exports; `--env` prints the same lines; `snapshot --local`, `--check` and
+/// `verify-snapshot --local` use it (its request log shows the publish) instead of
+/// starting their own; a second server on the state directory is refused; a sandbox
+/// from the checked-only snapshot is refused at once with the way out; after Ctrl-C,
+/// `--env` says none runs and `server.json` is gone.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_local_server_serves_snapshot_local_and_applications() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let port = free_port_pair();
+    let mut server = LocalServer::start(state.path(), port, &["--local-build", "check"]);
+    assert_eq!(server.url, format!("http://127.0.0.1:{port}/api"));
+    assert!(server.key.starts_with("dtn_local_"), "a saved local key");
+    assert!(server.stderr().contains("builds: check"), "{}", server.stderr());
+    let saved = std::fs::read_to_string(state.path().join("server.json")).expect("server.json");
+    assert!(saved.contains(&server.url) && !saved.contains(&server.key), "{saved}");
+
+    let env = xtask_local(state.path(), &["local", "--env"]).await;
+    assert_code(&env, 0);
+    assert_eq!(
+        env.stdout,
+        format!("export DAYTONA_API_URL={}\nexport DAYTONA_API_KEY={}\n", server.url, server.key)
+    );
+
+    let second = xtask_local(state.path(), &["local", "--port", &free_port_pair().to_string()]).await;
+    assert_code(&second, 1);
+    assert!(
+        second.stderr.contains("another local Daytona server is using the state directory"),
+        "{}",
+        second.text()
+    );
+
+    let published = xtask_local(state.path(), &["snapshot", "--local", "--timeout", "60s"]).await;
+    assert_code(&published, 0);
+    let using = format!("using the running local Daytona server at {}", server.url);
+    assert!(published.stderr.contains(&using), "{}", published.text());
+    assert!(!published.stderr.contains("embedded"), "no second server: {}", published.text());
+    assert!(published.stderr.contains("checked, not built"), "{}", published.text());
+    assert!(
+        published.stdout.contains(
+            "image       not built: checked only, because the local server runs with --local-build check"
+        ),
+        "{}",
+        published.text()
+    );
+    assert!(!published.text().contains(&server.key), "the key was printed");
+    server.wait_for_stderr("POST /api/snapshots 200");
+    let state_json = std::fs::read_to_string(state.path().join("state.json")).expect("state.json");
+    assert!(state_json.contains(NAME), "{state_json}");
+
+    let check = xtask_local(state.path(), &["snapshot", "--local", "--check"]).await;
+    assert_code(&check, 0);
+    assert!(check.stdout.contains("(checked, not built:"), "{}", check.text());
+    let verify = xtask_local(state.path(), &["verify-snapshot", "--local"]).await;
+    assert_code(&verify, 0);
+    assert!(verify.stderr.contains(&using), "{}", verify.text());
+    let mismatch = xtask_local(state.path(), &["snapshot", "--local", "--local-build", "docker"]).await;
+    assert_code(&mismatch, 2);
+    assert!(mismatch.stderr.contains("builds with --local-build check, not docker"), "{}", mismatch.text());
+
+    let client = daytona::Client::builder()
+        .api_key(server.key.as_str())
+        .api_url(server.url.as_str())
+        .build()
+        .expect("client");
+    let error =
+        client.sandboxes().create(&daytona::CreateSandbox::from_snapshot(NAME)).await.expect_err("refused");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
+    assert!(error.to_string().contains(&format!("Snapshot {NAME} was only checked, not built")), "{error}");
+
+    assert_eq!(server.stop(), Some(0), "Ctrl-C is a clean stop:\n{}", server.stderr());
+    assert!(!state.path().join("server.json").exists(), "server.json is removed on shutdown");
+    let none = xtask_local(state.path(), &["local", "--env"]).await;
+    assert_code(&none, 2);
+    assert!(none.stdout.is_empty(), "nothing for eval: {}", none.stdout);
+    assert!(none.stderr.contains("no local Daytona server is running"), "{}", none.text());
+    assert!(none.stderr.contains("cargo xtask local"), "{}", none.text());
+
+    // The key is saved: a restart on another port gives the same one.
+    let again = LocalServer::start(state.path(), free_port_pair(), &["--local-build", "check"]);
+    assert_eq!(again.key, server.key);
+}
+
+/// A `server.json` left behind by a server that died is stale (no process holds the
+/// state directory's lock): `--env` says none runs and `--local` starts its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_server_json_is_ignored() {
+    let state = tempfile::tempdir().expect("tempdir");
+    std::fs::write(state.path().join("server.lock"), "").expect("lock file");
+    std::fs::write(
+        state.path().join("server.json"),
+        r#"{"url": "http://127.0.0.1:9/api", "storageUrl": "http://127.0.0.1:10", "pid": 999999, "buildMode": "auto", "standalone": true}"#,
+    )
+    .expect("server.json");
+    let env = xtask_local(state.path(), &["local", "--env"]).await;
+    assert_code(&env, 2);
+    assert!(env.stderr.contains("no local Daytona server is running"), "{}", env.text());
+
+    let run =
+        xtask_local(state.path(), &["snapshot", "--local", "--local-build", "check", "--timeout", "60s"])
+            .await;
+    assert_code(&run, 0);
+    assert!(run.stderr.contains("started an embedded local Daytona server"), "{}", run.text());
+    assert!(!run.text().contains("127.0.0.1:9/api"), "{}", run.text());
+    assert!(!state.path().join("server.json").exists(), "the embedded server removed its own");
+}
+
+/// `--help` names the credential variables; a missing key names variables, no Rust type.
+#[tokio::test(flavor = "multi_thread")]
+async fn help_and_missing_credentials_name_the_variables() {
+    for sub in ["snapshot", "verify-snapshot"] {
+        let help = xtask(None, &[sub, "--help"]).await;
+        assert_code(&help, 0);
+        for var in [
+            "DAYTONA_API_KEY",
+            "DAYTONA_JWT_TOKEN",
+            "DAYTONA_ORGANIZATION_ID",
+            "DAYTONA_API_URL",
+            "DAYTONA_TARGET",
+        ] {
+            assert!(help.stdout.contains(var), "{sub} --help lacks {var}:\n{}", help.stdout);
+        }
+    }
+    let help = xtask(None, &["local", "--help"]).await;
+    assert_code(&help, 0);
+    for flag in ["--port", "--env", "--local-build", "3986"] {
+        assert!(help.stdout.contains(flag), "local --help lacks {flag}:\n{}", help.stdout);
+    }
+    let run = xtask(None, &["snapshot"]).await;
+    assert_code(&run, 2);
+    assert!(run.stderr.contains("DAYTONA_JWT_TOKEN and DAYTONA_ORGANIZATION_ID"), "{}", run.text());
+    assert!(!run.stderr.contains("ClientBuilder") && !run.stderr.contains("::"), "{}", run.text());
 }

@@ -1,11 +1,12 @@
 //! `daytona-local`: a local Daytona-compatible server on 127.0.0.1.
 //!
 //! ```text
-//! daytona-local [--state-dir DIR] [--port N] [--s3-port N] [--api-key KEY] [--check-only] [--min-build-time S]
+//! daytona-local [--state-dir DIR] [--port N] [--s3-port N] [--api-key KEY] [--local-build MODE] [--min-build-time S]
 //! ```
 //!
-//! Prints `DAYTONA_API_URL=...` and `DAYTONA_API_KEY=...` (lines a shell can `export`)
-//! and serves until Ctrl-C.
+//! Prints `export DAYTONA_API_URL=...` and `export DAYTONA_API_KEY=...` and serves until
+//! Ctrl-C. In the pithy workspace, `cargo xtask local` is the documented way to run it:
+//! the same server on the state directory `cargo xtask snapshot --local` uses.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,18 +18,24 @@ const HELP: &str = "daytona-local: a local Daytona-compatible server (API + S3 +
 USAGE:
     daytona-local [OPTIONS]
 
+In the pithy workspace, run `cargo xtask local` instead: the same server, on a fixed port,
+with the state directory `cargo xtask snapshot --local` publishes to (<target dir>/pithy-local).
+
 OPTIONS:
-    --state-dir DIR   where snapshots, logs and objects live (default: .daytona-local)
-    --port N          API port (default: 0, any free port)
-    --s3-port N       S3 port (default: 0, any free port)
-    --api-key KEY     the API key (default: the saved one, or a new random key)
-    --check-only      check builds without running Docker (snapshots become active without an image)
+    --state-dir DIR     where snapshots, logs and objects live (default: .daytona-local)
+    --port N            API port (default: 0, any free port)
+    --s3-port N         S3 port (default: 0, any free port)
+    --api-key KEY       the API key (default: the saved one, or a new random key)
+    --local-build MODE  auto (default): docker build when the engine has the base image locally
+                        (no registry is used), else check only and say so; docker: always build;
+                        check: check only (snapshots become active without an image; no sandboxes)
+    --check-only        the same as --local-build check
     --min-build-time S  keep every build in `building` for at least S seconds
-    -h, --help        this help
+    -h, --help          this help
 ";
 
 fn parse() -> Result<Option<ServerConfig>, String> {
-    let mut config = ServerConfig::new(PathBuf::from(".daytona-local"));
+    let mut config = ServerConfig::new(PathBuf::from(".daytona-local")).standalone(true);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -41,6 +48,7 @@ fn parse() -> Result<Option<ServerConfig>, String> {
             }
             "--api-key" => config = config.api_key(value("--api-key")?),
             "--check-only" => config = config.build_mode(BuildMode::CheckOnly),
+            "--local-build" => config = config.build_mode(value("--local-build")?.parse::<BuildMode>()?),
             "--min-build-time" => {
                 let secs: u64 =
                     value("--min-build-time")?.parse().map_err(|e| format!("--min-build-time: {e}"))?;
@@ -73,14 +81,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("DAYTONA_API_URL={}", server.url());
-    println!("DAYTONA_API_KEY={}", server.api_key());
+    println!("export DAYTONA_API_URL={}", server.url());
+    println!("export DAYTONA_API_KEY={}", server.api_key());
     eprintln!(
-        "daytona-local: serving {} (S3 at {}, state in {}, Docker builds: {}); Ctrl-C stops",
+        "daytona-local: serving {} (S3 at {}, state in {}, builds: {}, Docker engine: {}); Ctrl-C stops",
         server.url(),
         server.storage_url(),
         state_dir.display(),
-        if server.docker_available().await { "yes" } else { "no" }
+        server.build_mode(),
+        if server.docker_available().await { "reachable" } else { "not reachable" }
     );
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("error: cannot wait for Ctrl-C: {e}");

@@ -312,6 +312,7 @@ async fn create_snapshot(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiR
         image_ref,
         source_sandbox_id: None,
         sandbox_class: "container".to_owned(),
+        checked_only: None,
     };
     let inserted = shared.store.write(|d| {
         if d.snapshots.iter().any(|s| s.name == name) {
@@ -596,12 +597,25 @@ async fn create_sandbox(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiRe
     let env = string_map(map.get("env"), "env")?;
     let labels = string_map(map.get("labels"), "labels")?;
     let public = map.get("public").and_then(Value::as_bool).unwrap_or(false);
+    if map.get("kvm").and_then(Value::as_bool) == Some(true) {
+        return Err(ApiError::bad_request("The local server cannot expose KVM to a sandbox (kvm: true)"));
+    }
     let Some(snapshot_name) = snapshot_name else {
         return Err(ApiError::bad_request("The local server needs a snapshot to create a sandbox from"));
     };
     let snapshot = find_snapshot(&shared, &snapshot_name)?;
     if snapshot.state != SnapshotState::Active {
         return Err(ApiError::bad_request(format!("Snapshot {snapshot_name} is {}", snapshot.state)));
+    }
+    // Refused at once: a sandbox needs an image, and this snapshot never got one.
+    if let Some(reason) = &snapshot.checked_only {
+        return Err(ApiError::bad_request(checked_only_refusal(&snapshot.name, reason)));
+    }
+    if shared.mode == BuildMode::CheckOnly {
+        return Err(ApiError::bad_request(
+            "The local server runs with --local-build check, so no sandbox can run; restart it with \
+             --local-build auto (the default) or docker",
+        ));
     }
     let id = uuid();
     let name = name.unwrap_or_else(|| id.clone());
@@ -623,6 +637,8 @@ async fn create_sandbox(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiRe
         labels: labels.clone(),
         public,
         network_block_all: false,
+        kvm: false,
+        spot: false,
         target: target.unwrap_or_else(|| shared.region.clone()),
         cpu: cpu.unwrap_or(snapshot.cpu),
         gpu: gpu.unwrap_or(snapshot.gpu),
@@ -632,19 +648,19 @@ async fn create_sandbox(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiRe
         desired_state: "started".to_owned(),
         error_reason: None,
         auto_stop_interval: i64::from(auto_stop.unwrap_or(15)),
+        auto_pause_interval: 0,
         auto_archive_interval: i64::from(auto_archive.unwrap_or(10080)),
         auto_delete_interval: auto_delete.unwrap_or(-1),
         volumes: Vec::new(),
         created_at: now.clone(),
-        updated_at: now,
+        updated_at: now.clone(),
+        last_activity_at: Some(now),
         runner_id: "local-runner".to_owned(),
         sandbox_class: "container".to_owned(),
         toolbox_proxy_url: format!("{}/toolbox", shared.base_url),
         container: None,
     };
-    let failure = if shared.mode == BuildMode::CheckOnly {
-        Some("The local server runs in check-only mode: snapshot images are not built, so sandboxes cannot run".to_owned())
-    } else if !shared.docker_status().await.available {
+    let failure = if !shared.docker_status().await.available {
         Some(
             "No Docker engine is reachable from the local Daytona server, so the sandbox cannot run"
                 .to_owned(),
@@ -671,6 +687,18 @@ async fn create_sandbox(State(shared): State<Arc<Shared>>, body: Bytes) -> ApiRe
     }
     shared.store.write(|d| d.sandboxes.push(record.clone()));
     Ok(axum::Json(serde_json::to_value(&record).unwrap_or(Value::Null)))
+}
+
+/// Why no sandbox runs from a snapshot that was checked, not built, and how to get a
+/// real build.
+pub(crate) fn checked_only_refusal(name: &str, reason: &str) -> String {
+    format!(
+        "Snapshot {name} was only checked, not built ({reason}), so no sandbox can run from it. \
+         For a real build, the local server needs a Docker engine with the base image on this machine \
+         (no registry is used: make it locally, e.g. scripts/debian-base-image.sh for debian:bookworm-slim) \
+         and the build mode auto or docker; then rebuild the snapshot with \
+         `cargo xtask snapshot --local --replace`, or publish a new version"
+    )
 }
 
 fn find_sandbox(shared: &Shared, id: &str) -> ApiResult<SandboxRecord> {

@@ -53,9 +53,14 @@ pub(crate) async fn run(shared: Arc<Shared>, id: String) {
     let _ = tokio::fs::remove_dir_all(&build_dir).await;
     tokio::time::sleep(shared.min_build_time.saturating_sub(started.elapsed())).await;
     match outcome {
-        Ok(size) => {
+        Ok(Built::Image(size)) => {
             log(&shared, &id, &format!("Snapshot {name} is active"));
             set_state(&shared, &id, SnapshotState::Active, None, size);
+        }
+        Ok(Built::CheckedOnly(reason)) => {
+            log(&shared, &id, &format!("Snapshot {name} is active: checked, not built ({reason})"));
+            set_checked_only(&shared, &id, reason);
+            set_state(&shared, &id, SnapshotState::Active, None, None);
         }
         Err(reason) => {
             log(&shared, &id, &format!("ERROR: {reason}"));
@@ -67,15 +72,19 @@ pub(crate) async fn run(shared: Arc<Shared>, id: String) {
 /// Re-activation of an `inactive` snapshot (already set to `pending`).
 pub(crate) async fn activate(shared: Arc<Shared>, id: String) {
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let Some(image) = shared.store.read(|d| {
-        d.snapshots.iter().find(|s| s.id == id).map(|s| match &s.build_info {
-            Some(info) => info.snapshot_ref.clone(),
-            None => s.image_name.clone(),
+    let Some((image, checked_only)) = shared.store.read(|d| {
+        d.snapshots.iter().find(|s| s.id == id).map(|s| {
+            let image = match &s.build_info {
+                Some(info) => info.snapshot_ref.clone(),
+                None => s.image_name.clone(),
+            };
+            (image, s.checked_only.is_some())
         })
     }) else {
         return;
     };
-    if shared.mode == BuildMode::Docker && docker::image_size(&image).await.is_none() {
+    // A built image must still be there; a checked-only snapshot never had one.
+    if !checked_only && shared.mode != BuildMode::CheckOnly && docker::image_size(&image).await.is_none() {
         let reason = format!("Image {image} is no longer present on the local Docker engine");
         set_state(&shared, &id, SnapshotState::Error, Some(reason), None);
     } else {
@@ -87,8 +96,13 @@ async fn pull(shared: &Arc<Shared>, id: &str, image: &str) {
     if !set_state(shared, id, SnapshotState::Pulling, None, None) {
         return;
     }
-    if shared.mode == BuildMode::CheckOnly {
-        log(shared, id, &format!("(local server) check-only mode: image {image} was not pulled"));
+    if let Err(reason) = decide(shared, &[image.to_owned()]).await {
+        log(
+            shared,
+            id,
+            &format!("(local server) checked, not built: image {image} was not pulled ({reason})"),
+        );
+        set_checked_only(shared, id, reason);
         set_state(shared, id, SnapshotState::Active, None, None);
         return;
     }
@@ -107,7 +121,69 @@ async fn pull(shared: &Arc<Shared>, id: &str, image: &str) {
     }
 }
 
-/// The build itself; the image size in GB, or why it failed.
+/// What a build that did not fail produced.
+enum Built {
+    /// An image (its size in GB, when known).
+    Image(Option<f64>),
+    /// Nothing: the build was checked only, for this reason.
+    CheckedOnly(String),
+}
+
+/// Whether this server builds an image with these base images, or only checks (and
+/// why): the one place the build mode is decided. [`BuildMode::Auto`] builds when the
+/// engine answers and has every base image locally; no registry is ever used.
+async fn decide(shared: &Shared, bases: &[String]) -> Result<(), String> {
+    match shared.mode {
+        BuildMode::CheckOnly => {
+            Err("the local server runs with --local-build check, which never builds images".to_owned())
+        }
+        // Docker mode fails the build later, with the engine's own words, when it cannot.
+        BuildMode::Docker => Ok(()),
+        BuildMode::Auto => {
+            let status = shared.docker_status().await;
+            if !status.available {
+                return Err(format!("no Docker engine is reachable: {}", status.detail));
+            }
+            for base in bases {
+                if docker::image_size(base).await.is_none() {
+                    return Err(format!(
+                        "the base image {base} is not on this machine's Docker engine, and the local server pulls from no registry"
+                    ));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The images a Dockerfile starts from: every `FROM` that does not name an earlier
+/// stage (nor `scratch`), flags such as `--platform=` skipped.
+pub(crate) fn base_images(dockerfile: &str) -> Vec<String> {
+    let mut stages: Vec<String> = Vec::new();
+    let mut bases = Vec::new();
+    for line in dockerfile.lines() {
+        let mut words = line.split_whitespace();
+        if !words.next().is_some_and(|w| w.eq_ignore_ascii_case("FROM")) {
+            continue;
+        }
+        let mut words = words.skip_while(|w| w.starts_with("--"));
+        let Some(image) = words.next() else { continue };
+        if image != "scratch"
+            && !stages.iter().any(|s| s.eq_ignore_ascii_case(image))
+            && !bases.iter().any(|b| b == image)
+        {
+            bases.push(image.to_owned());
+        }
+        if words.next().is_some_and(|w| w.eq_ignore_ascii_case("AS"))
+            && let Some(stage) = words.next()
+        {
+            stages.push(stage.to_owned());
+        }
+    }
+    bases
+}
+
+/// The build itself: an image, a check only, or why it failed.
 #[allow(clippy::too_many_arguments)]
 async fn build(
     shared: &Arc<Shared>,
@@ -117,7 +193,7 @@ async fn build(
     hashes: &[String],
     snapshot_ref: &str,
     build_dir: &Path,
-) -> Result<Option<f64>, String> {
+) -> Result<Built, String> {
     log(shared, id, &format!("Building snapshot {name} as {snapshot_ref}"));
     let mut tars = Vec::new();
     for hash in hashes {
@@ -154,13 +230,16 @@ async fn build(
     if let Some(reason) = shared.faults.build_failure(name) {
         return Err(reason);
     }
-    if shared.mode == BuildMode::CheckOnly {
+    if let Err(reason) = decide(shared, &base_images(dockerfile)).await {
         log(
             shared,
             id,
-            "(local server) check-only mode: the Dockerfile and contexts were checked; no image was built",
+            &format!(
+                "(local server) checked, not built: the Dockerfile and contexts were checked like Daytona's runner does, \
+                 but no image was built, because {reason}. Sandboxes cannot run from this snapshot."
+            ),
         );
-        return Ok(None);
+        return Ok(Built::CheckedOnly(reason));
     }
     let status = shared.docker_status().await;
     if !status.available {
@@ -171,12 +250,12 @@ async fn build(
     }
     if let Some(bytes) = docker::image_size(snapshot_ref).await {
         log(shared, id, &format!("Image {snapshot_ref} is already built; reusing it"));
-        return Ok(Some(gigabytes(bytes)));
+        return Ok(Built::Image(Some(gigabytes(bytes))));
     }
     let code =
         docker::build(build_dir, snapshot_ref, shared.build_timeout, |line| log(shared, id, line)).await;
     match code {
-        Some(0) => Ok(docker::image_size(snapshot_ref).await.map(gigabytes)),
+        Some(0) => Ok(Built::Image(docker::image_size(snapshot_ref).await.map(gigabytes))),
         Some(code) => Err(format!("docker build exited with code {code}; see the build log")),
         None => Err("docker build did not complete; see the build log".to_owned()),
     }
@@ -189,6 +268,15 @@ fn gigabytes(bytes: u64) -> f64 {
 
 fn log(shared: &Shared, id: &str, line: &str) {
     shared.store.append_log(id, &format!("{line}\n"));
+}
+
+/// Records that a snapshot was checked, not built.
+fn set_checked_only(shared: &Shared, id: &str, reason: String) {
+    shared.store.write(|d| {
+        if let Some(s) = d.snapshot_mut_by_id(id) {
+            s.checked_only = Some(reason);
+        }
+    });
 }
 
 /// Sets a snapshot's state; `false` when it no longer exists.
@@ -446,6 +534,15 @@ pub(crate) fn entrypoint(dockerfile: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base_images_skip_stages_scratch_and_flags() {
+        let dockerfile = "FROM --platform=linux/amd64 rust:1.95 AS build\nRUN cargo build\n\
+            from debian:bookworm-slim\nCOPY --from=build /x /x\nFROM build AS again\nFROM scratch\nFROM rust:1.95\n";
+        assert_eq!(base_images(dockerfile), ["rust:1.95", "debian:bookworm-slim"]);
+        assert_eq!(base_images("FROM pj-test-base:1\nRUN true\n"), ["pj-test-base:1"]);
+        assert!(base_images("RUN true\n").is_empty());
+    }
 
     #[test]
     fn copy_sources_like_the_sdk() {

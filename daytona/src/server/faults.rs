@@ -412,6 +412,10 @@ pub(crate) async fn observe(
     };
     let response = super::api::finish_error(response, &path);
     shared.log.set_status(index, &path, response.status().as_u16());
+    if shared.log_requests {
+        // The path only: S3 queries can hold a session token.
+        eprintln!("    {method} {path} {}", response.status().as_u16());
+    }
     response
 }
 

@@ -7,14 +7,18 @@
 //!   accepting only the temporary credentials handed out by push access, with their
 //!   session token, inside the organization's prefix;
 //! - builds like Daytona's runner: every context hash must be in storage, every `COPY`
-//!   source inside the union of the context tars; then, with a reachable Docker engine,
-//!   a real `docker build` of the runner's build context, tagged with the build key.
-//!   Without an engine the build fails and says so; it never pretends.
+//!   source inside the union of the context tars; then a real `docker build` of the
+//!   runner's build context, tagged with the build key. [`BuildMode`] decides, per build:
+//!   `Auto` builds when the engine answers and has the base images locally (no registry
+//!   is used), else only checks; a checked-only snapshot says so (build log,
+//!   `checkedOnly`) and no sandbox is created from it. It never pretends.
 //! - sandboxes as `docker run` of a snapshot's image, and the toolbox's
 //!   `process/execute` as `docker exec`.
 //!
 //! State (snapshots, sandboxes, build logs, objects) lives in a directory, so a restart
-//! keeps it. Faults can be injected per route ([`Faults`]) and every request is logged
+//! keeps it. One server at a time runs on a directory: it holds the directory's lock
+//! and writes `server.json`, which [`discover`] reads (`cargo xtask snapshot --local`
+//! uses a running `cargo xtask local` this way). Faults can be injected per route ([`Faults`]) and every request is logged
 //! ([`LocalDaytona::requests`]).
 //!
 //! ```no_run
@@ -35,6 +39,7 @@
 
 mod api;
 mod build;
+mod discovery;
 mod docker;
 mod faults;
 mod s3;
@@ -49,6 +54,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use discovery::{RunningServer, discover};
 pub use faults::{Fault, Faults, RequestRecord, Route};
 
 use crate::config::ClientBuilder;
@@ -59,17 +65,64 @@ use state::{Store, random_string, uuid};
 
 /// How the server turns a snapshot's build into an image.
 ///
+/// Whatever the mode, a snapshot that was checked but not built says so: its build log
+/// ends with "checked, not built" and the reason, its DTO carries `checkedOnly` (see
+/// [`Snapshot::checked_only`](crate::Snapshot::checked_only)), and creating a sandbox
+/// from it is refused with a 400 that says how to get a real build.
+///
 /// ```
-/// assert_ne!(daytona::server::BuildMode::Docker, daytona::server::BuildMode::CheckOnly);
+/// use daytona::server::BuildMode;
+/// assert_eq!("auto".parse::<BuildMode>(), Ok(BuildMode::Auto));
+/// assert_eq!(BuildMode::CheckOnly.to_string(), "check");
+/// assert!("fast".parse::<BuildMode>().unwrap_err().contains("auto, docker or check"));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BuildMode {
+    /// Decided per build: `docker build` when the engine is reachable and already has
+    /// every base image of the Dockerfile's `FROM` lines (the local server pulls from no
+    /// registry), else the runner's checks only, with the reason in the build log.
+    #[default]
+    Auto,
     /// Run the runner's checks, then `docker build` on this machine's engine. Without a
     /// reachable engine, builds end in `build_failed` with an `errorReason` that says so.
     Docker,
     /// Run the runner's checks only, and mark the snapshot `active` without an image
     /// (the build log says so). For fast protocol tests; sandboxes cannot run.
     CheckOnly,
+}
+
+impl BuildMode {
+    /// The name used by the command-line flags (`auto`, `docker`, `check`).
+    ///
+    /// ```
+    /// assert_eq!(daytona::server::BuildMode::Docker.as_str(), "docker");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildMode::Auto => "auto",
+            BuildMode::Docker => "docker",
+            BuildMode::CheckOnly => "check",
+        }
+    }
+}
+
+impl fmt::Display for BuildMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for BuildMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(BuildMode::Auto),
+            "docker" => Ok(BuildMode::Docker),
+            "check" | "check-only" => Ok(BuildMode::CheckOnly),
+            other => Err(format!("unknown build mode {other:?}: use auto, docker or check")),
+        }
+    }
 }
 
 /// The configuration of a [`LocalDaytona`].
@@ -103,6 +156,13 @@ pub struct ServerConfig {
     pub min_build_time: Duration,
     /// The default region (`regionIds` of snapshots, `target` of sandboxes).
     pub region: String,
+    /// Whether it serves other processes until stopped (`cargo xtask local`,
+    /// `daytona-local`). Written to `server.json`, so that `cargo xtask snapshot --local`
+    /// uses such a server instead of starting its own; an embedded server (`false`, the
+    /// default) lives only as long as its command.
+    pub standalone: bool,
+    /// Print a line per request to stderr (method, path, status; never a credential).
+    pub log_requests: bool,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -117,12 +177,15 @@ impl fmt::Debug for ServerConfig {
             .field("build_timeout", &self.build_timeout)
             .field("min_build_time", &self.min_build_time)
             .field("region", &self.region)
+            .field("standalone", &self.standalone)
+            .field("log_requests", &self.log_requests)
             .finish()
     }
 }
 
 impl ServerConfig {
-    /// Defaults: any free ports, Docker builds (30 minutes at most), region `us`.
+    /// Defaults: any free ports, [`BuildMode::Auto`] (30 minutes at most per build),
+    /// region `us`, embedded (not standalone).
     ///
     /// ```
     /// let config = daytona::server::ServerConfig::new("state");
@@ -135,11 +198,36 @@ impl ServerConfig {
             jwt: None,
             port: 0,
             s3_port: 0,
-            build_mode: BuildMode::Docker,
+            build_mode: BuildMode::Auto,
             build_timeout: Duration::from_secs(30 * 60),
             min_build_time: Duration::ZERO,
             region: "us".to_owned(),
+            standalone: false,
+            log_requests: false,
         }
+    }
+
+    /// Prints a line per request to stderr (see [`log_requests`](Self::log_requests)).
+    ///
+    /// ```
+    /// let config = daytona::server::ServerConfig::new("state").log_requests(true);
+    /// assert!(config.log_requests);
+    /// ```
+    pub fn log_requests(mut self, log: bool) -> Self {
+        self.log_requests = log;
+        self
+    }
+
+    /// Marks it as a standalone server that other processes may use (see
+    /// [`standalone`](Self::standalone)).
+    ///
+    /// ```
+    /// let config = daytona::server::ServerConfig::new("state").standalone(true);
+    /// assert!(config.standalone);
+    /// ```
+    pub fn standalone(mut self, standalone: bool) -> Self {
+        self.standalone = standalone;
+        self
     }
 
     /// Sets the API key.
@@ -222,6 +310,7 @@ pub(crate) struct Shared {
     s3_root: PathBuf,
     builds_dir: PathBuf,
     mode: BuildMode,
+    log_requests: bool,
     build_timeout: Duration,
     min_build_time: Duration,
     base_url: String,
@@ -265,6 +354,8 @@ pub struct LocalDaytona {
     url: String,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// Held while it runs: no second server on the same state directory.
+    claim: Option<discovery::Claim>,
 }
 
 impl fmt::Debug for LocalDaytona {
@@ -283,9 +374,10 @@ impl fmt::Debug for LocalDaytona {
 pub const BUCKET: &str = "daytona-volume-builds";
 
 impl LocalDaytona {
-    /// Starts the server: opens the state directory, binds both listeners on
-    /// 127.0.0.1, checks the Docker engine (in [`BuildMode::Docker`]) and resumes
-    /// builds that a previous run left unfinished.
+    /// Starts the server: claims the state directory (fails, naming the other server,
+    /// when one already runs on it), binds both listeners on 127.0.0.1, writes
+    /// `server.json` (see [`discover`]), checks the Docker engine and resumes builds
+    /// that a previous run left unfinished.
     ///
     /// ```no_run
     /// # async fn demo() -> std::io::Result<()> {
@@ -295,14 +387,15 @@ impl LocalDaytona {
     pub async fn start(config: ServerConfig) -> std::io::Result<LocalDaytona> {
         let dir = config.state_dir.clone();
         std::fs::create_dir_all(&dir)?;
+        let claim = discovery::Claim::take(&dir)?;
         let identity = load_identity(&dir, config.api_key.as_ref())?;
         let store = Store::open(&dir)?;
         let s3_root = dir.join("s3");
         let builds_dir = dir.join("builds");
         std::fs::create_dir_all(&builds_dir)?;
 
-        let api_listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
-        let s3_listener = TcpListener::bind(("127.0.0.1", config.s3_port)).await?;
+        let api_listener = bind(config.port, "API").await?;
+        let s3_listener = bind(config.s3_port, "S3").await?;
         let base_url = format!("http://{}", api_listener.local_addr()?);
         let storage_url = format!("http://{}", s3_listener.local_addr()?);
         let credentials = Arc::new(s3::CredentialStore::default());
@@ -310,10 +403,12 @@ impl LocalDaytona {
         let (stop, shutdown) = watch::channel(false);
 
         let docker = match config.build_mode {
-            BuildMode::Docker => Some(docker::detect().await),
+            BuildMode::Docker | BuildMode::Auto => Some(docker::detect().await),
             BuildMode::CheckOnly => None,
         };
-        if let Some(status) = docker.as_ref().filter(|s| !s.available) {
+        if let Some(status) =
+            docker.as_ref().filter(|s| !s.available && config.build_mode == BuildMode::Docker)
+        {
             eprintln!(
                 "daytona-local: no Docker engine is reachable ({}); builds will fail until one is",
                 status.detail
@@ -333,6 +428,7 @@ impl LocalDaytona {
             s3_root,
             builds_dir,
             mode: config.build_mode,
+            log_requests: config.log_requests,
             build_timeout: config.build_timeout,
             min_build_time: config.min_build_time,
             base_url: base_url.clone(),
@@ -366,7 +462,15 @@ impl LocalDaytona {
             shared.store.append_log(&id, "(local server) restarted; building again\n");
             tokio::spawn(build::run(shared.clone(), id));
         }
-        Ok(LocalDaytona { shared, url: format!("{base_url}/api"), stop, tasks })
+        let url = format!("{base_url}/api");
+        claim.announce(&discovery::ServerInfo {
+            url: url.clone(),
+            storage_url: shared.storage_url.clone(),
+            pid: std::process::id(),
+            build_mode: config.build_mode.as_str().to_owned(),
+            standalone: config.standalone,
+        })?;
+        Ok(LocalDaytona { shared, url, stop, tasks, claim: Some(claim) })
     }
 
     /// The API base URL (`http://127.0.0.1:<port>/api`), for `DAYTONA_API_URL`.
@@ -506,6 +610,17 @@ impl LocalDaytona {
         })
     }
 
+    /// How it builds.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// println!("builds: {}", server.build_mode());
+    /// # }
+    /// ```
+    pub fn build_mode(&self) -> BuildMode {
+        self.shared.mode
+    }
+
     /// Whether a Docker engine answered (always `false` in [`BuildMode::CheckOnly`]).
     ///
     /// ```no_run
@@ -514,7 +629,7 @@ impl LocalDaytona {
     /// # }
     /// ```
     pub async fn docker_available(&self) -> bool {
-        self.shared.mode == BuildMode::Docker && self.shared.docker_status().await.available
+        self.shared.mode != BuildMode::CheckOnly && self.shared.docker_status().await.available
     }
 
     /// Stops both listeners and any open log stream (waiting up to 5 s for open
@@ -542,7 +657,17 @@ impl Drop for LocalDaytona {
         for task in &self.tasks {
             task.abort();
         }
+        // Removes server.json and releases the state directory.
+        drop(self.claim.take());
     }
+}
+
+/// Binds 127.0.0.1:`port`, saying which listener could not.
+async fn bind(port: u16, what: &str) -> std::io::Result<TcpListener> {
+    TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse { "; choose another port" } else { "" };
+        std::io::Error::new(e.kind(), format!("cannot listen on 127.0.0.1:{port} for the {what}: {e}{hint}"))
+    })
 }
 
 fn serve(listener: TcpListener, router: axum::Router, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {

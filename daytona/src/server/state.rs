@@ -39,6 +39,10 @@ pub(crate) struct SnapshotRecord {
     pub(crate) image_ref: Option<String>,
     pub(crate) source_sandbox_id: Option<String>,
     pub(crate) sandbox_class: String,
+    /// Why the build was only checked, not built (the local server's own field; Daytona
+    /// never sends it). Sandboxes cannot run from such a snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) checked_only: Option<String>,
 }
 
 /// `BuildInfo`.
@@ -65,6 +69,12 @@ pub(crate) struct SandboxRecord {
     pub(crate) labels: BTreeMap<String, String>,
     pub(crate) public: bool,
     pub(crate) network_block_all: bool,
+    /// Required by the 0.226 SDK's `Sandbox` model (not yet in the OpenAPI file); the
+    /// local server never exposes `/dev/kvm`.
+    #[serde(default)]
+    pub(crate) kvm: bool,
+    #[serde(default)]
+    pub(crate) spot: bool,
     pub(crate) target: String,
     pub(crate) cpu: u32,
     pub(crate) gpu: u32,
@@ -75,11 +85,15 @@ pub(crate) struct SandboxRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error_reason: Option<String>,
     pub(crate) auto_stop_interval: i64,
+    #[serde(default)]
+    pub(crate) auto_pause_interval: i64,
     pub(crate) auto_archive_interval: i64,
     pub(crate) auto_delete_interval: i64,
     pub(crate) volumes: Vec<serde_json::Value>,
     pub(crate) created_at: String,
     pub(crate) updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) last_activity_at: Option<String>,
     pub(crate) runner_id: String,
     pub(crate) sandbox_class: String,
     pub(crate) toolbox_proxy_url: String,

@@ -13,7 +13,8 @@ commands:
   snapshot   print the name of the snapshot this binary uses
   image      print the snapshot name, resources, Dockerfile, contexts and build key
   run [TASK] create a sandbox from the snapshot and run /app/execution.sh TASK in it
-             (Daytona credentials from DAYTONA_API_KEY / DAYTONA_API_URL)
+             (Daytona credentials from DAYTONA_API_KEY / DAYTONA_API_URL; for the
+             local server: eval \"$(cargo xtask local --env)\")
   help       print this help";
 
 fn print_image() {

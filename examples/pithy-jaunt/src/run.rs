@@ -30,7 +30,10 @@ async fn run_async(task: &[String]) -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: cannot configure the Daytona client: {e}");
-            eprintln!("  = help: set DAYTONA_API_KEY (and DAYTONA_API_URL for a local server)");
+            eprintln!(
+                "  = help: set DAYTONA_API_KEY (or DAYTONA_JWT_TOKEN and DAYTONA_ORGANIZATION_ID); \
+                 for the local server: eval \"$(cargo xtask local --env)\""
+            );
             return ExitCode::from(2);
         }
     };
@@ -43,7 +46,9 @@ async fn run_async(task: &[String]) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             if e.is_not_found() {
-                eprintln!("  = help: publish it first: cargo xtask snapshot");
+                eprintln!(
+                    "  = help: publish it first: cargo xtask snapshot (or --local, for the local server)"
+                );
             }
             return ExitCode::FAILURE;
         }

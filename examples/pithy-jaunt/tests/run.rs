@@ -70,5 +70,48 @@ fn run_without_credentials_says_what_to_set() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("DAYTONA_API_KEY"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DAYTONA_API_KEY"), "{stderr}");
+    assert!(stderr.contains("cargo xtask local --env"), "{stderr}");
+    assert!(!stderr.contains("ClientBuilder") && !stderr.contains("::"), "no Rust types: {stderr}");
+}
+
+/// A snapshot the local server only checked has no image: `run` fails at once and
+/// shows the server's message, which says how to get a real build.
+#[tokio::test(flavor = "multi_thread")]
+async fn run_on_a_checked_only_snapshot_says_it_was_not_built() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly))
+        .await
+        .expect("server");
+    let client = server.client_builder().build().expect("client");
+    let request =
+        CreateSnapshot::build(SNAPSHOT, CreateBuildInfo::new("FROM ubuntu:22.04\n", Vec::<String>::new()));
+    let created = client.snapshots().create(&request).await.expect("create snapshot");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.snapshots().get(&created.id).await.expect("get").state != SnapshotState::Active {
+        assert!(Instant::now() < deadline, "the check did not finish");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let (url, key) = (server.url().to_owned(), server.api_key().to_owned());
+    let started = Instant::now();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pithy-jaunt"))
+            .args(["run", "hello"])
+            .env("DAYTONA_API_URL", url)
+            .env("DAYTONA_API_KEY", key)
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run pithy-jaunt");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(20), "it fails at once");
+    assert!(stderr.contains(&format!("Snapshot {SNAPSHOT} was only checked, not built")), "{stderr}");
+    assert!(stderr.contains("cargo xtask snapshot --local --replace"), "{stderr}");
+    assert!(stderr.contains("(HTTP 400)"), "{stderr}");
+    assert!(!stderr.contains(server.api_key()));
+    server.shutdown().await;
 }

@@ -1,0 +1,98 @@
+"""Drives the official Daytona Python SDK (daytona==0.226.1) through a sandbox's life.
+
+Usage: python sdk_sandbox.py WORKDIR SNAPSHOT_NAME
+Reads DAYTONA_API_KEY / DAYTONA_API_URL / DAYTONA_TARGET from the environment. WORKDIR
+holds ctx/file.txt. The SDK builds the snapshot (base pj-test-base:1, a busybox made
+locally; /app/file.txt from ctx/file.txt), creates a sandbox from it, runs commands in
+it through the toolbox, and deletes it. Prints one JSON object with what the SDK saw.
+
+As in sdk_snapshot.py, the only change to the SDK is contract section 7's `allow_http`
+for its S3 client.
+"""
+
+import importlib.metadata
+import json
+import os
+import sys
+import traceback
+
+import daytona._sync.object_storage as object_storage
+from obstore.store import S3Store as _S3Store
+
+
+def _s3_store_allowing_http(*args, **kwargs):
+    options = dict(kwargs.get("client_options") or {})
+    options["allow_http"] = True
+    kwargs["client_options"] = options
+    return _S3Store(*args, **kwargs)
+
+
+object_storage.S3Store = _s3_store_allowing_http
+
+from daytona import (  # noqa: E402
+    CreateSandboxFromSnapshotParams,
+    CreateSnapshotParams,
+    Daytona,
+    Image,
+    Resources,
+)
+
+
+def state(value):
+    return getattr(value, "value", value)
+
+
+def error(e):
+    return {"type": type(e).__name__, "message": str(e), "status": getattr(e, "status_code", None)}
+
+
+def execution(response):
+    return {"exitCode": response.exit_code, "result": response.result}
+
+
+def main():
+    workdir, name = sys.argv[1], sys.argv[2]
+    os.chdir(workdir)
+    out = {"sdk": importlib.metadata.version("daytona")}
+    client = Daytona()
+    image = Image.base("pj-test-base:1").add_local_file("ctx/file.txt", "/app/file.txt")
+    params = CreateSnapshotParams(name=name, image=image, resources=Resources(cpu=1, memory=1, disk=3))
+    snapshot = client.snapshot.create(params, timeout=300)
+    out["snapshot"] = {"name": snapshot.name, "state": state(snapshot.state), "size": snapshot.size}
+
+    sandbox = client.create(CreateSandboxFromSnapshotParams(snapshot=name), timeout=120)
+    out["sandbox"] = {
+        "id": sandbox.id,
+        "name": sandbox.name,
+        "snapshot": sandbox.snapshot,
+        "state": state(sandbox.state),
+        "user": sandbox.user,
+        "target": sandbox.target,
+        "cpu": sandbox.cpu,
+        "memory": sandbox.memory,
+        "disk": sandbox.disk,
+        "labels": sandbox.labels,
+        "toolboxProxyUrl": sandbox.toolbox_proxy_url,
+    }
+    out["file"] = execution(sandbox.process.exec("cat /app/file.txt"))
+    out["env"] = execution(sandbox.process.exec('echo "$GREETING"', env={"GREETING": "hi"}))
+    out["exit"] = execution(sandbox.process.exec("sh -c 'exit 3'"))
+    out["cwd"] = execution(sandbox.process.exec("pwd", cwd="/app"))
+
+    client.delete(sandbox)
+    out["deleted"] = {"state": state(sandbox.state)}
+    try:
+        client.get(sandbox.id)
+        out["afterDelete"] = None
+    except Exception as e:  # the SDK's own error type is what is asserted
+        out["afterDelete"] = error(e)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as e:  # report, do not hide
+        traceback.print_exc()
+        print(json.dumps({"failure": error(e)}))
+        sys.exit(1)
