@@ -23,6 +23,9 @@ const NAME: &str = "e2e-app-v0.4.2";
 
 #[path = "../../tests/support/app_crate.rs"]
 mod app_crate;
+mod support;
+
+use support::{LocalServer, Run, assert_code, free_port_pair, output};
 
 use app_crate::{target_dir, workspace, write};
 
@@ -64,18 +67,6 @@ async fn server(build_time: Duration) -> (LocalDaytona, tempfile::TempDir) {
     (LocalDaytona::start(config).await.expect("server"), state)
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn text(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
 /// `xtask <args>` in the application's directory, with no Daytona credentials from
 /// the environment.
 fn command(args: &[&str]) -> std::process::Command {
@@ -89,17 +80,6 @@ fn command(args: &[&str]) -> std::process::Command {
     cmd
 }
 
-/// Runs a command to completion off the async workers (the server lives on them).
-async fn output(mut cmd: std::process::Command) -> Run {
-    let out: Output =
-        tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run xtask");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 /// Runs `xtask <args>` against `server` and checks that its API key was not printed.
 async fn xtask(server: Option<&LocalDaytona>, args: &[&str]) -> Run {
     let mut cmd = command(args);
@@ -111,10 +91,6 @@ async fn xtask(server: Option<&LocalDaytona>, args: &[&str]) -> Run {
         assert!(!run.text().contains(s.api_key()), "the API key was printed:\n{}", run.text());
     }
     run
-}
-
-fn assert_code(run: &Run, code: i32) {
-    assert_eq!(run.code, code, "unexpected exit code; output:\n{}", run.text());
 }
 
 fn client(server: &LocalDaytona) -> daytona::Client {
@@ -444,97 +420,6 @@ async fn an_interrupted_run_converges_when_re_run() {
     assert_eq!(count_named(&server).await, 1);
 }
 
-/// A free port on 127.0.0.1 whose successor is free too (`cargo xtask local` takes both).
-fn free_port_pair() -> u16 {
-    for _ in 0..50 {
-        let first = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = first.local_addr().expect("addr").port();
-        if port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no two free consecutive ports on 127.0.0.1");
-}
-
-/// `cargo xtask local` as a process; stopped (SIGINT, like Ctrl-C) when dropped.
-struct LocalServer {
-    child: std::process::Child,
-    url: String,
-    key: String,
-    stderr: std::sync::Arc<std::sync::Mutex<String>>,
-}
-
-impl LocalServer {
-    fn start(state: &Path, port: u16, extra: &[&str]) -> LocalServer {
-        use std::io::{BufRead, BufReader};
-        let port_text = port.to_string();
-        let mut args = vec!["local", "--port", port_text.as_str()];
-        args.extend_from_slice(extra);
-        let mut cmd = command(&args);
-        cmd.env("PITHY_LOCAL_STATE_DIR", state)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn xtask local");
-        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let sink = stderr.clone();
-        let err = child.stderr.take().expect("stderr");
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                let mut text = sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                text.push_str(&line);
-                text.push('\n');
-            }
-        });
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let mut line = || lines.next().and_then(Result::ok).unwrap_or_default();
-        let (url_line, key_line) = (line(), line());
-        let url = url_line.strip_prefix("export DAYTONA_API_URL=").unwrap_or_default().to_owned();
-        let key = key_line.strip_prefix("export DAYTONA_API_KEY=").unwrap_or_default().to_owned();
-        let server = LocalServer { child, url, key, stderr };
-        assert!(!server.url.is_empty(), "no URL line ({url_line:?}); stderr:\n{}", server.stderr());
-        server.wait_for_stderr("Ctrl-C stops it");
-        server
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
-    }
-
-    /// Waits (10 s at most) until the server's stderr holds `text`.
-    fn wait_for_stderr(&self, text: &str) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while !self.stderr().contains(text) {
-            assert!(std::time::Instant::now() < deadline, "no {text:?} in:\n{}", self.stderr());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Ctrl-C; the exit code.
-    fn stop(&mut self) -> Option<i32> {
-        let pid = self.child.id().to_string();
-        let _ = std::process::Command::new("kill").args(["-INT", &pid]).status();
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = self.child.kill();
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for LocalServer {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            self.stop();
-        }
-    }
-}
-
 /// `xtask <args>` with the local state directory `state`.
 async fn xtask_local(state: &Path, args: &[&str]) -> Run {
     let mut cmd = command(args);
@@ -552,7 +437,7 @@ async fn xtask_local(state: &Path, args: &[&str]) -> Run {
 async fn one_local_server_serves_snapshot_local_and_applications() {
     let state = tempfile::tempdir().expect("tempdir");
     let port = free_port_pair();
-    let mut server = LocalServer::start(state.path(), port, &["--local-build", "check"]);
+    let mut server = LocalServer::start(command(&[]), state.path(), port, &["--local-build", "check"]);
     assert_eq!(server.url, format!("http://127.0.0.1:{port}/api"));
     assert!(server.key.starts_with("dtn_local_"), "a saved local key");
     assert!(server.stderr().contains("builds: check"), "{}", server.stderr());
@@ -621,7 +506,7 @@ async fn one_local_server_serves_snapshot_local_and_applications() {
     assert!(none.stderr.contains("cargo xtask local"), "{}", none.text());
 
     // The key is saved: a restart on another port gives the same one.
-    let again = LocalServer::start(state.path(), free_port_pair(), &["--local-build", "check"]);
+    let again = LocalServer::start(command(&[]), state.path(), free_port_pair(), &["--local-build", "check"]);
     assert_eq!(again.key, server.key);
 }
 

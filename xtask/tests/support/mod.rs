@@ -1,0 +1,124 @@
+//! What the xtask end-to-end tests share: running the xtask binary and `cargo xtask
+//! local` as processes. Included as `mod support;` by each test binary.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs a command to completion off the async workers (the server lives on them).
+pub async fn output(mut cmd: std::process::Command) -> Run {
+    let out: Output =
+        tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run xtask");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn assert_code(run: &Run, code: i32) {
+    assert_eq!(run.code, code, "unexpected exit code; output:\n{}", run.text());
+}
+
+/// A free port on 127.0.0.1 whose successor is free too (`cargo xtask local` takes both).
+pub fn free_port_pair() -> u16 {
+    for _ in 0..50 {
+        let first = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = first.local_addr().expect("addr").port();
+        if port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no two free consecutive ports on 127.0.0.1");
+}
+
+/// `cargo xtask local` as a process; stopped (SIGINT, like Ctrl-C) when dropped.
+pub struct LocalServer {
+    child: std::process::Child,
+    pub url: String,
+    pub key: String,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl LocalServer {
+    /// Starts `cmd` (an `xtask` command without arguments) as `xtask local --port PORT
+    /// <extra>` with its state in `state`, and waits until it serves.
+    pub fn start(mut cmd: std::process::Command, state: &Path, port: u16, extra: &[&str]) -> LocalServer {
+        use std::io::{BufRead, BufReader};
+        cmd.args(["local", "--port", &port.to_string()]).args(extra);
+        cmd.env("PITHY_LOCAL_STATE_DIR", state)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn xtask local");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let err = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let mut text = sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut line = || lines.next().and_then(Result::ok).unwrap_or_default();
+        let (url_line, key_line) = (line(), line());
+        let url = url_line.strip_prefix("export DAYTONA_API_URL=").unwrap_or_default().to_owned();
+        let key = key_line.strip_prefix("export DAYTONA_API_KEY=").unwrap_or_default().to_owned();
+        let server = LocalServer { child, url, key, stderr };
+        assert!(!server.url.is_empty(), "no URL line ({url_line:?}); stderr:\n{}", server.stderr());
+        server.wait_for_stderr("Ctrl-C stops it");
+        server
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Waits (10 s at most) until the server's stderr holds `text`.
+    pub fn wait_for_stderr(&self, text: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !self.stderr().contains(text) {
+            assert!(std::time::Instant::now() < deadline, "no {text:?} in:\n{}", self.stderr());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Ctrl-C; the exit code.
+    pub fn stop(&mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        let _ = std::process::Command::new("kill").args(["-INT", &pid]).status();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.stop();
+        }
+    }
+}
