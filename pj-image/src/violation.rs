@@ -221,7 +221,7 @@ pub enum Part {
 ///
 /// ```
 /// use pj_image::{Image, Part};
-/// let image = Image::base("ubuntu:22.04").pip_install(["ok==1.0", "torch>=2"]);
+/// let image = Image::base("python:3.12-slim-bookworm").pip_install(["ok==1.0", "torch>=2"]);
 /// let v = &image.validate().unwrap_err()[0];
 /// assert_eq!((v.site.call, v.site.arg, v.site.item, v.site.part), (1, 0, Some(1), Part::Whole));
 /// ```
