@@ -25,8 +25,10 @@ fn reference() -> (TokenStream, TokenStream) {
     let attr = quote!(cpu = 2, memory = 4, disk = 8);
     let item = quote! {
         pub fn image() -> Image {
-            Image::base("ubuntu:22.04")
-                .run_commands(["apt-get update && apt-get install -y git curl jq"])
+            Image::base("debian:bookworm-slim")
+                .apt_install(["ca-certificates", "curl", "git", "jq", "python3-venv"])
+                .run_commands(["python3 -m venv /opt/venv"])
+                .env([("PATH", "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")])
                 .pip_install(["openai==1.54.0", "anthropic==0.39.0"])
                 .add_local_file("sandbox/execution.sh", "/app/execution.sh")
                 .add_local_file("sandbox/agent-runner.py", "/app/agent-runner.py")
@@ -37,7 +39,7 @@ fn reference() -> (TokenStream, TokenStream) {
 }
 
 fn two_hundred_steps() -> (TokenStream, TokenStream) {
-    let mut chain = quote!(Image::base("ubuntu:22.04"));
+    let mut chain = quote!(Image::base("python:3.12-slim-bookworm"));
     for i in 0..200 {
         let step = match i % 5 {
             0 => {

@@ -1,37 +1,69 @@
-//! The attribute's arguments: `cpu = 2, memory = 4, disk = 8, gpu = 1`.
+//! The attribute's arguments: `cpu = 2, memory = 4, disk = 8, gpu = 1` and
+//! `allow(pip-needs-python, ..)`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, Lit, MetaNameValue, Token};
+use syn::{Expr, Lit, Meta, Token};
 
-use pj_image::Resources;
+use pj_image::{Resources, Rule};
 
 const KEYS: &str = "cpu, memory, disk, gpu";
 
-/// The resources, each with the tokens of its value (for error spans).
+/// The resources, each with the tokens of its value (for error spans), and the rules
+/// the image allows.
 pub(crate) struct Attr {
     pub(crate) resources: Resources,
     pub(crate) spans: Vec<(&'static str, TokenStream)>,
+    pub(crate) allow: Vec<Rule>,
 }
 
-pub(crate) fn parse(attr: TokenStream) -> Result<Attr, syn::Error> {
-    let mut out = Attr { resources: Resources::default(), spans: Vec::new() };
+/// The arguments, and the errors in them. The rules of a valid `allow(..)` are kept
+/// even when other arguments are wrong, so that they still silence what they name.
+pub(crate) fn parse(attr: TokenStream) -> (Attr, Option<syn::Error>) {
+    let mut out = Attr { resources: Resources::default(), spans: Vec::new(), allow: Vec::new() };
     let tokens = attr.clone();
-    let pairs = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(attr).map_err(|_| {
+    let expected = || {
         // syn reports a missing `= value` at the end of the input, which is the whole
         // attribute; the user's own tokens are the better place.
         syn::Error::new_spanned(
             &tokens,
             format!("expected `key = number` pairs ({KEYS}), e.g. #[pithy_image(cpu = 2, memory = 4)]"),
         )
-    })?;
+    };
+    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr) {
+        Ok(metas) => metas,
+        Err(_) => return (out, Some(expected())),
+    };
     let mut errors: Option<syn::Error> = None;
     let mut push = |e: syn::Error| match errors.as_mut() {
         Some(all) => all.combine(e),
         None => errors = Some(e),
     };
-    for pair in pairs {
+    for meta in metas {
+        let pair = match meta {
+            Meta::NameValue(pair) => pair,
+            Meta::List(list) if list.path.is_ident("allow") => {
+                let (rules, error) = allow(list.tokens, &list.path);
+                out.allow.extend(rules);
+                if let Some(e) = error {
+                    push(e);
+                }
+                continue;
+            }
+            Meta::List(list) => {
+                let key = list.path.get_ident().map(ToString::to_string).unwrap_or_default();
+                push(syn::Error::new_spanned(
+                    &list.path,
+                    format!("unknown argument `{key}(..)`; known: {KEYS} and allow(<rule id>, ..)"),
+                ));
+                continue;
+            }
+            Meta::Path(_) => {
+                push(expected());
+                continue;
+            }
+        };
         let key = pair.path.get_ident().map(ToString::to_string).unwrap_or_default();
         let (name, example, slot): (&'static str, &str, &mut u32) = match key.as_str() {
             "cpu" => ("cpu", "cpu = 2 (vCPUs)", &mut out.resources.cpu),
@@ -69,8 +101,54 @@ pub(crate) fn parse(attr: TokenStream) -> Result<Attr, syn::Error> {
             )),
         }
     }
-    match errors {
-        Some(e) => Err(e),
-        None => Ok(out),
+    (out, errors)
+}
+
+/// `allow(pip-needs-python, package-manager)`: rule ids written as words joined by
+/// `-`, each checked by pj-image (it exists and may be silenced).
+fn allow(tokens: TokenStream, path: &syn::Path) -> (Vec<Rule>, Option<syn::Error>) {
+    let mut ids: Vec<(String, TokenStream)> = Vec::new();
+    let mut current = (String::new(), TokenStream::new());
+    let mut errors: Option<syn::Error> = None;
+    let mut push = |e: syn::Error| match errors.as_mut() {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    for tree in tokens {
+        match &tree {
+            TokenTree::Punct(p) if p.as_char() == ',' => {
+                ids.push(std::mem::take(&mut current));
+                continue;
+            }
+            TokenTree::Ident(i) => current.0.push_str(&i.to_string()),
+            TokenTree::Punct(p) if p.as_char() == '-' => current.0.push('-'),
+            TokenTree::Literal(_) => {
+                if let Ok(s) = syn::parse2::<syn::LitStr>(tree.clone().into()) {
+                    current.0.push_str(&s.value());
+                } else {
+                    push(syn::Error::new_spanned(&tree, "expected a rule id, e.g. allow(pip-needs-python)"));
+                }
+            }
+            _ => push(syn::Error::new_spanned(&tree, "expected a rule id, e.g. allow(pip-needs-python)")),
+        }
+        current.1.extend([tree]);
     }
+    if !current.1.is_empty() {
+        ids.push(current);
+    }
+    if ids.is_empty() {
+        push(syn::Error::new_spanned(path, "allow(..) names no rule; write e.g. allow(pip-needs-python)"));
+    }
+    let mut rules = Vec::new();
+    for (id, tokens) in ids {
+        if tokens.is_empty() {
+            push(syn::Error::new_spanned(path, "allow(..) has an empty entry; remove the extra `,`"));
+            continue;
+        }
+        match pj_image::rules::allowable(&id) {
+            Ok(rule) => rules.push(rule),
+            Err(f) => push(syn::Error::new_spanned(tokens, crate::expand::message(f.rule, &f.message))),
+        }
+    }
+    (rules, errors)
 }

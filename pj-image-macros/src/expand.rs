@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use pj_image::{ContextKind, Definition, Resources};
+use pj_image::{ContextKind, Definition, Resources, Rule};
 
 use crate::{attr, chain, lower};
 
@@ -47,9 +47,12 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut errors = Vec::new();
     let signature_ok = signature(&func).map_err(|e| errors.push(e)).is_ok();
-    let attr = match attr::parse(attr) {
-        Ok(a) => Some(a),
-        Err(e) => {
+    let (parsed, attr_error) = attr::parse(attr);
+    let allow = parsed.allow.clone();
+    // Resources are only checked (and used) when the attribute is well formed.
+    let attr = match attr_error {
+        None => Some(parsed),
+        Some(e) => {
             errors.push(e);
             None
         }
@@ -59,7 +62,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         for (field, finding) in resources.check() {
             let tokens =
                 a.spans.iter().find(|(k, _)| *k == field).map(|(_, t)| t.clone()).unwrap_or_default();
-            errors.push(syn::Error::new_spanned(tokens, finding.message));
+            errors.push(syn::Error::new_spanned(tokens, message(finding.rule, &finding.message)));
         }
     }
     let calls = match chain::calls(&func.block) {
@@ -81,13 +84,16 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             return with_errors(item, errors, Some((&func, resources)));
         }
     };
-    let image = image.context_root(&root);
+    let mut image = image.context_root(&root);
+    for rule in allow {
+        image = image.allow(rule);
+    }
     let rendered = match image.render() {
         Ok(r) => Some(r),
         Err(violations) => {
             for v in violations.iter() {
                 let tokens = lowered.tokens(&v.site);
-                errors.push(syn::Error::new_spanned(tokens, &v.message));
+                errors.push(syn::Error::new_spanned(tokens, message(v.rule, &v.message)));
             }
             None
         }
@@ -131,6 +137,26 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         // Recompile (and re-check) when a file the definition read changes.
         const _: () = { #( const _: &[u8] = ::core::include_bytes!(#files); )* };
     }
+}
+
+/// The compile error for a violation: its message with the rule id at the end of the
+/// first line, and for a rule that may be silenced, how to do so.
+pub(crate) fn message(rule: Rule, message: &str) -> String {
+    let (first, rest) = match message.split_once('\n') {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (message, None),
+    };
+    let mut out = format!("{first} [{rule}]");
+    if let Some(rest) = rest {
+        out.push('\n');
+        out.push_str(rest);
+    }
+    if rule.silenceable() {
+        out.push_str(&format!(
+            "\n= help: if this image builds anyway, add allow({rule}) to #[pithy_image(...)]"
+        ));
+    }
+    out
 }
 
 /// A #[pithy_image] function is `fn name() -> Image`: its definition is all in the body.

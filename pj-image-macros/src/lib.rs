@@ -6,8 +6,10 @@
 //!
 //! #[pithy_image(cpu = 2, memory = 4, disk = 8)]
 //! pub fn image() -> Image {
-//!     Image::base("ubuntu:22.04")
-//!         .run_commands(["apt-get update && apt-get install -y git curl jq"])
+//!     Image::base("debian:bookworm-slim")
+//!         .apt_install(["ca-certificates", "curl", "git", "jq", "python3-venv"])
+//!         .run_commands(["python3 -m venv /opt/venv"])
+//!         .env([("PATH", "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")])
 //!         .pip_install(["openai==1.54.0", "anthropic==0.39.0"])
 //!         .add_local_file("sandbox/execution.sh", "/app/execution.sh")
 //!         .workdir("/app")
@@ -16,16 +18,21 @@
 //!
 //! The macro reads the body's method chain, builds the same [`pj_image::Image`] at
 //! compile time with pj-image's builder, runs every rule, and reports **all**
-//! violations in one compile, each on the literal that is wrong, with the fix:
+//! violations in one compile, each on the literal that is wrong, with the fix and the
+//! rule's id:
 //!
 //! ```text
-//! error: pip package "torch>=2" is not pinned; write torch==<version>
+//! error: pip package "torch>=2" is not pinned; write torch==<version> [pip-unpinned]
 //!  --> src/main.rs:7:23
 //!   |
 //! 7 |         .pip_install(["torch>=2"])
 //!   |                       ^^^^^^^^^^
 //! ```
 //!
+//! - The rules that rely on pithy's knowledge of well-known base images
+//!   (`pip-needs-python`, `pip-externally-managed`, `package-manager`) can be silenced
+//!   for an image that builds anyway: `#[pithy_image(cpu = 2, allow(pip-needs-python))]`.
+//!   Their errors say so in a `= help:` line; no other rule can be silenced.
 //! - Every argument must be a literal (a string, an array of strings, `(key, value)`
 //!   tuples, a `PipOptions { .. }` of literals): anything else cannot be checked at
 //!   compile time and is an error that says so.

@@ -22,6 +22,7 @@ const METHODS: &[(&str, &[Kind])] = &[
     ("add_local_file", &[Kind::Str, Kind::Str]),
     ("add_local_dir", &[Kind::Str, Kind::Str]),
     ("run_commands", &[Kind::StrList]),
+    ("apt_install", &[Kind::StrList]),
     ("env", &[Kind::PairList]),
     ("workdir", &[Kind::Str]),
     ("entrypoint", &[Kind::StrList]),
@@ -110,6 +111,14 @@ pub(crate) fn lower(calls: &[Call]) -> Lowered {
             out.errors.push(syn::Error::new_spanned(
                 &call.name_tokens,
                 "#[pithy_image] resolves local paths against the crate directory; remove `.context_root(..)`",
+            ));
+            continue;
+        }
+        if call.name == "allow" {
+            out.errors.push(syn::Error::new_spanned(
+                &call.name_tokens,
+                "in #[pithy_image], silence a rule in the attribute instead: \
+                 #[pithy_image(allow(pip-needs-python))]; remove `.allow(..)`",
             ));
             continue;
         }
@@ -202,6 +211,7 @@ fn apply_compound(image: Image, name: &str, values: Vec<Value>) -> Image {
             image.pip_install_from_pyproject_with(p, g, o.clone())
         }
         ("run_commands", [List(c)]) => image.run_commands(c),
+        ("apt_install", [List(p)]) => image.apt_install(p),
         ("env", [Pairs(e)]) => image.env(e.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         ("entrypoint", [List(a)]) => image.entrypoint(a),
         ("cmd", [List(a)]) => image.cmd(a),

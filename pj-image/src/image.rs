@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::render::{self, Rendered};
-use crate::{Violation, Violations};
+use crate::{Rule, Violation, Violations};
 
 /// Options of the `pip install` calls, as in Daytona's SDK (`find_links`, `index_url`,
 /// `extra_index_urls`, `pre`, `extra_options`), rendered in that fixed order.
@@ -42,11 +42,13 @@ pub(crate) enum Call {
     AddLocalFile(String, String),
     AddLocalDir(String, String),
     RunCommands(Vec<String>),
+    AptInstall(Vec<String>),
     Env(Vec<(String, String)>),
     Workdir(String),
     Entrypoint(Vec<String>),
     Cmd(Vec<String>),
     ContextRoot(PathBuf),
+    Allow(Rule),
 }
 
 /// An image definition in the vocabulary of Daytona's SDK.
@@ -63,7 +65,7 @@ pub(crate) enum Call {
 /// std::fs::create_dir(dir.path().join("sandbox")).unwrap();
 /// std::fs::write(dir.path().join("sandbox/run.sh"), "echo hi\n").unwrap();
 ///
-/// let image = Image::base("ubuntu:22.04")
+/// let image = Image::base("python:3.12-slim-bookworm")
 ///     .context_root(dir.path())
 ///     .run_commands(["apt-get update && apt-get install -y git"])
 ///     .pip_install(["openai==1.54.0", "anthropic==0.39.0"])
@@ -71,7 +73,7 @@ pub(crate) enum Call {
 ///     .env([("MODEL", "gpt-4o")])
 ///     .workdir("/app");
 /// assert!(image.validate().is_ok());
-/// assert_eq!(image.dockerfile(), "FROM ubuntu:22.04\n\
+/// assert_eq!(image.dockerfile(), "FROM python:3.12-slim-bookworm\n\
 ///     RUN apt-get update && apt-get install -y git\n\
 ///     RUN python -m pip install anthropic==0.39.0 openai==1.54.0\n\
 ///     COPY [\"sandbox/run.sh\", \"/app/run.sh\"]\n\
@@ -241,6 +243,54 @@ impl Image {
         I::Item: AsRef<str>,
     {
         self.push(Call::RunCommands(strings(commands)))
+    }
+
+    /// Installs Debian packages in one layer, beyond Daytona's SDK. Renders exactly one line:
+    ///
+    /// ```text
+    /// RUN apt-get update && apt-get install -y --no-install-recommends <packages> && rm -rf /var/lib/apt/lists/*
+    /// ```
+    ///
+    /// with the packages sorted and deduplicated. Each element is one package,
+    /// `name`, `name=version`, `name:arch` or `name/release`, checked against Debian's
+    /// package-name grammar ([`rules::apt::check_package`](crate::rules::apt::check_package));
+    /// options and shell syntax are refused. The base must have apt (Debian, Ubuntu, or
+    /// a Debian-based `python` image).
+    ///
+    /// ```
+    /// let df = pj_image::Image::base("debian:bookworm-slim")
+    ///     .apt_install(["git", "ca-certificates", "curl=7.88.1-10+deb12u8", "git"])
+    ///     .dockerfile();
+    /// assert_eq!(df, "FROM debian:bookworm-slim\n\
+    ///     RUN apt-get update && apt-get install -y --no-install-recommends \
+    ///     ca-certificates curl=7.88.1-10+deb12u8 git && rm -rf /var/lib/apt/lists/*\n");
+    /// ```
+    pub fn apt_install<I>(self, packages: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.push(Call::AptInstall(strings(packages)))
+    }
+
+    /// Silences `rule` for this image; adds nothing to the Dockerfile. Only the rules
+    /// inferred from pithy's knowledge of base images can be silenced
+    /// ([`Rule::SILENCEABLE`]): use it when such an image builds anyway (a base that
+    /// differs from the official one of its name, say). Allowing any other rule is
+    /// itself a [`Rule::Allow`] violation. `#[pithy_image(allow(pip-needs-python))]`
+    /// calls this.
+    ///
+    /// ```
+    /// use pj_image::{Image, Rule};
+    /// let image = Image::base("ubuntu:22.04").pip_install(["openai==1.54.0"]);
+    /// assert_eq!(image.violations()[0].rule, Rule::PipNeedsPython);
+    /// let allowed = image.allow(Rule::PipNeedsPython);
+    /// assert!(allowed.validate().is_ok());
+    /// assert_eq!(allowed.dockerfile(), "FROM ubuntu:22.04\nRUN python -m pip install openai==1.54.0\n");
+    /// assert_eq!(allowed.allow(Rule::PipUnpinned).violations()[0].rule, Rule::Allow);
+    /// ```
+    pub fn allow(self, rule: Rule) -> Self {
+        self.push(Call::Allow(rule))
     }
 
     /// One `ENV KEY=value` line per pair, the value quoted like Python's `shlex.quote`.

@@ -15,16 +15,21 @@
 //! std::fs::create_dir(dir.path().join("sandbox"))?;
 //! std::fs::write(dir.path().join("sandbox/execution.sh"), "#!/bin/sh\necho run\n")?;
 //!
-//! let image = Image::base("ubuntu:22.04")
+//! let image = Image::base("debian:bookworm-slim")
 //!     .context_root(dir.path())
-//!     .run_commands(["apt-get update && apt-get install -y git curl jq"])
+//!     .apt_install(["ca-certificates", "curl", "git", "jq", "python3-venv"])
+//!     .run_commands(["python3 -m venv /opt/venv"])
+//!     .env([("PATH", "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")])
 //!     .pip_install(["openai==1.54.0", "anthropic==0.39.0"])
 //!     .add_local_file("sandbox/execution.sh", "/app/execution.sh")
 //!     .workdir("/app");
 //!
 //! let rendered = image.render()?;
-//! assert_eq!(rendered.dockerfile, "FROM ubuntu:22.04\n\
-//!     RUN apt-get update && apt-get install -y git curl jq\n\
+//! assert_eq!(rendered.dockerfile, "FROM debian:bookworm-slim\n\
+//!     RUN apt-get update && apt-get install -y --no-install-recommends \
+//!     ca-certificates curl git jq python3-venv && rm -rf /var/lib/apt/lists/*\n\
+//!     RUN python3 -m venv /opt/venv\n\
+//!     ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n\
 //!     RUN python -m pip install anthropic==0.39.0 openai==1.54.0\n\
 //!     COPY [\"sandbox/execution.sh\", \"/app/execution.sh\"]\n\
 //!     WORKDIR /app\n");
@@ -34,6 +39,10 @@
 //! let errors = Image::base("python:latest").pip_install(["torch>=2"]).validate().unwrap_err();
 //! assert_eq!(errors[0].rule, Rule::BaseUnpinned);
 //! assert_eq!(errors[1].message, "pip package \"torch>=2\" is not pinned; write torch==<version>");
+//!
+//! // pithy knows what well-known bases hold: the official ubuntu image has no Python.
+//! let errors = Image::base("ubuntu:22.04").pip_install(["openai==1.54.0"]).validate().unwrap_err();
+//! assert_eq!(errors[0].rule, Rule::PipNeedsPython);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

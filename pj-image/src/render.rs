@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use crate::context::{self, ContextKind};
 use crate::image::{Call, Image, PipOptions};
 use crate::quote::{exec_form, py_json_list, shlex_quote};
-use crate::rules::{Finding, pip, pyproject, reference, requirements, text};
+use crate::rules::provision::Tracker;
+use crate::rules::{Finding, apt, pip, pyproject, reference, requirements, text};
 use crate::{PipOptionField, Rule, Site, Violation, Violations};
 
 /// A checked, rendered definition: what Daytona's `POST /snapshots` needs
@@ -98,6 +99,8 @@ struct Planner {
     copied: Vec<String>,
     entrypoints: usize,
     cmds: usize,
+    /// What the steps so far provide, for the base-aware rules.
+    provides: Tracker,
 }
 
 impl Planner {
@@ -136,8 +139,15 @@ fn root_of(image: &Image) -> PathBuf {
 }
 
 pub(crate) fn plan(image: &Image) -> Plan {
-    let mut p =
-        Planner { root: root_of(image), plan: Plan::default(), copied: Vec::new(), entrypoints: 0, cmds: 0 };
+    let mut p = Planner {
+        root: root_of(image),
+        plan: Plan::default(),
+        copied: Vec::new(),
+        entrypoints: 0,
+        cmds: 0,
+        provides: Tracker::default(),
+    };
+    let mut allowed = Vec::new();
     for (call, c) in image.calls.iter().enumerate() {
         match c {
             Call::Base(r) => base(&mut p, call, r),
@@ -145,13 +155,18 @@ pub(crate) fn plan(image: &Image) -> Plan {
             Call::PipInstall(pkgs, opts) => {
                 let packages: Vec<(Site, String)> =
                     pkgs.iter().enumerate().map(|(i, s)| (Site::item(call, 0, i), s.clone())).collect();
-                pip_install(&mut p, call, 1, &packages, opts, true);
+                pip_install(&mut p, call, 1, &packages, opts, "pip_install");
             }
             Call::PipRequirements(path, opts) => pip_requirements(&mut p, call, path, opts),
             Call::PipPyproject(path, groups, opts) => pip_pyproject(&mut p, call, path, groups, opts),
             Call::AddLocalFile(local, remote) => add_local(&mut p, call, local, remote, ContextKind::File),
             Call::AddLocalDir(local, remote) => add_local(&mut p, call, local, remote, ContextKind::Dir),
             Call::RunCommands(cmds) => run_commands(&mut p, call, cmds),
+            Call::AptInstall(pkgs) => apt_install(&mut p, call, pkgs),
+            Call::Allow(rule) => match crate::rules::allowable(rule.id()) {
+                Ok(rule) => allowed.push(rule),
+                Err(f) => p.report(Site::arg(call, 0), rule.id(), f),
+            },
             Call::Env(pairs) => env(&mut p, call, pairs),
             Call::Workdir(path) => workdir(&mut p, call, path),
             Call::Entrypoint(args) => {
@@ -167,6 +182,7 @@ pub(crate) fn plan(image: &Image) -> Plan {
             Call::ContextRoot(_) => {}
         }
     }
+    p.plan.violations.retain(|v| !allowed.contains(&v.rule));
     p.plan
 }
 
@@ -207,6 +223,7 @@ fn base(p: &mut Planner, call: usize, reference: &str) {
     if let Err(f) = reference::check_base(reference) {
         p.report(site, reference, f);
     }
+    p.provides = Tracker::from_base(reference);
     p.line(&format!("FROM {reference}"));
 }
 
@@ -214,6 +231,8 @@ fn debian_slim(p: &mut Planner, call: usize, version: &str) {
     let site = Site::arg(call, 0);
     match python_version(version) {
         Ok(v) => {
+            // The SDK's setup lines after FROM change nothing the base-aware rules follow.
+            p.provides = Tracker::from_base(&format!("python:{v}-slim-bookworm"));
             p.line(&format!("FROM python:{v}-slim-bookworm"));
             p.line("RUN apt-get update");
             p.line("RUN apt-get install -y gcc gfortran build-essential");
@@ -324,15 +343,17 @@ fn pip_extra(p: &mut Planner, call: usize, arg: usize, o: &PipOptions) -> Option
 }
 
 /// `RUN python -m pip install <sorted packages><options>`; nothing for an empty list.
-/// `check_pins` is false for packages whose pins were already checked at their source.
+/// `method` is the builder method; only `pip_install` needs its pins checked here (a
+/// pyproject's were checked at their source).
 fn pip_install(
     p: &mut Planner,
     call: usize,
     options_arg: usize,
     packages: &[(Site, String)],
     o: &PipOptions,
-    check_pins: bool,
+    method: &str,
 ) {
+    let check_pins = method == "pip_install";
     let mut ok = true;
     for (site, pkg) in packages {
         if !p.check(*site, pkg, text::single_line(pkg, "pip package"))
@@ -344,6 +365,11 @@ fn pip_install(
         }
     }
     let extra = pip_extra(p, call, options_arg, o);
+    if !packages.is_empty()
+        && let Some(f) = p.provides.pip(method, &o.extra_options)
+    {
+        p.report(Site::arg(call, 0), &packages[0].1, f);
+    }
     if packages.is_empty() && check_pins {
         p.report(
             Site::arg(call, 0),
@@ -451,6 +477,9 @@ fn pip_requirements(p: &mut Planner, call: usize, path: &str, o: &PipOptions) {
     p.check(site, path, text::copy_path(&archive, "requirements path", true));
     let heredoc_free =
         p.check(site, path, text::no_heredoc(&archive, "requirements path", Rule::CopyPathSpecialChar));
+    if let Some(f) = p.provides.pip("pip_install_from_requirements", &o.extra_options) {
+        p.report(site, path, f);
+    }
     let Some(extra) = pip_extra(p, call, 1, o) else { return };
     if !heredoc_free {
         return;
@@ -480,7 +509,7 @@ fn pip_pyproject(p: &mut Planner, call: usize, path: &str, groups: &[String], o:
     }
     p.plan.files.extend(check.files);
     let packages: Vec<(Site, String)> = check.dependencies.into_iter().map(|d| (site, d)).collect();
-    pip_install(p, call, 2, &packages, o, false);
+    pip_install(p, call, 2, &packages, o, "pip_install_from_pyproject");
 }
 
 fn add_local(p: &mut Planner, call: usize, local_path: &str, remote: &str, kind: ContextKind) {
@@ -512,6 +541,7 @@ fn add_local(p: &mut Planner, call: usize, local_path: &str, remote: &str, kind:
         return;
     }
     p.line(&format!("COPY {}", py_json_list(&[archive.as_str(), remote.as_str()])));
+    p.provides.copy(&remote);
     if kind == ContextKind::File {
         p.copied.push(remote.clone());
     }
@@ -525,9 +555,45 @@ fn run_commands(p: &mut Planner, call: usize, commands: &[String]) {
             && p.check(site, command, text::raw_line(command, "run command"))
             && p.check(site, command, text::no_heredoc(command, "run command", Rule::RunHeredoc));
         if ok {
+            if let Some(f) = p.provides.run(command) {
+                p.report(site, command, f);
+            }
             p.line(&format!("RUN {command}"));
         }
     }
+}
+
+/// `RUN apt-get update && apt-get install -y --no-install-recommends <sorted, unique
+/// packages> && rm -rf /var/lib/apt/lists/*`.
+fn apt_install(p: &mut Planner, call: usize, packages: &[String]) {
+    if packages.is_empty() {
+        p.report(
+            Site::arg(call, 0),
+            "[]",
+            Finding::new(
+                Rule::Empty,
+                "apt_install without packages installs nothing; list packages or remove the call",
+            ),
+        );
+        return;
+    }
+    let mut ok = true;
+    for (i, package) in packages.iter().enumerate() {
+        ok &= p.check(Site::item(call, 0, i), package, apt::check_package(package));
+    }
+    if let Some(f) = p.provides.apt_install(packages, ok) {
+        p.report(Site::arg(call, 0), &packages[0], f);
+    }
+    if !ok {
+        return;
+    }
+    let mut sorted: Vec<&str> = packages.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    p.line(&format!(
+        "RUN apt-get update && apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*",
+        sorted.join(" ")
+    ));
 }
 
 fn env(p: &mut Planner, call: usize, pairs: &[(String, String)]) {
@@ -544,6 +610,7 @@ fn env(p: &mut Planner, call: usize, pairs: &[(String, String)]) {
             }
         }
         if key_ok && value_ok {
+            p.provides.env(key, value);
             p.line(&format!("ENV {key}={}", shlex_quote(value)));
         }
     }
@@ -557,6 +624,7 @@ fn workdir(p: &mut Planner, call: usize, path: &str) {
         return;
     }
     p.check(site, path, text::absolute_in_image(path, Rule::WorkdirRelative, "WORKDIR"));
+    p.provides.workdir(path);
     p.line(&format!("WORKDIR {}", shlex_quote(path)));
 }
 

@@ -67,6 +67,21 @@ pub enum Rule {
     DuplicateInstruction,
     /// A resource (`cpu`, `memory`, `disk`, `gpu`) outside Daytona's limits.
     Resources,
+    /// An `apt_install` package is not a Debian package name (with an optional
+    /// `=version`, `:arch` or `/release`), or holds an option or shell syntax.
+    AptPackage,
+    /// A pip step runs `python -m pip`, but the image has no `python` command with pip
+    /// at that point (inferred from the base image and the steps before it).
+    PipNeedsPython,
+    /// A pip step installs into a distribution's Python that is externally managed
+    /// (PEP 668), with no virtual environment first on `PATH` and no
+    /// `--break-system-packages`: pip refuses.
+    PipExternallyManaged,
+    /// A step uses a package manager the image does not have (`apt-get` on Alpine,
+    /// `apk` on Debian, either on busybox).
+    PackageManager,
+    /// An `allow(..)` names a rule that does not exist or cannot be silenced.
+    Allow,
 }
 
 impl Rule {
@@ -97,7 +112,24 @@ impl Rule {
         Rule::Empty,
         Rule::DuplicateInstruction,
         Rule::Resources,
+        Rule::AptPackage,
+        Rule::PipNeedsPython,
+        Rule::PipExternallyManaged,
+        Rule::PackageManager,
+        Rule::Allow,
     ];
+
+    /// The rules [`Image::allow`](crate::Image::allow) can silence: the ones inferred
+    /// from pithy's knowledge of base images, which an image it does not know in full
+    /// (a custom variant, a tag built differently) may legitimately break.
+    ///
+    /// ```
+    /// use pj_image::Rule;
+    /// assert!(Rule::SILENCEABLE.iter().all(|r| r.silenceable()));
+    /// assert_eq!(Rule::SILENCEABLE[0].id(), "pip-needs-python");
+    /// ```
+    pub const SILENCEABLE: &'static [Rule] =
+        &[Rule::PipNeedsPython, Rule::PipExternallyManaged, Rule::PackageManager];
 
     /// The stable, kebab-case id of the rule.
     pub fn id(self) -> &'static str {
@@ -127,7 +159,37 @@ impl Rule {
             Rule::Empty => "empty",
             Rule::DuplicateInstruction => "duplicate-instruction",
             Rule::Resources => "resources",
+            Rule::AptPackage => "apt-package",
+            Rule::PipNeedsPython => "pip-needs-python",
+            Rule::PipExternallyManaged => "pip-externally-managed",
+            Rule::PackageManager => "package-manager",
+            Rule::Allow => "allow",
         }
+    }
+
+    /// The rule with this id, if any.
+    ///
+    /// ```
+    /// use pj_image::Rule;
+    /// assert_eq!(Rule::from_id("pip-needs-python"), Some(Rule::PipNeedsPython));
+    /// assert_eq!(Rule::from_id("pip_needs_python"), None);
+    /// ```
+    pub fn from_id(id: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.id() == id)
+    }
+
+    /// Whether [`Image::allow`](crate::Image::allow) may silence this rule: only the
+    /// inference rules that depend on what pithy knows about base images
+    /// ([`Rule::SILENCEABLE`]). Every other rule holds on any base, so breaking it is a
+    /// mistake in the definition itself.
+    ///
+    /// ```
+    /// use pj_image::Rule;
+    /// assert!(Rule::PackageManager.silenceable());
+    /// assert!(!Rule::PipUnpinned.silenceable());
+    /// ```
+    pub fn silenceable(self) -> bool {
+        Rule::SILENCEABLE.contains(&self)
     }
 }
 
@@ -159,7 +221,7 @@ pub enum Part {
 ///
 /// ```
 /// use pj_image::{Image, Part};
-/// let image = Image::base("ubuntu:22.04").pip_install(["ok==1.0", "torch>=2"]);
+/// let image = Image::base("python:3.12-slim-bookworm").pip_install(["ok==1.0", "torch>=2"]);
 /// let v = &image.validate().unwrap_err()[0];
 /// assert_eq!((v.site.call, v.site.arg, v.site.item, v.site.part), (1, 0, Some(1), Part::Whole));
 /// ```

@@ -177,6 +177,7 @@ enum Step {
     Entrypoint(Vec<String>),
     Cmd(Vec<String>),
     File(String, String),
+    Apt(Vec<String>),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -197,6 +198,7 @@ fn step() -> impl Strategy<Value = Step> {
         prop::collection::vec(nasty(), 0..3).prop_map(Step::Cmd),
         (prop::sample::select(vec!["ctx/a b.txt", "ctx/é\"q\\.txt", "missing"]), nasty())
             .prop_map(|(l, r)| Step::File(l.to_owned(), format!("/{r}"))),
+        prop::collection::vec(nasty(), 0..3).prop_map(Step::Apt),
     ]
 }
 
@@ -230,6 +232,7 @@ proptest! {
                 Step::Entrypoint(a) => image.entrypoint(a),
                 Step::Cmd(a) => image.cmd(a),
                 Step::File(l, r) => image.add_local_file(l, r),
+                Step::Apt(p) => image.apt_install(p),
             };
         }
         let dockerfile = image.dockerfile();

@@ -24,9 +24,13 @@ fn tree() -> tempfile::TempDir {
     dir
 }
 
+/// A base with Python and pip, so that only the rule under test fires.
 fn base(root: &Path) -> Image {
-    Image::base("ubuntu:22.04").context_root(root)
+    Image::base("python:3.12.10-slim-bookworm").context_root(root)
 }
+
+/// The PATH of a virtual environment at /opt/venv, written out (ENV values are quoted).
+const VENV_PATH: &str = "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// (rule, a definition breaking it, the site it must be reported at, a passing neighbour)
 fn cases(root: &Path) -> Vec<(Rule, Image, Site, Image)> {
@@ -148,6 +152,45 @@ fn cases(root: &Path) -> Vec<(Rule, Image, Site, Image)> {
             Site::arg(4, 0),
             b().cmd(["a"]).entrypoint(["b"]),
         ),
+        (
+            Rule::AptPackage,
+            b().apt_install(["git", "-y"]),
+            Site::item(2, 0, 1),
+            b().apt_install(["git", "curl=7.88.1-10+deb12u8"]),
+        ),
+        (
+            // The definition of issue 8: the official ubuntu image has no `python`.
+            Rule::PipNeedsPython,
+            Image::base("ubuntu:22.04")
+                .run_commands(["apt-get update && apt-get install -y git curl jq"])
+                .pip_install(["openai==1.54.0", "anthropic==0.39.0"]),
+            Site::arg(2, 0),
+            // The corrected reference image, built for real with Docker (issue 8).
+            Image::base("debian:bookworm-slim")
+                .apt_install(["ca-certificates", "curl", "git", "jq", "python3-venv"])
+                .run_commands(["python3 -m venv /opt/venv"])
+                .env([("PATH", VENV_PATH)])
+                .pip_install(["openai==1.54.0", "anthropic==0.39.0"])
+                .workdir("/app"),
+        ),
+        (
+            Rule::PipExternallyManaged,
+            Image::base("debian:12")
+                .apt_install(["python3-pip", "python-is-python3"])
+                .pip_install(["rich==13.9.4"]),
+            Site::arg(2, 0),
+            Image::base("debian:12").apt_install(["python3-pip", "python-is-python3"]).pip_install_with(
+                ["rich==13.9.4"],
+                PipOptions { extra_options: "--break-system-packages".into(), ..Default::default() },
+            ),
+        ),
+        (
+            Rule::PackageManager,
+            Image::base("alpine:3.20").apt_install(["git"]),
+            Site::arg(1, 0),
+            Image::base("alpine:3.20").run_commands(["apk add --no-cache git"]),
+        ),
+        (Rule::Allow, b().allow(Rule::PipUnpinned), Site::arg(2, 0), b().allow(Rule::PipNeedsPython)),
     ]
 }
 

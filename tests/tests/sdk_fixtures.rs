@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use pj_image::{Image, PipOptions};
+use pj_image::{Image, PipOptions, Rule};
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
@@ -115,7 +115,10 @@ fn dockerfiles_match_the_official_sdk() {
             unsupported += 1;
             continue;
         }
-        let image = replay(def);
+        // These fixtures test rendering, not whether the image builds: the base-aware
+        // inference rules (e.g. Ex1's `ubuntu:22.04` has no `python` for its pip step)
+        // are silenced, so the rules compared are the SDK-independent ones.
+        let image = Rule::SILENCEABLE.iter().fold(replay(def), |image, rule| image.allow(*rule));
         let ours = image.dockerfile();
         let want = match pithy["dockerfile"].as_str() {
             Some("same") => {

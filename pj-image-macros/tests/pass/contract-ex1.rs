@@ -1,10 +1,12 @@
 //! Contract §2.5 Ex1, whose Dockerfile, context hash and server build key the contract
-//! gives; `ctx/file.txt` holds `hello\n` as there. Default resources (no attribute).
+//! gives; `ctx/file.txt` holds `hello\n` as there. Default resources. Ex1 is the SDK's
+//! example, not an image that builds (the official ubuntu image has no `python`), so
+//! `pip-needs-python` is allowed: the rendering is what this case pins down.
 
 use pj_image::{Image, Resources};
 use pj_image_macros::pithy_image;
 
-#[pithy_image]
+#[pithy_image(allow(pip-needs-python))]
 fn image() -> Image {
     Image::base("ubuntu:22.04")
         .run_commands(["apt-get update && apt-get install -y git curl jq"])
@@ -33,7 +35,12 @@ fn main() {
     assert_eq!(PITHY_DEFINITION.resources, Resources { cpu: 1, memory: 1, disk: 3, gpu: 0 });
     // The function is emitted unchanged: at run time the builder renders the same
     // definition from the same directory.
-    let rendered = image().context_root(env!("PITHY_IMAGE_MANIFEST_DIR")).render().expect("valid");
+    // (with the same allow as the attribute's)
+    let rendered = image()
+        .allow(pj_image::Rule::PipNeedsPython)
+        .context_root(env!("PITHY_IMAGE_MANIFEST_DIR"))
+        .render()
+        .expect("valid");
     assert_eq!(rendered.dockerfile, PITHY_DEFINITION.dockerfile);
     assert_eq!(rendered.build_key(), PITHY_DEFINITION.build_key);
 }

@@ -10,7 +10,7 @@ use pj_image_macros::pithy_image;
 
 #[pithy_image(disk = 10)]
 pub fn image() -> Image {
-    (pj_image::Image::base("alpine:3.19".to_string()))
+    (pj_image::Image::base("python:3.12-alpine3.20".to_string()))
         .run_commands(vec![String::from("echo one"), "echo two".to_owned(), r#"echo "three""#.into()])
         .pip_install(&["rich==13.9.4"])
         .pip_install_with(["httpx==0.28.1".to_owned()], PipOptions::default())
@@ -27,7 +27,7 @@ pub fn image() -> Image {
 fn main() {
     assert_eq!(
         PITHY_DEFINITION.dockerfile,
-        "FROM alpine:3.19\n\
+        "FROM python:3.12-alpine3.20\n\
          RUN echo one\n\
          RUN echo two\n\
          RUN echo \"three\"\n\

@@ -1,14 +1,18 @@
-//! The reference image (examples/pithy-jaunt): the Dockerfile is written by hand from
-//! the contract (§2.2: `FROM`, one `RUN` per command, sorted pinned packages, JSON-form
-//! `COPY`, unquoted `WORKDIR`).
+//! The reference image (examples/pithy-jaunt), as corrected in issue 8 so that it
+//! builds (this chain, without the two files, was built for real with Docker): the
+//! Dockerfile is written by hand from the contract (§2.2: `FROM`, one `RUN` per command,
+//! sorted pinned packages, JSON-form `COPY`, unquoted `WORKDIR`) and issue 8's
+//! `apt_install` line.
 
 use pj_image::{ContextKind, Image, Resources};
 use pj_image_macros::pithy_image;
 
 #[pithy_image(cpu = 2, memory = 4, disk = 8)]
 pub fn image() -> Image {
-    Image::base("ubuntu:22.04")
-        .run_commands(["apt-get update && apt-get install -y git curl jq"])
+    Image::base("debian:bookworm-slim")
+        .apt_install(["ca-certificates", "curl", "git", "jq", "python3-venv"])
+        .run_commands(["python3 -m venv /opt/venv"])
+        .env([("PATH", "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")])
         .pip_install(["openai==1.54.0", "anthropic==0.39.0"])
         .add_local_file("sandbox/execution.sh", "/app/execution.sh")
         .add_local_file("sandbox/agent-runner.py", "/app/agent-runner.py")
@@ -18,8 +22,11 @@ pub fn image() -> Image {
 fn main() {
     assert_eq!(
         PITHY_DEFINITION.dockerfile,
-        "FROM ubuntu:22.04\n\
-         RUN apt-get update && apt-get install -y git curl jq\n\
+        "FROM debian:bookworm-slim\n\
+         RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl git jq python3-venv \
+         && rm -rf /var/lib/apt/lists/*\n\
+         RUN python3 -m venv /opt/venv\n\
+         ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n\
          RUN python -m pip install anthropic==0.39.0 openai==1.54.0\n\
          COPY [\"sandbox/execution.sh\", \"/app/execution.sh\"]\n\
          COPY [\"sandbox/agent-runner.py\", \"/app/agent-runner.py\"]\n\

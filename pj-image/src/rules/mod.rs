@@ -3,13 +3,45 @@
 //! builder places it at a [`Site`](crate::Site) and turns it into a
 //! [`Violation`](crate::Violation).
 
+pub mod apt;
+pub mod base;
 pub mod pip;
+pub(crate) mod provision;
 pub mod pyproject;
 pub mod reference;
 pub mod requirements;
+pub(crate) mod shell;
 pub mod text;
 
 use crate::Rule;
+
+/// The rule an `allow(..)` names, if it exists and may be silenced; otherwise a
+/// [`Rule::Allow`] finding that says why not and lists the rules that can be.
+///
+/// ```
+/// use pj_image::{Rule, rules};
+/// assert_eq!(rules::allowable("pip-needs-python"), Ok(Rule::PipNeedsPython));
+/// assert!(rules::allowable("pip-unpinned").unwrap_err().message.contains("cannot be silenced"));
+/// assert!(rules::allowable("no-such-rule").unwrap_err().message.contains("unknown rule"));
+/// ```
+pub fn allowable(id: &str) -> Result<Rule, Finding> {
+    let silenceable: Vec<&str> = Rule::SILENCEABLE.iter().map(|r| r.id()).collect();
+    let silenceable = silenceable.join(", ");
+    match Rule::from_id(id) {
+        Some(rule) if rule.silenceable() => Ok(rule),
+        Some(rule) => Err(Finding::new(
+            Rule::Allow,
+            format!(
+                "rule {rule} cannot be silenced: it does not depend on what a base image holds, so breaking it \
+                 is a mistake on any base; fix the definition instead (only {silenceable} can be allowed)"
+            ),
+        )),
+        None => Err(Finding::new(
+            Rule::Allow,
+            format!("unknown rule {id:?} in allow(..); the rules that can be silenced are {silenceable}"),
+        )),
+    }
+}
 
 /// A rule broken by one value, before it is placed in a definition.
 ///

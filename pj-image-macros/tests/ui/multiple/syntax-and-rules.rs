@@ -7,7 +7,7 @@ const PACKAGES: [&str; 1] = ["rich==13.9.4"];
 // attribute or a non-literal argument does not hide the rule violations of the rest.
 #[pithy_image(cores = 4)]
 fn image() -> Image {
-    Image::base("ubuntu").pip_install(PACKAGES).apt_install(["git"]).workdir("app")
+    Image::base("ubuntu").pip_install(PACKAGES).user("agent").workdir("app")
 }
 
 fn main() {}
