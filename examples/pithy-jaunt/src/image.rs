@@ -3,12 +3,14 @@
 use pj_image::Image;
 use pj_image_macros::pithy_image;
 
-/// The sandbox the agents run in: Ubuntu with git, curl, jq, the model SDKs, and the
-/// runner scripts from `sandbox/`.
+/// The sandbox the agents run in: Debian 12 with git, curl, jq, a Python virtual
+/// environment with the model SDKs first on `PATH`, and the runner scripts from `sandbox/`.
 #[pithy_image(cpu = 2, memory = 4, disk = 8)]
 pub fn image() -> Image {
-    Image::base("ubuntu:22.04")
-        .run_commands(["apt-get update && apt-get install -y git curl jq"])
+    Image::base("debian:bookworm-slim")
+        .apt_install(["git", "curl", "jq", "ca-certificates", "python3-venv"])
+        .run_commands(["python3 -m venv /opt/venv"])
+        .env([("PATH", "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")])
         .pip_install(["openai==1.54.0", "anthropic==0.39.0"])
         .add_local_file("sandbox/execution.sh", "/app/execution.sh")
         .add_local_file("sandbox/agent-runner.py", "/app/agent-runner.py")
