@@ -56,6 +56,12 @@ fn agent_output(run: &Run) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_reference_app_builds_for_real_and_runs_hello_in_a_sandbox() {
     let base = provision::reference_base();
+    // A real build every time: an image left by an earlier run would be reused.
+    let dry = output(xtask(&["snapshot", "--dry-run", "-p", "pithy-jaunt"])).await;
+    assert_code(&dry, 0);
+    let key = dry.stdout.lines().find_map(|l| l.strip_prefix("build key")).expect("a build key line").trim();
+    let _ = Command::new("docker").args(["image", "rm", "--force", key, "pithy-jaunt:v1.0.6"]).output();
+
     let state = tempfile::tempdir().expect("tempdir");
     let server = LocalServer::start(xtask(&[]), state.path(), free_port_pair(), &[]);
     assert!(server.stderr().contains("builds: auto"), "{}", server.stderr());
@@ -71,6 +77,7 @@ async fn the_reference_app_builds_for_real_and_runs_hello_in_a_sandbox() {
     assert!(image_line.contains("built: daytona-"), "{}", published.text());
     assert!(!published.text().contains("checked, not built"), "{}", published.text());
     let image = image_line.split_whitespace().find(|w| w.starts_with("daytona-")).expect("image tag");
+    assert_eq!(image, key, "the image is tagged with the build key");
     assert!(
         published.stderr.contains(&format!("FROM {base}")),
         "the build log is followed: {}",

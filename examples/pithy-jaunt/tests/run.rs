@@ -2,9 +2,10 @@
 //! builds: the sandbox comes from the snapshot named by `env!("PITHY_SNAPSHOT")`, runs
 //! `/app/execution.sh` with the task, and is deleted afterwards.
 //!
-//! The snapshot is built from the locally created base image `pj-test-base:1`
-//! (tests/conformance/setup.sh), standing in for the real image, whose base cannot be
-//! pulled here; what is tested is the application's use of its snapshot.
+//! What is tested here is the application's use of its snapshot, so the snapshot is a
+//! small stand-in built in seconds on the busybox base `pj-test-base:1`
+//! (tests/conformance/setup.sh). The real image, built from the definition with apt and
+//! pip and run with `pithy-jaunt run hello`, is tested in `xtask/tests/reference.rs`.
 
 use std::time::{Duration, Instant};
 
