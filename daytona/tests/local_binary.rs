@@ -51,16 +51,16 @@ async fn wait_terminal(client: &Client, id: &str) -> daytona::Snapshot {
     }
 }
 
+/// A client for the spawned server that reports every failure at once (no retries).
+fn client(url: &str, key: &str) -> Client {
+    Client::builder().api_key(key).api_url(url).retry(RetryPolicy::none()).build().expect("client")
+}
+
 #[tokio::test]
 async fn without_docker_builds_fail_and_say_why() {
     let state = tempfile::tempdir().expect("a temp dir");
     let (mut child, url, key) = spawn(state.path(), &["--local-build", "docker"]).await;
-    let client = Client::builder()
-        .api_key(key.as_str())
-        .api_url(url.as_str())
-        .retry(RetryPolicy::none())
-        .build()
-        .expect("client");
+    let client = client(&url, &key);
     let request = CreateSnapshot::build(
         "nodocker-v1",
         CreateBuildInfo::new("FROM busybox:1.36\n", Vec::<String>::new()),
@@ -96,12 +96,7 @@ async fn without_docker_builds_fail_and_say_why() {
 async fn auto_without_docker_checks_says_so_and_refuses_sandboxes() {
     let state = tempfile::tempdir().expect("a temp dir");
     let (mut child, url, key) = spawn(state.path(), &[]).await;
-    let client = Client::builder()
-        .api_key(key.as_str())
-        .api_url(url.as_str())
-        .retry(RetryPolicy::none())
-        .build()
-        .expect("client");
+    let client = client(&url, &key);
     let request = CreateSnapshot::build(
         "checked-v1",
         CreateBuildInfo::new("FROM busybox:1.36\n", Vec::<String>::new()),

@@ -16,18 +16,9 @@ import os
 import sys
 import traceback
 
-import daytona._sync.object_storage as object_storage
-from obstore.store import S3Store as _S3Store
+import sdk_http
 
-
-def _s3_store_allowing_http(*args, **kwargs):
-    options = dict(kwargs.get("client_options") or {})
-    options["allow_http"] = True
-    kwargs["client_options"] = options
-    return _S3Store(*args, **kwargs)
-
-
-object_storage.S3Store = _s3_store_allowing_http
+sdk_http.allow_http()
 
 from daytona import (  # noqa: E402
     CreateSandboxFromSnapshotParams,

@@ -17,6 +17,14 @@ mod provision;
 
 const SNAPSHOT: &str = concat!("pithy-jaunt-v", env!("CARGO_PKG_VERSION"));
 
+/// `pithy-jaunt <args>` with the credentials of `server`, off the async workers (the
+/// server lives on them).
+async fn run_against(server: &LocalDaytona, args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pithy-jaunt"));
+    cmd.args(args).env("DAYTONA_API_URL", server.url()).env("DAYTONA_API_KEY", server.api_key());
+    tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run pithy-jaunt")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn run_creates_a_sandbox_from_its_own_snapshot_and_runs_the_task() {
     let base = provision::base_image();
@@ -42,17 +50,7 @@ async fn run_creates_a_sandbox_from_its_own_snapshot_and_runs_the_task() {
         }
     }
 
-    let (url, key) = (server.url().to_owned(), server.api_key().to_owned());
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_pithy-jaunt"))
-            .args(["run", "fix", "the bug"])
-            .env("DAYTONA_API_URL", url)
-            .env("DAYTONA_API_KEY", key)
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run pithy-jaunt");
+    let out = run_against(&server, &["run", "fix", "the bug"]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
@@ -95,18 +93,8 @@ async fn run_on_a_checked_only_snapshot_says_it_was_not_built() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    let (url, key) = (server.url().to_owned(), server.api_key().to_owned());
     let started = Instant::now();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_pithy-jaunt"))
-            .args(["run", "hello"])
-            .env("DAYTONA_API_URL", url)
-            .env("DAYTONA_API_KEY", key)
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run pithy-jaunt");
+    let out = run_against(&server, &["run", "hello"]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(20), "it fails at once");

@@ -19,10 +19,11 @@
 //!   `python3`; pip is `py3-pip`; `EXTERNALLY-MANAGED` since Alpine 3.19 (python3
 //!   3.11.6-r1). Releases before 3.18 are left unknown.
 //! - `busybox`: no package manager and no Python, whatever the tag.
-//! - `python`: docker-library's `Dockerfile-debian.template` / `Dockerfile-slim.template`
-//!   / `Dockerfile-alpine.template` build CPython into `/usr/local`, put
-//!   `/usr/local/bin` first on `PATH`, link `python -> python3` and install pip; that
-//!   Python has no `EXTERNALLY-MANAGED`. Debian variants use apt, Alpine variants apk.
+//! - `python`: docker-library/python's `Dockerfile-linux.template` (one template for the
+//!   Debian, slim and Alpine variants) builds CPython into `/usr/local`, puts
+//!   `/usr/local/bin` first on `PATH`, checks `pip3 --version`, and links `python` to
+//!   `python3` ("make some useful symlinks": `ln -svT python3 /usr/local/bin/python`);
+//!   that Python has no `EXTERNALLY-MANAGED`. Debian variants use apt, Alpine variants apk.
 //!   Windows variants are left unknown.
 //!
 //! ```
