@@ -25,11 +25,12 @@ fn discovery_failed(state: &Path, e: std::io::Error) -> Failure {
 }
 
 /// The client for `--local`: the running `cargo xtask local` when there is one, else
-/// an embedded server (returned too, so it lives as long as the command).
+/// an embedded server (returned too, so it lives as long as the command); and the
+/// server's build mode.
 pub async fn connect(
     target_dir: &Path,
     mode: Option<BuildMode>,
-) -> Result<(Client, Option<LocalDaytona>), Failure> {
+) -> Result<(Client, Option<LocalDaytona>, BuildMode), Failure> {
     let state = state_dir(target_dir);
     let configure =
         |e: daytona::Error| Failure::new(code::CONFIG, format!("cannot configure the client: {e}"));
@@ -55,7 +56,7 @@ pub async fn connect(
                 state.display()
             );
             let client = running.client_builder().build().map_err(configure)?;
-            Ok((client, None))
+            Ok((client, None, running.build_mode))
         }
         Some(running) => Err(Failure::new(
             code::FAILED,
@@ -78,7 +79,7 @@ pub async fn connect(
                 state.display()
             );
             let client = server.client_builder().build().map_err(configure)?;
-            Ok((client, Some(server)))
+            Ok((client, Some(server), mode))
         }
     }
 }

@@ -151,19 +151,20 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// The client: from the environment, or for `--local` the local server (an embedded
-/// one is returned too, so it lives as long as the command).
+/// one is returned too, so it lives as long as the command) and its build mode.
 async fn connect(
     project: &project::Project,
     target: &Target,
-) -> Result<(Client, Option<LocalDaytona>), Failure> {
+) -> Result<(Client, Option<LocalDaytona>, Option<BuildMode>), Failure> {
     if target.local {
-        return local::connect(&project.target_dir, target.local_build).await;
+        let (client, server, mode) = local::connect(&project.target_dir, target.local_build).await?;
+        return Ok((client, server, Some(mode)));
     }
     let client = Client::from_env().map_err(|e| {
         Failure::new(code::CONFIG, format!("cannot configure the Daytona client: {e}"))
             .help("set DAYTONA_API_KEY (or DAYTONA_JWT_TOKEN and DAYTONA_ORGANIZATION_ID), or use --local")
     })?;
-    Ok((client, None))
+    Ok((client, None, None))
 }
 
 async fn snapshot(args: SnapshotArgs) -> Result<(), Failure> {
@@ -180,7 +181,7 @@ async fn snapshot(args: SnapshotArgs) -> Result<(), Failure> {
         println!("built {tag}; try: docker run --rm -it {tag}");
         return Ok(());
     }
-    let (client, server) = connect(&project, &args.target).await?;
+    let (client, server, local) = connect(&project, &args.target).await?;
     let outcome = if args.check {
         check(&client, &project, &definition).await
     } else {
@@ -191,8 +192,9 @@ async fn snapshot(args: SnapshotArgs) -> Result<(), Failure> {
             contexts: &contexts,
             deadline: Instant::now() + args.timeout,
             replace: args.replace,
+            local,
         };
-        publish.run().await.map(|snap| publish::finish(&snap, started, args.target.local))
+        publish.run().await.map(|snap| publish::finish(&snap, started, local))
     };
     if let Some(server) = server {
         server.shutdown().await;
@@ -243,7 +245,7 @@ async fn verify(args: VerifyArgs) -> Result<(), Failure> {
     let project = project::locate(args.target.package.as_deref())?;
     let name = args.name.clone().unwrap_or_else(|| project.snapshot.clone());
     let definition = project::definition(&project)?;
-    let (client, server) = connect(&project, &args.target).await?;
+    let (client, server, _) = connect(&project, &args.target).await?;
     let outcome = async {
         let Some(snap) = publish::find(&client, &name).await? else {
             return Err(Failure::new(code::DRIFT, format!("snapshot {name} does not exist")));

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use daytona::server::{BuildMode, build_decision};
 use daytona::{Client, CreateBuildInfo, CreateSnapshot, Snapshot, SnapshotState};
 use pj_image::Definition;
 
@@ -24,6 +25,8 @@ pub struct Publish<'a> {
     pub contexts: &'a [ContextInfo],
     pub deadline: Instant,
     pub replace: bool,
+    /// With the local server: how it builds (`None`: Daytona).
+    pub local: Option<BuildMode>,
 }
 
 /// Reads the snapshot by name: `None` when it does not exist.
@@ -91,16 +94,41 @@ impl Publish<'_> {
                 eprintln!("    --replace: {} was only checked, not built; building it again", snap.name);
                 self.replace_with_new(snap).await
             }
-            SnapshotState::Active => {
-                match &snap.checked_only {
-                    Some(reason) => eprintln!(
-                        "    {} is up to date, but was only checked, not built ({reason}); --replace builds it again",
-                        snap.name
-                    ),
-                    None => eprintln!("    {} is up to date", snap.name),
+            SnapshotState::Active => match (&snap.checked_only, self.local) {
+                (Some(_), Some(mode)) => {
+                    // What the local server would do with this build now: once it can
+                    // build (the base image was made since), it is not a drift, so no
+                    // --replace is asked for.
+                    match build_decision(mode, self.definition.dockerfile.as_ref()).await {
+                        Ok(()) => {
+                            eprintln!(
+                                "    {} was only checked, not built; {}: building it",
+                                snap.name,
+                                match mode {
+                                    BuildMode::Docker => "the local server now builds (--local-build docker)",
+                                    _ => "the base image is now on this engine",
+                                }
+                            );
+                            self.replace_with_new(snap).await
+                        }
+                        Err(still) => {
+                            eprintln!(
+                                "    {} is up to date, but was only checked, not built: {still}",
+                                snap.name
+                            );
+                            Ok(snap)
+                        }
+                    }
                 }
-                Ok(snap)
-            }
+                (Some(reason), None) => {
+                    eprintln!("    {} is up to date, but was only checked, not built ({reason})", snap.name);
+                    Ok(snap)
+                }
+                (None, _) => {
+                    eprintln!("    {} is up to date", snap.name);
+                    Ok(snap)
+                }
+            },
             SnapshotState::Inactive => {
                 eprintln!("    {} is inactive; activating", snap.name);
                 let activated = match self.client.snapshots().activate(&snap.id).await {
@@ -134,8 +162,14 @@ impl Publish<'_> {
         }
     }
 
+    /// Deletes `old` and creates the snapshot again: asked for with --replace, or (local
+    /// server) for a snapshot that was only checked and can now be built.
     async fn replace_with_new(&self, old: Snapshot) -> Result<Snapshot, Failure> {
-        eprintln!("    --replace: deleting {} ({})", old.name, old.id);
+        if self.replace {
+            eprintln!("    --replace: deleting {} ({})", old.name, old.id);
+        } else {
+            eprintln!("    deleting {} ({}) to build it again", old.name, old.id);
+        }
         if let Err(e) = self.client.snapshots().delete(&old.id).await
             && !e.is_not_found()
         {
@@ -219,16 +253,28 @@ enum Created {
     Existing(Snapshot),
 }
 
-/// Prints the final summary (`local`: whether an image was built), and for a snapshot
-/// that was only checked, what that means.
-pub fn finish(snap: &Snapshot, started: Instant, local: bool) {
-    report::summary(snap, started.elapsed(), local);
+/// Prints the final summary (`local`: the local server's build mode; whether an image
+/// was built), and for a snapshot that was only checked, what that means and what to do.
+pub fn finish(snap: &Snapshot, started: Instant, local: Option<BuildMode>) {
+    report::summary(snap, started.elapsed(), local.is_some());
     if snap.checked_only.is_some() {
-        eprintln!(
-            "    note: {} was checked, not built: no sandbox can run from it\n    \
-             help: make the base image on this machine's Docker engine (no registry is used; e.g. \
-             scripts/debian-base-image.sh for debian:bookworm-slim), then re-run with --replace",
-            snap.name
-        );
+        eprintln!("    note: {} was checked, not built: no sandbox can run from it", snap.name);
+        eprintln!("    help: {}", checked_only_help(local));
+    }
+}
+
+/// What makes the local server build a snapshot it only checked. Re-running the same
+/// command is enough: publishing rebuilds such a snapshot once the server would build it.
+fn checked_only_help(local: Option<BuildMode>) -> &'static str {
+    match local {
+        Some(BuildMode::CheckOnly) => {
+            "--local-build check never builds: publish without it (restart a running `cargo xtask local` \
+             without it), with the base image on this machine's Docker engine"
+        }
+        _ => {
+            "make the base image on this machine's Docker engine (no registry is used; e.g. \
+             `bash scripts/debian-base-image.sh` for debian:bookworm-slim), then re-run this command: \
+             it builds the snapshot, no --replace needed"
+        }
     }
 }

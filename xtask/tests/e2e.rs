@@ -70,9 +70,15 @@ async fn server(build_time: Duration) -> (LocalDaytona, tempfile::TempDir) {
 /// `xtask <args>` in the application's directory, with no Daytona credentials from
 /// the environment.
 fn command(args: &[&str]) -> std::process::Command {
+    command_in(app(), args)
+}
+
+/// `xtask <args>` in the application crate `dir`, with no Daytona credentials from the
+/// environment.
+fn command_in(dir: &Path, args: &[&str]) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.args(args)
-        .current_dir(app())
+        .current_dir(dir)
         .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("DAYTONA_API_KEY")
         .env_remove("DAYTONA_JWT_TOKEN")
@@ -559,4 +565,147 @@ async fn help_and_missing_credentials_name_the_variables() {
     assert_code(&run, 2);
     assert!(run.stderr.contains("DAYTONA_JWT_TOKEN and DAYTONA_ORGANIZATION_ID"), "{}", run.text());
     assert!(!run.stderr.contains("ClientBuilder") && !run.stderr.contains("::"), "{}", run.text());
+}
+
+/// The base image of [`later_app`], made only in the middle of its test.
+const LATER_BASE: &str = "pj-e2e-later:1";
+const LATER_NAME: &str = "e2e-later-v0.1.0";
+
+/// An application on a base image that does not exist until its test makes it.
+fn later_app() -> PathBuf {
+    let dir = workspace().join("target/pj-apps/e2e-later");
+    app_crate::scaffold(
+        &dir,
+        "e2e-later",
+        "0.1.0",
+        "\n[package.metadata.pithy-image]\n",
+        &format!(
+            r#"use pj_image::Image;
+use pj_image_macros::pithy_image;
+
+#[pithy_image(cpu = 1, memory = 1, disk = 3)]
+fn image() -> Image {{
+    Image::base("{LATER_BASE}")
+        .add_local_file("sandbox/hello.txt", "/app/hello.txt")
+        .run_commands(["cat /app/hello.txt"])
+}}
+
+fn main() {{
+    println!("{{}}", env!("PITHY_SNAPSHOT"));
+}}
+"#
+        ),
+    );
+    write(&dir.join("sandbox/hello.txt"), "made later\n");
+    dir
+}
+
+/// Docker images a test makes, removed when it ends, whether it passed or not.
+struct RemoveImages(Vec<String>);
+
+impl Drop for RemoveImages {
+    fn drop(&mut self) {
+        for image in &self.0 {
+            let _ = docker(&["image", "rm", image]);
+        }
+    }
+}
+
+/// A new user's path with `--local` (auto): published before the base image exists, the
+/// snapshot is checked only and the help says to make the base image and re-run; once
+/// it exists, the same command builds it (no --replace), and a third run is up to date.
+/// `--check` in between stays read-only.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_checked_only_snapshot_is_built_by_the_same_command_once_its_base_image_exists() {
+    provision::base_image();
+    let app = later_app();
+    let key = build_key(&output(command_in(&app, &["snapshot", "--dry-run"])).await);
+    // Removed first too: a tag left by an interrupted run would build at once.
+    let images = RemoveImages(vec![LATER_BASE.to_owned(), key.clone()]);
+    drop(RemoveImages(images.0.clone()));
+    let state = tempfile::tempdir().expect("tempdir");
+    let publish = || {
+        let mut cmd = command_in(&app, &["snapshot", "--local", "--timeout", "5m"]);
+        cmd.env("PITHY_LOCAL_STATE_DIR", state.path());
+        output(cmd)
+    };
+
+    let first = publish().await;
+    assert_code(&first, 0);
+    assert!(
+        first.stdout.contains(&format!(
+            "image       not built: checked only, because the base image {LATER_BASE} is not on this machine's Docker engine"
+        )),
+        "{}",
+        first.text()
+    );
+    assert!(
+        first.stderr.contains(
+            "help: make the base image on this machine's Docker engine (no registry is used; e.g. \
+             `bash scripts/debian-base-image.sh` for debian:bookworm-slim), then re-run this command: \
+             it builds the snapshot, no --replace needed"
+        ),
+        "{}",
+        first.text()
+    );
+
+    docker_ok(&["tag", provision::BASE_IMAGE, LATER_BASE]);
+
+    // --check reads only: still checked only, nothing rebuilt.
+    let mut check = command_in(&app, &["snapshot", "--local", "--check"]);
+    check.env("PITHY_LOCAL_STATE_DIR", state.path());
+    let check = output(check).await;
+    assert_code(&check, 0);
+    assert!(check.stdout.contains("(checked, not built:"), "{}", check.text());
+    assert!(!check.text().contains("building it"), "{}", check.text());
+
+    let second = publish().await;
+    assert_code(&second, 0);
+    assert!(
+        second.stderr.contains(&format!(
+            "    {LATER_NAME} was only checked, not built; the base image is now on this engine: building it"
+        )),
+        "{}",
+        second.text()
+    );
+    assert!(second.stdout.contains(&format!("image       built: {key}")), "{}", second.text());
+    assert!(!second.text().contains("--replace"), "{}", second.text());
+    assert!(!second.text().contains("checked, not built:"), "{}", second.text());
+    assert_eq!(docker_ok(&["run", "--rm", &key, "cat", "/app/hello.txt"]), "made later\n");
+
+    let third = publish().await;
+    assert_code(&third, 0);
+    assert!(third.stderr.contains(&format!("    {LATER_NAME} is up to date\n")), "{}", third.text());
+    assert!(!third.stderr.contains("building it"), "{}", third.text());
+    assert!(!third.stderr.contains("deleting"), "{}", third.text());
+    assert!(third.stdout.contains(&format!("image       built: {key}")), "{}", third.text());
+    drop(images);
+    assert!(!provision::has_image(LATER_BASE), "the tag is removed");
+}
+
+/// Without a Docker engine's help (`--local-build check`), a checked-only snapshot stays
+/// as it is: re-running says why and how to get a build, and rebuilds nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_checked_only_snapshot_that_still_cannot_be_built_is_kept_and_says_what_to_do() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let run = xtask_local(state.path(), &["snapshot", "--local", "--local-build", "check"]).await;
+        assert_code(&run, 0);
+        runs.push(run);
+    }
+    let again = &runs[1];
+    assert!(
+        again.stderr.contains(&format!(
+            "    {NAME} is up to date, but was only checked, not built: the local server runs with --local-build check"
+        )),
+        "{}",
+        again.text()
+    );
+    assert!(
+        again.stderr.contains("help: --local-build check never builds: publish without it"),
+        "{}",
+        again.text()
+    );
+    assert!(!again.stderr.contains("deleting") && !again.stderr.contains("created"), "{}", again.text());
 }

@@ -96,7 +96,7 @@ async fn pull(shared: &Arc<Shared>, id: &str, image: &str) {
     if !set_state(shared, id, SnapshotState::Pulling, None, None) {
         return;
     }
-    if let Err(reason) = decide(shared, &[image.to_owned()]).await {
+    if let Err(reason) = decide(shared.mode, &[image.to_owned()], shared.docker_status()).await {
         log(
             shared,
             id,
@@ -129,18 +129,54 @@ enum Built {
     CheckedOnly(String),
 }
 
-/// Whether this server builds an image with these base images, or only checks (and
-/// why): the one place the build mode is decided. [`BuildMode::Auto`] builds when the
-/// engine answers and has every base image locally; no registry is ever used.
-async fn decide(shared: &Shared, bases: &[String]) -> Result<(), String> {
-    match shared.mode {
+/// Whether a local server in `mode` would build an image from `dockerfile` now, or only
+/// check it, and why: the decision the server makes for every build (the same code),
+/// for callers that want to know it beforehand, such as `cargo xtask snapshot --local`
+/// deciding whether a snapshot that was only checked can now be built.
+///
+/// [`BuildMode::CheckOnly`] never builds; [`BuildMode::Docker`] always tries (a build
+/// that cannot run fails with the engine's own words); [`BuildMode::Auto`] builds when
+/// a Docker engine answers and already has every base image of the Dockerfile's `FROM`
+/// lines (earlier stages and `scratch` aside). No registry is ever used. The `Err` is
+/// the reason, in the words the build log and `checkedOnly` use.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use daytona::server::{BuildMode, build_decision};
+///
+/// let dockerfile = "FROM debian:bookworm-slim\nRUN echo hello\n";
+/// assert_eq!(build_decision(BuildMode::Docker, dockerfile).await, Ok(()));
+/// let why = build_decision(BuildMode::CheckOnly, dockerfile).await.unwrap_err();
+/// assert!(why.contains("--local-build check"));
+/// // Auto asks this machine's Docker engine for the engine and the base image.
+/// match build_decision(BuildMode::Auto, dockerfile).await {
+///     Ok(()) => println!("it would be built"),
+///     Err(why) => println!("it would only be checked, because {why}"),
+/// }
+/// # }
+/// ```
+pub async fn build_decision(mode: BuildMode, dockerfile: &str) -> Result<(), String> {
+    decide(mode, &base_images(dockerfile), docker::detect()).await
+}
+
+/// Whether a server in `mode` builds an image with these base images, or only checks
+/// (and why): the one place the build mode is decided, for the server's builds and
+/// pulls (with its cached engine status) and for [`build_decision`]. `status` is only
+/// awaited in [`BuildMode::Auto`].
+async fn decide(
+    mode: BuildMode,
+    bases: &[String],
+    status: impl Future<Output = docker::DockerStatus>,
+) -> Result<(), String> {
+    match mode {
         BuildMode::CheckOnly => {
             Err("the local server runs with --local-build check, which never builds images".to_owned())
         }
         // Docker mode fails the build later, with the engine's own words, when it cannot.
         BuildMode::Docker => Ok(()),
         BuildMode::Auto => {
-            let status = shared.docker_status().await;
+            let status = status.await;
             if !status.available {
                 return Err(format!("no Docker engine is reachable: {}", status.detail));
             }
@@ -230,7 +266,7 @@ async fn build(
     if let Some(reason) = shared.faults.build_failure(name) {
         return Err(reason);
     }
-    if let Err(reason) = decide(shared, &base_images(dockerfile)).await {
+    if let Err(reason) = decide(shared.mode, &base_images(dockerfile), shared.docker_status()).await {
         log(
             shared,
             id,
@@ -542,6 +578,38 @@ mod tests {
         assert_eq!(base_images(dockerfile), ["rust:1.95", "debian:bookworm-slim"]);
         assert_eq!(base_images("FROM pj-test-base:1\nRUN true\n"), ["pj-test-base:1"]);
         assert!(base_images("RUN true\n").is_empty());
+    }
+
+    fn engine(available: bool) -> docker::DockerStatus {
+        docker::DockerStatus { available, detail: "engine said no".to_owned() }
+    }
+
+    #[tokio::test]
+    async fn the_decision_follows_the_mode_the_engine_and_the_base_images() {
+        let missing = vec!["pj-decision-missing:never".to_owned()];
+        // Check and Docker modes never ask the engine.
+        let unasked = async { panic!("the engine was asked") };
+        let why = decide(BuildMode::CheckOnly, &missing, unasked).await.unwrap_err();
+        assert!(why.contains("--local-build check"), "{why}");
+        let unasked = async { panic!("the engine was asked") };
+        assert_eq!(decide(BuildMode::Docker, &missing, unasked).await, Ok(()));
+        // Auto: the engine first, then every base image.
+        let why = decide(BuildMode::Auto, &missing, async { engine(false) }).await.unwrap_err();
+        assert_eq!(why, "no Docker engine is reachable: engine said no");
+        assert_eq!(decide(BuildMode::Auto, &[], async { engine(true) }).await, Ok(()));
+        let why = decide(BuildMode::Auto, &missing, async { engine(true) }).await.unwrap_err();
+        assert!(why.starts_with("the base image pj-decision-missing:never is not on"), "{why}");
+        // The public decision reads the FROM lines: a multi-stage build on scratch has no base.
+        let dockerfile = "FROM scratch AS empty\nFROM empty\nCOPY x /x\n";
+        assert_eq!(base_images(dockerfile), Vec::<String>::new());
+        let why = build_decision(BuildMode::CheckOnly, dockerfile).await.unwrap_err();
+        assert!(why.contains("never builds images"), "{why}");
+        let why = build_decision(BuildMode::Auto, "FROM pj-decision-missing:never\n").await.unwrap_err();
+        assert!(
+            why.starts_with("no Docker engine is reachable")
+                || why.starts_with("the base image pj-decision-missing:never is not on"),
+            "{why}"
+        );
     }
 
     #[test]

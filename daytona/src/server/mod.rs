@@ -54,6 +54,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use build::build_decision;
 pub use discovery::{RunningServer, discover};
 pub use faults::{Fault, Faults, RequestRecord, Route};
 
