@@ -124,7 +124,7 @@ async fn auto_without_docker_checks_says_so_and_refuses_sandboxes() {
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400), "{error}");
     let text = error.to_string();
     assert!(text.contains("Snapshot checked-v1 was only checked, not built"), "{text}");
-    assert!(text.contains("cargo xtask snapshot --local --replace"), "{text}");
+    assert!(text.contains("then run `cargo xtask snapshot --local` again"), "{text}");
 
     let second = tokio::process::Command::new(env!("CARGO_BIN_EXE_daytona-local"))
         .arg("--state-dir")

@@ -870,7 +870,7 @@ async fn sandboxes_from_a_checked_only_snapshot_are_refused_with_the_way_out() {
         "{text}"
     );
     assert!(text.contains("scripts/debian-base-image.sh"), "{text}");
-    assert!(text.contains("`cargo xtask snapshot --local --replace`, or publish a new version"), "{text}");
+    assert!(text.contains("then run `cargo xtask snapshot --local` again, which builds it"), "{text}");
     assert_eq!(server.count(Route::CreateSandbox), 1, "sent once, not retried");
 
     let error = client.sandboxes().create(&CreateSandbox::from_snapshot("nope")).await.expect_err("404");

@@ -695,9 +695,9 @@ pub(crate) fn checked_only_refusal(name: &str, reason: &str) -> String {
     format!(
         "Snapshot {name} was only checked, not built ({reason}), so no sandbox can run from it. \
          For a real build, the local server needs a Docker engine with the base image on this machine \
-         (no registry is used: make it locally, e.g. scripts/debian-base-image.sh for debian:bookworm-slim) \
-         and the build mode auto or docker; then rebuild the snapshot with \
-         `cargo xtask snapshot --local --replace`, or publish a new version"
+         (no registry is used: make it locally, e.g. `bash scripts/debian-base-image.sh` for \
+         debian:bookworm-slim) and the build mode auto or docker; then run `cargo xtask snapshot --local` \
+         again, which builds it"
     )
 }
 

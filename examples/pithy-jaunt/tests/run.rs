@@ -99,7 +99,7 @@ async fn run_on_a_checked_only_snapshot_says_it_was_not_built() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(20), "it fails at once");
     assert!(stderr.contains(&format!("Snapshot {SNAPSHOT} was only checked, not built")), "{stderr}");
-    assert!(stderr.contains("cargo xtask snapshot --local --replace"), "{stderr}");
+    assert!(stderr.contains("then run `cargo xtask snapshot --local` again, which builds it"), "{stderr}");
     assert!(stderr.contains("(HTTP 400)"), "{stderr}");
     assert!(!stderr.contains(server.api_key()));
     server.shutdown().await;
