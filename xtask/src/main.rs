@@ -56,7 +56,7 @@ enum Command {
     #[command(after_help = AFTER_HELP)]
     VerifySnapshot(VerifyArgs),
     /// Serve the local Daytona-compatible server on 127.0.0.1 until Ctrl-C: the one that
-    /// `--local` publishes to and applications run against (state in <target>/pithy-local).
+    /// `--local` publishes to and applications run against (state in the target directory's pithy-local).
     /// It prints the `export DAYTONA_API_URL=... DAYTONA_API_KEY=...` lines; the key is
     /// kept in the state directory, so it is the same after a restart.
     #[command(after_help = EXIT_CODES)]
@@ -91,7 +91,7 @@ struct Target {
     package: Option<String>,
     /// Use the local Daytona-compatible server instead of Daytona (no account needed):
     /// the running `cargo xtask local` if there is one, else an embedded server for this
-    /// command; both keep their state in <target>/pithy-local.
+    /// command; both keep their state in the target directory's pithy-local.
     #[arg(long)]
     local: bool,
     /// With --local and no running `cargo xtask local`: `auto` (the default) builds the
