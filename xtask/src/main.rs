@@ -14,6 +14,7 @@ use daytona::server::{BuildMode, LocalDaytona};
 use daytona::{Client, SnapshotState};
 
 mod compare;
+mod decide;
 mod docker;
 mod failure;
 mod local;
