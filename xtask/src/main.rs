@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use daytona::server::{BuildMode, LocalDaytona};
-use daytona::{Client, SnapshotState};
+use daytona::{Client, Snapshot};
 
 mod compare;
+mod decide;
 mod docker;
 mod failure;
 mod local;
@@ -23,6 +24,7 @@ mod report;
 mod upload;
 mod wait;
 
+use decide::{Options, Refusal, Step, Usable, decide};
 use failure::{EXIT_CODES, Failure, code};
 
 /// `--help` of the commands that talk to Daytona: the credentials they read, then the
@@ -202,41 +204,60 @@ async fn snapshot(args: SnapshotArgs) -> Result<(), Failure> {
     outcome
 }
 
-/// `--check` and `verify-snapshot`: exists, usable, and the same definition.
+/// `--check`: exists, usable, and the same definition.
 async fn check(
     client: &Client,
     project: &project::Project,
     definition: &pj_image::Definition,
 ) -> Result<(), Failure> {
+    let found = publish::find(client, &project.snapshot).await?;
+    verdict(project, definition, found.as_ref())
+}
+
+/// `--check` and `verify-snapshot`: the publishing table's step for the snapshot found,
+/// read as a verdict. Only "up to date" passes; everything `snapshot` would still have
+/// to do is drift (or a failed build), and says which command does it.
+fn verdict(
+    project: &project::Project,
+    definition: &pj_image::Definition,
+    found: Option<&Snapshot>,
+) -> Result<(), Failure> {
     let name = &project.snapshot;
-    let Some(snap) = publish::find(client, name).await? else {
-        return Err(Failure::new(code::DRIFT, format!("snapshot {name} does not exist"))
-            .help("publish it with `cargo xtask snapshot`"));
-    };
-    let diffs = compare::differences(definition, &snap);
-    if !diffs.is_empty() {
-        return Err(publish::drift(project, &diffs));
-    }
-    match snap.state {
-        SnapshotState::Active => {
-            match &snap.checked_only {
-                Some(reason) => println!(
+    // No --replace and no local-server facts: a check never rebuilds, so a snapshot
+    // that was only checked, not built, is up to date with its reason.
+    let step = decide(definition, found, &Options::default());
+    match (step, found) {
+        (Step::Create, _) | (_, None) => {
+            Err(Failure::new(code::DRIFT, format!("snapshot {name} does not exist"))
+                .help("publish it with `cargo xtask snapshot`"))
+        }
+        (Step::UpToDate(usable), Some(_)) => {
+            match usable {
+                Usable::Built => {
+                    println!("{name} is up to date: it exists, is active, and matches the definition")
+                }
+                Usable::CheckedOnly(reason) | Usable::NotBuildableYet(reason) => println!(
                     "{name} is up to date: it exists, is active, and matches the definition \
                      (checked, not built: {reason})"
                 ),
-                None => println!("{name} is up to date: it exists, is active, and matches the definition"),
             }
             Ok(())
         }
-        SnapshotState::BuildFailed | SnapshotState::Error => Err(Failure::new(
+        (Step::Refuse(Refusal::Drift(diffs)), Some(_)) => Err(publish::drift(project, &diffs)),
+        (Step::Refuse(Refusal::Failed), Some(snap)) => Err(Failure::new(
             code::BUILD_FAILED,
             format!("snapshot {name} matches the definition but is {}", snap.state),
         )
         .note(format!("reason: {}", snap.error_reason.as_deref().unwrap_or("(none given)")))
         .help("rebuild it with `cargo xtask snapshot --replace`")),
-        other => {
-            Err(Failure::new(code::DRIFT, format!("snapshot {name} matches the definition but is {other}"))
-                .help("run `cargo xtask snapshot` to activate it or wait for it"))
+        // Inactive, on its way, being removed (or, with options a check never sets, to
+        // be rebuilt): not usable now.
+        (Step::Activate | Step::Attach | Step::Refuse(Refusal::Removing) | Step::Rebuild(_), Some(snap)) => {
+            Err(Failure::new(
+                code::DRIFT,
+                format!("snapshot {name} matches the definition but is {}", snap.state),
+            )
+            .help("run `cargo xtask snapshot` to activate it or wait for it"))
         }
     }
 }
@@ -266,7 +287,7 @@ async fn verify(args: VerifyArgs) -> Result<(), Failure> {
         }
         let mut checked = project.clone();
         checked.snapshot = name.clone();
-        check(&client, &checked, &definition).await
+        verdict(&checked, &definition, Some(&snap))
     }
     .await;
     if let Some(server) = server {

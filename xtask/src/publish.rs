@@ -8,7 +8,7 @@ use daytona::server::{BuildMode, build_decision};
 use daytona::{Client, CreateBuildInfo, CreateSnapshot, Snapshot, SnapshotState};
 use pj_image::Definition;
 
-use crate::compare::differences;
+use crate::decide::{LocalBuild, Options, Rebuild, Refusal, Step, Usable, asks_local_server, decide};
 use crate::failure::{Failure, code};
 use crate::project::{ContextInfo, Project};
 use crate::report;
@@ -73,63 +73,36 @@ fn failed(snap: &Snapshot) -> Failure {
 
 impl Publish<'_> {
     pub async fn run(&self) -> Result<Snapshot, Failure> {
-        let name = &self.project.snapshot;
-        match find(self.client, name).await? {
-            None => self.create().await,
-            Some(existing) => self.converge(existing).await,
-        }
+        let found = find(self.client, &self.project.snapshot).await?;
+        self.converge(found).await
     }
 
-    /// The table's rows for a snapshot that exists.
-    async fn converge(&self, snap: Snapshot) -> Result<Snapshot, Failure> {
-        let diffs = differences(self.definition, &snap);
-        if !diffs.is_empty() {
-            if self.replace {
-                return self.replace_with_new(snap).await;
-            }
-            return Err(drift(self.project, &diffs));
-        }
-        match snap.state {
-            SnapshotState::Active if snap.checked_only.is_some() && self.replace => {
-                eprintln!("    --replace: {} was only checked, not built; building it again", snap.name);
-                self.replace_with_new(snap).await
-            }
-            SnapshotState::Active => match (&snap.checked_only, self.local) {
-                (Some(_), Some(mode)) => {
-                    // What the local server would do with this build now: once it can
-                    // build (the base image was made since), it is not a drift, so no
-                    // --replace is asked for.
-                    match build_decision(mode, self.definition.dockerfile.as_ref()).await {
-                        Ok(()) => {
-                            eprintln!(
-                                "    {} was only checked, not built; {}: building it",
-                                snap.name,
-                                match mode {
-                                    BuildMode::Docker => "the local server now builds (--local-build docker)",
-                                    _ => "the base image is now on this engine",
-                                }
-                            );
-                            self.replace_with_new(snap).await
-                        }
-                        Err(still) => {
-                            eprintln!(
-                                "    {} is up to date, but was only checked, not built: {still}",
-                                snap.name
-                            );
-                            Ok(snap)
-                        }
+    /// Decides what the snapshot found needs ([`decide`]) and does it.
+    async fn converge(&self, found: Option<Snapshot>) -> Result<Snapshot, Failure> {
+        let options = Options { replace: self.replace, local: self.local_build(found.as_ref()).await };
+        let step = decide(self.definition, found.as_ref(), &options);
+        match (step, found) {
+            // `decide` answers `Create` for a missing snapshot, and only for one.
+            (Step::Create, _) | (_, None) => self.create().await,
+            (Step::UpToDate(usable), Some(snap)) => {
+                match usable {
+                    Usable::Built => eprintln!("    {} is up to date", snap.name),
+                    Usable::CheckedOnly(reason) => {
+                        eprintln!(
+                            "    {} is up to date, but was only checked, not built ({reason})",
+                            snap.name
+                        );
+                    }
+                    Usable::NotBuildableYet(still) => {
+                        eprintln!(
+                            "    {} is up to date, but was only checked, not built: {still}",
+                            snap.name
+                        );
                     }
                 }
-                (Some(reason), None) => {
-                    eprintln!("    {} is up to date, but was only checked, not built ({reason})", snap.name);
-                    Ok(snap)
-                }
-                (None, _) => {
-                    eprintln!("    {} is up to date", snap.name);
-                    Ok(snap)
-                }
-            },
-            SnapshotState::Inactive => {
+                Ok(snap)
+            }
+            (Step::Activate, Some(snap)) => {
                 eprintln!("    {} is inactive; activating", snap.name);
                 let activated = match self.client.snapshots().activate(&snap.id).await {
                     Ok(s) => s,
@@ -137,21 +110,47 @@ impl Publish<'_> {
                 };
                 self.wait(activated, false).await
             }
-            SnapshotState::BuildFailed | SnapshotState::Error => {
-                if self.replace {
-                    return self.replace_with_new(snap).await;
-                }
-                Err(failed(&snap))
-            }
-            SnapshotState::Removing => {
-                Err(Failure::new(code::DRIFT, format!("snapshot {} is being removed", snap.name))
-                    .help("wait until it is gone, then re-run to build it again"))
-            }
-            _ => {
+            (Step::Attach, Some(snap)) => {
                 eprintln!("    {} is already {}; following it", snap.name, snap.state);
                 self.wait(snap, true).await
             }
+            (Step::Rebuild(why), Some(snap)) => {
+                match why {
+                    Rebuild::CheckedOnly => {
+                        eprintln!(
+                            "    --replace: {} was only checked, not built; building it again",
+                            snap.name
+                        );
+                    }
+                    Rebuild::NowBuildable(mode) => eprintln!(
+                        "    {} was only checked, not built; {}: building it",
+                        snap.name,
+                        match mode {
+                            BuildMode::Docker => "the local server now builds (--local-build docker)",
+                            _ => "the base image is now on this engine",
+                        }
+                    ),
+                    Rebuild::Drift | Rebuild::Failed => {}
+                }
+                self.replace_with_new(snap, why).await
+            }
+            (Step::Refuse(Refusal::Drift(diffs)), Some(_)) => Err(drift(self.project, &diffs)),
+            (Step::Refuse(Refusal::Failed), Some(snap)) => Err(failed(&snap)),
+            (Step::Refuse(Refusal::Removing), Some(snap)) => {
+                Err(Failure::new(code::DRIFT, format!("snapshot {} is being removed", snap.name))
+                    .help("wait until it is gone, then re-run to build it again"))
+            }
         }
+    }
+
+    /// The local server's build decision for this definition, asked only when
+    /// [`decide`] reads it (see [`asks_local_server`]).
+    async fn local_build(&self, found: Option<&Snapshot>) -> Option<LocalBuild> {
+        let mode = self.local?;
+        if !asks_local_server(found) {
+            return None;
+        }
+        Some(LocalBuild { mode, now: build_decision(mode, self.definition.dockerfile.as_ref()).await })
     }
 
     async fn wait(&self, snap: Snapshot, logs: bool) -> Result<Snapshot, Failure> {
@@ -164,11 +163,12 @@ impl Publish<'_> {
 
     /// Deletes `old` and creates the snapshot again: asked for with --replace, or (local
     /// server) for a snapshot that was only checked and can now be built.
-    async fn replace_with_new(&self, old: Snapshot) -> Result<Snapshot, Failure> {
-        if self.replace {
-            eprintln!("    --replace: deleting {} ({})", old.name, old.id);
-        } else {
-            eprintln!("    deleting {} ({}) to build it again", old.name, old.id);
+    async fn replace_with_new(&self, old: Snapshot, why: Rebuild) -> Result<Snapshot, Failure> {
+        match why {
+            Rebuild::NowBuildable(_) => eprintln!("    deleting {} ({}) to build it again", old.name, old.id),
+            Rebuild::Drift | Rebuild::Failed | Rebuild::CheckedOnly => {
+                eprintln!("    --replace: deleting {} ({})", old.name, old.id);
+            }
         }
         if let Err(e) = self.client.snapshots().delete(&old.id).await
             && !e.is_not_found()
@@ -207,7 +207,7 @@ impl Publish<'_> {
                 eprintln!("    created {} ({})", snap.name, snap.id);
                 self.wait(snap, true).await
             }
-            Created::Existing(snap) => Box::pin(self.converge(snap)).await,
+            Created::Existing(snap) => Box::pin(self.converge(Some(snap))).await,
         }
     }
 
