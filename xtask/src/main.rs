@@ -59,6 +59,8 @@ enum Command {
     /// `--local` publishes to and applications run against (state in <target>/pithy-local).
     /// It prints the `export DAYTONA_API_URL=... DAYTONA_API_KEY=...` lines; the key is
     /// kept in the state directory, so it is the same after a restart.
+    // `<target>` is help text, shown as written by --help; rustdoc would read it as HTML.
+    #[allow(rustdoc::invalid_html_tags)]
     #[command(after_help = EXIT_CODES)]
     Local(LocalArgs),
 }
@@ -92,6 +94,8 @@ struct Target {
     /// Use the local Daytona-compatible server instead of Daytona (no account needed):
     /// the running `cargo xtask local` if there is one, else an embedded server for this
     /// command; both keep their state in <target>/pithy-local.
+    // `<target>` is help text, shown as written by --help; rustdoc would read it as HTML.
+    #[allow(rustdoc::invalid_html_tags)]
     #[arg(long)]
     local: bool,
     /// With --local and no running `cargo xtask local`: `auto` (the default) builds the
