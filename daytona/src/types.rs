@@ -1,4 +1,5 @@
-//! The JSON shapes of the Daytona API (`daytona-openapi.json`), in the fields pithy uses.
+//! The JSON shapes of the Daytona API (Daytona's OpenAPI schema, as measured in
+//! `docs/daytona-contract.md` §4-§5), in the fields pithy uses.
 //!
 //! Response types are lenient: unknown fields are ignored and most fields default, so a
 //! newer server does not break the client. Request types omit unset fields, like the

@@ -19,7 +19,7 @@ pub enum NameError {
         /// The part after `+`.
         metadata: String,
     },
-    /// The name does not match Daytona's rule (contract §4.3).
+    /// The name does not match Daytona's rule (`docs/daytona-contract.md` §4.3).
     #[error(
         "snapshot name {name:?} is not a valid Daytona snapshot name: it may contain only letters, digits, \
          `.`, `_`, `-` and `:` (with `/` between parts); change [package.metadata.pithy-image] snapshot \
@@ -83,7 +83,7 @@ pub fn resolve_snapshot_name(
     }
 }
 
-/// Daytona's snapshot name rule (contract §4.3):
+/// Daytona's snapshot name rule (`docs/daytona-contract.md` §4.3):
 /// `^[a-zA-Z0-9_.\-:]+(/[a-zA-Z0-9_.\-:]+)*(@sha256:[a-f0-9]{64})?$`.
 ///
 /// ```
@@ -104,10 +104,10 @@ pub fn valid_snapshot_name(name: &str) -> bool {
 
 /// The key Daytona's server builds a definition under (`buildInfo.snapshotRef`):
 /// `daytona-` + hex SHA-256 of the Dockerfile followed by the sorted context hashes,
-/// + `:daytona` (contract §4.4). Identical definitions share one build.
+/// + `:daytona` (`docs/daytona-contract.md` §4.4). Identical definitions share one build.
 ///
 /// ```
-/// // contract §2.5 Ex1
+/// // docs/daytona-contract.md §2.5 Ex1
 /// let key = pj_image::build_key(
 ///     "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y git curl jq\n\
 ///      RUN python -m pip install anthropic==0.30.0 openai==1.0.0\nCOPY [\"ctx/file.txt\", \"/app/file.txt\"]\n\

@@ -1,5 +1,5 @@
-//! Quoting exactly as Daytona's Python SDK 0.226.1 does it (contract §2.1), plus the
-//! correct JSON exec form where the SDK's output is broken.
+//! Quoting exactly as Daytona's Python SDK 0.226.1 does it (`docs/daytona-contract.md` §2.1),
+//! plus the correct JSON exec form where the SDK's output is broken.
 
 /// Python's `shlex.quote`: unchanged if every char is ASCII `[A-Za-z0-9_@%+=:,./-]`,
 /// `''` for the empty string, otherwise single-quoted with `'` written as `'"'"'`.
@@ -73,7 +73,7 @@ pub(crate) fn exec_form<S: AsRef<str>>(args: &[S]) -> String {
 mod tests {
     use super::*;
 
-    // Expected values: contract §2.1 and the Ex3/Ex6b/Ex10 outputs of the Python SDK.
+    // Expected values: docs/daytona-contract.md §2.1 and the Ex3/Ex6b/Ex10 outputs (§2.5).
     #[test]
     fn shlex_quote_matches_python() {
         assert_eq!(shlex_quote(""), "''");

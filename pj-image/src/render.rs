@@ -1,5 +1,5 @@
 //! The renderer: turns the recorded calls into Dockerfile lines, contexts and
-//! violations, byte-compatible with Daytona's Python SDK 0.226.1 (contract §2).
+//! violations, byte-compatible with Daytona's Python SDK 0.226.1 (`docs/daytona-contract.md` §2).
 
 use std::path::{Path, PathBuf};
 
@@ -58,7 +58,7 @@ impl Rendered {
 ///     .unwrap();
 /// let ctx = &rendered.contexts[0];
 /// assert_eq!(ctx.archive_path, "ctx/file.txt");
-/// assert_eq!(ctx.md5, "0062767e43a7b98b63a594b2504ce32c"); // contract §2.5 Ex1
+/// assert_eq!(ctx.md5, "0062767e43a7b98b63a594b2504ce32c"); // docs/daytona-contract.md §2.5 Ex1
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Context {
@@ -88,7 +88,7 @@ pub(crate) struct Plan {
     pub(crate) files: Vec<PathBuf>,
 }
 
-/// The SDK's pinned micro versions for `debian_slim` (contract §2.2).
+/// The SDK's pinned micro versions for `debian_slim` (`docs/daytona-contract.md` §2.2).
 const PYTHON_SERIES: [(&str, &str); 5] =
     [("3.9", "3.9.22"), ("3.10", "3.10.17"), ("3.11", "3.11.12"), ("3.12", "3.12.10"), ("3.13", "3.13.3")];
 
@@ -651,7 +651,7 @@ fn exec_instruction(p: &mut Planner, call: usize, keyword: &str, args: &[String]
 mod tests {
     use super::*;
 
-    // Expected values: contract §2.2 debian_slim table.
+    // Expected values: the debian_slim table of docs/daytona-contract.md §2.2.
     #[test]
     fn python_versions_follow_the_sdk_table() {
         assert_eq!(python_version("3.9").unwrap(), "3.9.22");

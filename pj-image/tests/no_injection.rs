@@ -1,7 +1,7 @@
 //! Property: whatever strings a definition holds, the Dockerfile pj-image renders is
 //! parsed by Docker into exactly the instructions that were written, one per line, and
-//! the arguments Docker sees are the user's strings (contract §2.1 quoting, DESIGN
-//! "Compatibility contract": never a broken Dockerfile).
+//! the arguments Docker sees are the user's strings (`docs/daytona-contract.md` §2.1 quoting;
+//! `docs/DESIGN.md` "Compatibility with Daytona": never a broken Dockerfile).
 //!
 //! `parse` below follows BuildKit's Dockerfile parser where it matters for injection:
 //! physical lines split on `\n` (a trailing `\r` stripped), blank and `#` lines

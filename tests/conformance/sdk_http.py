@@ -1,7 +1,8 @@
 """The one change the conformance scripts make to the official SDK: transport policy.
 
 The SDK's S3 client (obstore) refuses plain-http endpoints unless `allow_http` is set,
-and the local server's S3 endpoint is http on 127.0.0.1 (contract section 7). Call
+and the local server's S3 endpoint is http on 127.0.0.1 (docs/daytona-contract.md
+section 7). Call
 `allow_http()` before importing from `daytona`.
 """
 

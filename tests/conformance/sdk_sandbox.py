@@ -6,8 +6,8 @@ holds ctx/file.txt. The SDK builds the snapshot (base pj-test-base:1, a busybox 
 locally; /app/file.txt from ctx/file.txt), creates a sandbox from it, runs commands in
 it through the toolbox, and deletes it. Prints one JSON object with what the SDK saw.
 
-As in sdk_snapshot.py, the only change to the SDK is contract section 7's `allow_http`
-for its S3 client.
+As in sdk_snapshot.py, the only change to the SDK is the `allow_http` of
+docs/daytona-contract.md section 7, for its S3 client.
 """
 
 import importlib.metadata

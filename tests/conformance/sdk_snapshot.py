@@ -4,7 +4,7 @@ Usage: python sdk_snapshot.py WORKDIR SNAPSHOT_NAME
 Reads DAYTONA_API_KEY / DAYTONA_API_URL / DAYTONA_TARGET from the environment. WORKDIR
 holds ctx/file.txt and sandbox/. Prints one JSON object with what the SDK saw.
 
-The only change to the SDK is transport policy (contract section 7): its S3 client
+The only change to the SDK is transport policy (docs/daytona-contract.md section 7): its S3 client
 (obstore) refuses plain-http endpoints unless `allow_http` is set, and the local
 server's S3 endpoint is http on 127.0.0.1.
 """

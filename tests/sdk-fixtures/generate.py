@@ -32,9 +32,9 @@ ABS_ROOT = Path("/tmp/pj-sdk-fixture-abs")
 
 # Files created outside the committed tree: path -> content.
 OUTSIDE_FILES: dict[Path, str] = {
-    # contract Ex6b: "~/dtn-home-test/h.txt" and "~/dtn-home-test"
+    # docs/daytona-contract.md §2.5 Ex6b: "~/dtn-home-test/h.txt" and "~/dtn-home-test"
     FIXED_HOME / "dtn-home-test" / "h.txt": "home\n",
-    # contract Ex6: "/home/u/proj/ctx/app", moved under ABS_ROOT
+    # docs/daytona-contract.md §2.5 Ex6: "/home/u/proj/ctx/app", moved under ABS_ROOT
     ABS_ROOT / "home/u/proj/ctx/app/a.txt": "a\n",
     ABS_ROOT / "home/u/proj/ctx/app/sub/b.txt": "b in sub\n",
     ABS_ROOT / "abs.txt": "absolute\n",

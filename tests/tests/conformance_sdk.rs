@@ -5,7 +5,8 @@
 //! (so it uploads both through the S3 endpoint, with its own obstore client, SigV4 and
 //! the session token), follows the build log, gets it, lists it, gets its own
 //! `DaytonaConflictError` on a second create of the same name, deletes it and gets
-//! `DaytonaNotFoundError`. The only change to the SDK is contract §7's `allow_http`.
+//! `DaytonaNotFoundError`. The only change to the SDK is the `allow_http` of
+//! `docs/daytona-contract.md` §7.
 
 #[path = "../conformance/provision.rs"]
 mod provision;
@@ -88,7 +89,10 @@ async fn official_python_sdk_creates_follows_lists_conflicts_and_deletes() {
     assert_eq!(out["got"]["dockerfile"], dockerfile);
     let hashes: Vec<String> = serde_json::from_value(out["got"]["hashes"].clone()).expect("hashes");
     assert_eq!(hashes.len(), 2);
-    assert_eq!(hashes[0], "0062767e43a7b98b63a594b2504ce32c", "the SDK's file hash (contract §2.5 Ex1)");
+    assert_eq!(
+        hashes[0], "0062767e43a7b98b63a594b2504ce32c",
+        "the SDK's file hash (docs/daytona-contract.md §2.5 Ex1)"
+    );
     assert_eq!(
         hashes[0],
         pj_image::context::hash(&work.path().join("ctx/file.txt"), "ctx/file.txt").expect("hash")
@@ -133,7 +137,7 @@ async fn official_python_sdk_creates_follows_lists_conflicts_and_deletes() {
     assert_eq!(count(Route::DeleteSnapshot), 1);
     // The only failures: the first HEADs (404: not uploaded yet), the second create
     // (409), the get after delete (404), and the SDK's event socket, which Daytona's SDK
-    // tolerates a 404 for (contract §4.1).
+    // tolerates a 404 for (docs/daytona-contract.md §4.1).
     for record in server.requests().iter().filter(|r| r.status.is_none_or(|s| s >= 400)) {
         let expected = match record.route {
             Route::S3Head | Route::GetSnapshot => record.status == Some(404),

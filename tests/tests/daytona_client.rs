@@ -24,7 +24,8 @@ use support::{client, fast_retries, server, wait_terminal};
 
 const SECS: Duration = Duration::from_secs(30);
 
-/// A crate directory with `ctx/file.txt` (`hello\n`, contract §2.5 Ex1) and `sandbox/`.
+/// A crate directory with `ctx/file.txt` (`hello\n`, `docs/daytona-contract.md` §2.5 Ex1) and
+/// `sandbox/`.
 fn crate_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temp dir");
     std::fs::create_dir_all(dir.path().join("ctx")).expect("mkdir");
@@ -59,7 +60,7 @@ async fn snapshot_lifecycle_upload_create_follow_get_list_delete() {
     let root = crate_dir();
 
     let (file_hash, first) = upload(&client, root.path(), "ctx/file.txt").await;
-    assert_eq!(file_hash, "0062767e43a7b98b63a594b2504ce32c", "contract §2.5 Ex1");
+    assert_eq!(file_hash, "0062767e43a7b98b63a594b2504ce32c", "docs/daytona-contract.md §2.5 Ex1");
     assert!(matches!(first, Upload::Uploaded { bytes } if bytes > 0 && bytes % 512 == 0), "{first:?}");
     let (dir_hash, _) = upload(&client, root.path(), "sandbox").await;
     assert!(server.object_path(&file_hash).is_file());

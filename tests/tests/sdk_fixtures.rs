@@ -1,4 +1,5 @@
-//! Parity with Daytona's official Python SDK 0.226.1 (contract §2): every definition in
+//! Parity with Daytona's official Python SDK 0.226.1 (`docs/daytona-contract.md` §2): every
+//! definition in
 //! `tests/sdk-fixtures/definitions.json` was run through the real SDK by
 //! `tests/sdk-fixtures/generate.py`, which stored its Dockerfile, contexts and file
 //! hashes in `expected.json`. Here the same calls are replayed on `pj_image::Image`.

@@ -1,5 +1,5 @@
 //! "Same definition": the same Dockerfile, the same context hashes and the same
-//! resources (DESIGN, publishing rules). Differences are described line by line.
+//! resources (`docs/DESIGN.md`, "Publishing rules"). Differences are described line by line.
 
 use daytona::Snapshot;
 use pj_image::Definition;

@@ -1,5 +1,5 @@
 //! `cargo xtask snapshot`: make the snapshot `<name>-v<version>` exist and match the
-//! definition, whatever state it is found in (DESIGN, "Publishing rules").
+//! definition, whatever state it is found in (`docs/DESIGN.md`, "Publishing rules").
 
 use std::path::Path;
 use std::time::{Duration, Instant};

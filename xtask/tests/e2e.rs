@@ -1,5 +1,5 @@
 //! End to end: `cargo xtask snapshot` run as a process against the local
-//! Daytona-compatible server, for every row of the publishing table (DESIGN,
+//! Daytona-compatible server, for every row of the publishing table (`docs/DESIGN.md`,
 //! "Publishing rules"), the modes, and the faults it must survive. Each test starts
 //! its own server in-process (fault injection, request log) and points the xtask
 //! binary at it through DAYTONA_API_URL / DAYTONA_API_KEY.

@@ -2,7 +2,7 @@
 //!
 //! [`LocalDaytona`] serves, on loopback only:
 //! - the API endpoints pithy uses, with Daytona's JSON shapes, statuses and error bodies
-//!   (`daytona-openapi.json`), behind API-key (or JWT + organization) auth;
+//!   (`docs/daytona-contract.md` §4-§5, §8), behind API-key (or JWT + organization) auth;
 //! - an S3 endpoint for build contexts: [s3s] verifying SigV4 signatures over [s3s-fs],
 //!   accepting only the temporary credentials handed out by push access, with their
 //!   session token, inside the organization's prefix;

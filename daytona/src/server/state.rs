@@ -69,8 +69,9 @@ pub(crate) struct SandboxRecord {
     pub(crate) labels: BTreeMap<String, String>,
     pub(crate) public: bool,
     pub(crate) network_block_all: bool,
-    /// Required by the 0.226 SDK's `Sandbox` model (not yet in the OpenAPI file); the
-    /// local server never exposes `/dev/kvm`.
+    /// Required by the 0.226 SDK's `Sandbox` model, though not in Daytona's published
+    /// OpenAPI schema (`docs/daytona-contract.md` §5.1); the local server never exposes
+    /// `/dev/kvm`.
     #[serde(default)]
     pub(crate) kvm: bool,
     #[serde(default)]

@@ -1,7 +1,7 @@
 //! Definitions the base-aware rules (issue 8) must accept, each an image that builds:
 //! a Python image, Python installed the right way on ubuntu, a base pithy does not know,
 //! a step the rules cannot read, and the issue's failing definition with the rule
-//! allowed. The Dockerfiles are written by hand from the contract (§2.2).
+//! allowed. The Dockerfiles are written by hand from `docs/daytona-contract.md` §2.2.
 
 use pj_image::Image;
 use pj_image_macros::pithy_image;

@@ -1,7 +1,7 @@
-//! Contract §2.5 Ex1, whose Dockerfile, context hash and server build key the contract
-//! gives; `ctx/file.txt` holds `hello\n` as there. Default resources. Ex1 is the SDK's
-//! example, not an image that builds (the official ubuntu image has no `python`), so
-//! `pip-needs-python` is allowed: the rendering is what this case pins down.
+//! `docs/daytona-contract.md` §2.5 Ex1, whose Dockerfile, context hash and server build
+//! key the contract gives; `ctx/file.txt` holds `hello\n` as there. Default resources.
+//! Ex1 is the SDK's example, not an image that builds (the official ubuntu image has no
+//! `python`), so `pip-needs-python` is allowed: the rendering is what this case pins down.
 
 use pj_image::{Image, Resources};
 use pj_image_macros::pithy_image;

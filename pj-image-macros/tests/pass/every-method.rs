@@ -1,9 +1,9 @@
 //! Every builder method the macro knows, from `debian_slim`, with every PipOptions
 //! field and the largest resources Daytona accepts. The Dockerfile is written by hand
-//! from contract §2.2 (the five `debian_slim` lines for 3.12 → 3.12.10; pip options in
-//! the fixed order find-links, index-url, extra-index-url, pre, extra_options stripped;
-//! shlex quoting; requirements `COPY` unquoted; pyproject dependencies plus the group,
-//! sorted; a remote path ending in `/` gets the file name).
+//! from `docs/daytona-contract.md` §2.2 (the five `debian_slim` lines for 3.12 →
+//! 3.12.10; pip options in the fixed order find-links, index-url, extra-index-url, pre,
+//! extra_options stripped; shlex quoting; requirements `COPY` unquoted; pyproject
+//! dependencies plus the group, sorted; a remote path ending in `/` gets the file name).
 
 use pj_image::{ContextKind, Image, PipOptions, Resources};
 use pj_image_macros::pithy_image;

@@ -1,8 +1,8 @@
 //! The reference image (examples/pithy-jaunt), as corrected in issue 8 so that it
 //! builds (this chain, without the two files, was built for real with Docker): the
-//! Dockerfile is written by hand from the contract (§2.2: `FROM`, one `RUN` per command,
-//! sorted pinned packages, JSON-form `COPY`, unquoted `WORKDIR`) and issue 8's
-//! `apt_install` line.
+//! Dockerfile is written by hand from `docs/daytona-contract.md` (§2.2: `FROM`, one
+//! `RUN` per command, sorted pinned packages, JSON-form `COPY`, unquoted `WORKDIR`) and
+//! issue 8's `apt_install` line.
 
 use pj_image::{ContextKind, Image, Resources};
 use pj_image_macros::pithy_image;

@@ -1,11 +1,12 @@
 //! The archive path: where a context sits in the uploaded tar and how the Dockerfile
-//! names it (contract §3.1).
+//! names it (`docs/daytona-contract.md` §3.1).
 
 use crate::Rule;
 use crate::rules::Finding;
 
 /// The archive path of a local path as the user wrote it: Python's POSIX
-/// `os.path.normpath` (purely lexical), as the Daytona SDKs compute it (contract §3.1).
+/// `os.path.normpath` (purely lexical), as the Daytona SDKs compute it
+/// (`docs/daytona-contract.md` §3.1).
 ///
 /// `//`, `/./` and `a/..` collapse, a trailing `/` is dropped, `./x` becomes `x`, and
 /// `.` (the crate directory itself) stays `.`.

@@ -1,4 +1,5 @@
-//! The context hash: the MD5 that names a context in object storage (contract §3.2-3.3).
+//! The context hash: the MD5 that names a context in object storage
+//! (`docs/daytona-contract.md` §3.2-3.3).
 
 use std::fs::File;
 use std::io::{self, Read};

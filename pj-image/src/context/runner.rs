@@ -1,6 +1,6 @@
-//! The build context Daytona's runner builds from (contract §3.4): the Dockerfile at
-//! the root, then the members of every context tar except directories, in context
-//! order. A local `docker build` of this context sees what the runner sees.
+//! The build context Daytona's runner builds from (`docs/daytona-contract.md` §3.4): the
+//! Dockerfile at the root, then the members of every context tar except directories, in
+//! context order. A local `docker build` of this context sees what the runner sees.
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;

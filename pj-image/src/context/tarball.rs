@@ -1,4 +1,5 @@
-//! The context tar: the `context.tar` uploaded for each context (contract §3.4).
+//! The context tar: the `context.tar` uploaded for each context
+//! (`docs/daytona-contract.md` §3.4).
 
 use std::fmt;
 use std::fs::File;

@@ -42,7 +42,7 @@ fn md5_of(input: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // Hash vectors
 
-/// daytona-contract.md §3.3 (the TypeScript column) and Ex1.
+/// `docs/daytona-contract.md` §3.3 (the TypeScript column) and §2.5 Ex1.
 #[test]
 fn contract_vectors() {
     let tmp = tempdir();
@@ -66,9 +66,8 @@ fn contract_vectors() {
     assert_eq!(md5(&root.join("ctx/file.txt"), "ctx/file.txt"), "0062767e43a7b98b63a594b2504ce32c");
 }
 
-/// Every vector of `tests/data/hash-vectors.json`, a verbatim copy of
-/// `shared/docs/hash-vectors.json` (made with the official TypeScript SDK 0.218.0,
-/// `ObjectStorage.computeHashForPathMd5`).
+/// Every vector of `tests/data/hash-vectors.json` (made with the official TypeScript SDK
+/// 0.218.0, `ObjectStorage.computeHashForPathMd5`; see `docs/daytona-contract.md` §3.3).
 #[test]
 fn hash_vectors_json() {
     let json: serde_json::Value =
@@ -381,7 +380,8 @@ fn chmod(path: &Path, mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
-/// The `nested` tree of contract §3.3 plus an executable script, created in `order`.
+/// The `nested` tree of `docs/daytona-contract.md` §3.3 plus an executable script,
+/// created in `order`.
 fn nested(root: &Path, reverse: bool) -> PathBuf {
     let mut steps: Vec<Box<dyn Fn() + '_>> = vec![
         Box::new(|| _ = file(root, "nested/z.txt", "1")),
