@@ -37,6 +37,13 @@ fn root() -> Result<PathBuf, String> {
         .map_err(|_| "CARGO_MANIFEST_DIR is not set; build the crate with cargo".to_owned())
 }
 
+/// The snapshot name the crate's build script resolved: Cargo passes its
+/// `cargo:rustc-env=PITHY_SNAPSHOT=..` to rustc's environment, where the macro runs.
+/// Empty without the build script (trybuild cases have none).
+fn snapshot() -> String {
+    std::env::var(pj_image::definition::SNAPSHOT_ENV).unwrap_or_default()
+}
+
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
@@ -101,7 +108,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let Some(rendered) = rendered.filter(|_| errors.is_empty() && signature_ok) else {
         return with_errors(item, errors, Some((&func, resources)));
     };
-    let definition = Definition::new(&func.sig.ident.to_string(), &rendered, resources);
+    let definition =
+        Definition::new(&func.sig.ident.to_string(), &rendered, resources).with_snapshot(snapshot());
     let mut tracked: Vec<String> = Vec::new();
     for c in definition.contexts.iter() {
         match c.kind {
@@ -190,6 +198,7 @@ fn with_errors(
     let placeholder = func.map(|(f, resources)| {
         let def = Definition {
             function: f.sig.ident.to_string().into(),
+            snapshot: "".into(),
             dockerfile: "".into(),
             contexts: Vec::new().into(),
             resources,
@@ -209,6 +218,7 @@ fn definition_const(func: &syn::ItemFn, def: &Definition, use_function: bool) ->
         func.sig.ident
     );
     let function = def.function.as_ref();
+    let snapshot = def.snapshot.as_ref();
     let dockerfile = def.dockerfile.as_ref();
     let build_key = def.build_key.as_ref();
     let contexts = def.contexts.iter().map(|c| {
@@ -242,6 +252,7 @@ fn definition_const(func: &syn::ItemFn, def: &Definition, use_function: bool) ->
             const FILES: &[::std::borrow::Cow<'static, str>] = &[ #( #files ),* ];
             ::pj_image::Definition {
                 function: ::std::borrow::Cow::Borrowed(#function),
+                snapshot: ::std::borrow::Cow::Borrowed(#snapshot),
                 dockerfile: ::std::borrow::Cow::Borrowed(#dockerfile),
                 contexts: ::std::borrow::Cow::Borrowed(CONTEXTS),
                 resources: ::pj_image::Resources { cpu: #cpu, memory: #memory, disk: #disk, gpu: #gpu },

@@ -47,6 +47,10 @@
 //!   `cargo xtask snapshot` (see `pj_image::definition`). Files read are tracked with
 //!   `include_bytes!`; directories through the crate's build script, which must call
 //!   `pj_image::build::run()`.
+//! - The snapshot name is not resolved here: the build script resolves it and hands it
+//!   to rustc as `PITHY_SNAPSHOT` (`cargo:rustc-env`), which the macro reads from the
+//!   compiler's environment and stores in the definition's `snapshot` field (empty
+//!   without the build script).
 //! - On error the function is still emitted, so the rest of the crate keeps compiling
 //!   and rust-analyzer keeps working. The macro never panics.
 

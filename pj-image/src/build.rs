@@ -12,11 +12,14 @@
 //! const SNAPSHOT: &str = env!("PITHY_SNAPSHOT"); // "pithy-jaunt-v1.0.6"
 //! ```
 //!
-//! What it emits:
+//! This is the one place the snapshot name is resolved. What it emits:
 //! - `cargo:rustc-env=PITHY_SNAPSHOT=<name>`, the name from
 //!   [`resolve_snapshot_name`](crate::resolve_snapshot_name()): `<prefix>-v<version>` with
 //!   the prefix from `[package.metadata.pithy-image] snapshot` or the package name, or
-//!   the value of `PITHY_SNAPSHOT_OVERRIDE` when set;
+//!   the value of `PITHY_SNAPSHOT_OVERRIDE` when set. Cargo puts it in rustc's
+//!   environment, so `#[pithy_image]` reads it too and stores it in the definition
+//!   ([`Definition::snapshot`](crate::Definition::snapshot)), which is where
+//!   `cargo xtask snapshot` takes the name from;
 //! - `cargo:rerun-if-changed` for `build.rs`, `Cargo.toml`, and every file and directory
 //!   the macro read (listed by the macro in `$OUT_DIR/pithy-image.track`), plus
 //!   `cargo:rustc-env=PITHY_CONTEXT_STAMP=<digest>` of those trees, so adding a file to
@@ -31,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::definition::SNAPSHOT_ENV;
 use crate::naming::{NameError, SNAPSHOT_OVERRIDE_VAR, resolve_snapshot_name};
 
 /// Why the build script cannot give the crate a snapshot name.
@@ -96,7 +100,7 @@ pub fn emit(env: &dyn Fn(&str) -> Option<String>, out: &mut dyn Write) -> Result
     writeln!(out, "cargo:rerun-if-changed=build.rs")?;
     writeln!(out, "cargo:rerun-if-changed=Cargo.toml")?;
     writeln!(out, "cargo:rerun-if-env-changed={SNAPSHOT_OVERRIDE_VAR}")?;
-    writeln!(out, "cargo:rustc-env=PITHY_SNAPSHOT={name}")?;
+    writeln!(out, "cargo:rustc-env={SNAPSHOT_ENV}={name}")?;
     if let Some(out_dir) = env("OUT_DIR") {
         let out_dir = PathBuf::from(out_dir);
         let tracked = crate::definition::read_track_file(&out_dir);

@@ -17,6 +17,15 @@
 //! manifest with [`Definition::read_manifest`]. Nothing is re-derived: the manifest is
 //! what the compiler checked. One `#[pithy_image]` per crate (the snapshot name is per
 //! crate).
+//!
+//! # The snapshot name
+//!
+//! The build script resolves the name once ([`crate::build`]) and hands it to rustc as
+//! `PITHY_SNAPSHOT`; the macro reads that variable while it expands and stores it in
+//! [`Definition::snapshot`], so the embedded definition, the manifest and
+//! `env!("PITHY_SNAPSHOT")` carry the same name, and a tool publishes under
+//! [`Definition::snapshot`] without reading `Cargo.toml` again. Without the build
+//! script the field is empty. Manifests written before the field existed read as empty.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -30,6 +39,10 @@ pub const MANIFEST_FILE: &str = "pithy-image.json";
 /// The file listing what the macro read (one absolute path per line, directories
 /// ending in `/`), inside the application's `OUT_DIR`.
 pub const TRACK_FILE: &str = "pithy-image.track";
+/// The variable through which the build script hands the resolved snapshot name to
+/// the crate (`env!("PITHY_SNAPSHOT")`) and to `#[pithy_image]` (which reads it from
+/// rustc's environment while it expands).
+pub const SNAPSHOT_ENV: &str = "PITHY_SNAPSHOT";
 
 /// A checked, rendered image definition: everything needed to publish it, and its
 /// identity (Dockerfile, context hashes, resources).
@@ -37,8 +50,9 @@ pub const TRACK_FILE: &str = "pithy-image.track";
 /// ```
 /// use pj_image::{Definition, Image, Resources};
 /// let rendered = Image::base("alpine:3.19").run_commands(["echo hi"]).render().unwrap();
-/// let def = Definition::new("image", &rendered, Resources::default());
+/// let def = Definition::new("image", &rendered, Resources::default()).with_snapshot("app-v1.0.0");
 /// assert_eq!(def.dockerfile, "FROM alpine:3.19\nRUN echo hi\n");
+/// assert_eq!(def.snapshot_name(), Some("app-v1.0.0"));
 /// let back = Definition::from_json(&def.to_json()).unwrap();
 /// assert_eq!(back, def);
 /// ```
@@ -46,6 +60,11 @@ pub const TRACK_FILE: &str = "pithy-image.track";
 pub struct Definition {
     /// The annotated function's name.
     pub function: Cow<'static, str>,
+    /// The snapshot name the build script resolved (`PITHY_SNAPSHOT`, the value of
+    /// `env!("PITHY_SNAPSHOT")`); empty when the crate was compiled without the build
+    /// script ([`crate::build::run`]). Absent in older manifests, read as empty.
+    #[serde(default)]
+    pub snapshot: Cow<'static, str>,
     /// `buildInfo.dockerfileContent`.
     pub dockerfile: Cow<'static, str>,
     /// The contexts in builder order; their hashes are `buildInfo.contextHashes`.
@@ -114,6 +133,7 @@ impl Definition {
     pub fn new(function: &str, rendered: &Rendered, resources: Resources) -> Definition {
         Definition {
             function: function.to_owned().into(),
+            snapshot: Cow::Borrowed(""),
             dockerfile: rendered.dockerfile.clone().into(),
             contexts: rendered
                 .contexts
@@ -135,6 +155,17 @@ impl Definition {
                 .collect::<Vec<_>>()
                 .into(),
         }
+    }
+
+    /// The same definition, to be published under the snapshot name `name`.
+    pub fn with_snapshot(mut self, name: impl Into<Cow<'static, str>>) -> Definition {
+        self.snapshot = name.into();
+        self
+    }
+
+    /// The snapshot name, or `None` when the crate was compiled without its build script.
+    pub fn snapshot_name(&self) -> Option<&str> {
+        Some(self.snapshot.as_ref()).filter(|s| !s.is_empty())
     }
 
     /// `buildInfo.contextHashes`: the context hashes in builder order.
@@ -205,4 +236,25 @@ pub fn read_track_file(out_dir: &Path) -> Vec<String> {
     std::fs::read_to_string(out_dir.join(TRACK_FILE))
         .map(|t| t.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_snapshot_name_travels_in_the_manifest_and_old_manifests_still_read() {
+        let rendered = crate::Image::base("alpine:3.19").render().expect("valid");
+        let def = Definition::new("image", &rendered, Resources::default());
+        assert_eq!(def.snapshot_name(), None, "no build script, no name");
+        let named = def.clone().with_snapshot("app-v1.0.0");
+        let back = Definition::from_json(&named.to_json()).expect("parse");
+        assert_eq!(back.snapshot_name(), Some("app-v1.0.0"));
+
+        // A manifest written before the field existed.
+        let mut old: serde_json::Value = serde_json::from_str(&def.to_json()).expect("json");
+        old.as_object_mut().expect("object").remove("snapshot");
+        let old = Definition::from_json(&old.to_string()).expect("an older manifest reads");
+        assert_eq!(old, def);
+    }
 }

@@ -1,5 +1,5 @@
-//! Names shared by the build script, the macro and xtask: the snapshot name
-//! `<prefix>-v<version>` and the build key Daytona's server computes.
+//! Names: the snapshot name `<prefix>-v<version>` (resolved by the build script, carried
+//! to the macro and xtask in the definition) and the build key Daytona's server computes.
 
 use sha2::{Digest, Sha256};
 
@@ -57,12 +57,14 @@ pub fn snapshot_name(
 
 /// The environment variable that pins another snapshot name than `<prefix>-v<version>`
 /// (for example to test against an existing snapshot). Read by the build script helper
-/// and by xtask alike.
+/// only, when the crate is built; xtask publishes the name the build resolved.
 pub const SNAPSHOT_OVERRIDE_VAR: &str = "PITHY_SNAPSHOT_OVERRIDE";
 
 /// The snapshot name a crate uses: the override when one is given (and valid), else
-/// [`snapshot_name`]. The build script ([`crate::build`]) and xtask both call this, so
-/// the name a binary reads through `env!("PITHY_SNAPSHOT")` is the one published.
+/// [`snapshot_name`]. Only the build script ([`crate::build`]) calls this; the name
+/// then travels in `PITHY_SNAPSHOT` to the crate and to `#[pithy_image]`, which stores
+/// it in [`Definition::snapshot`](crate::Definition::snapshot), so the name a binary
+/// reads through `env!("PITHY_SNAPSHOT")` is the one xtask publishes.
 ///
 /// ```
 /// use pj_image::resolve_snapshot_name;

@@ -30,6 +30,14 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_definition_carries_the_binarys_snapshot_name() {
+        // The build script resolved the name once; the macro stored that same name in
+        // the definition, which is where `cargo xtask snapshot` publishes it.
+        assert_eq!(PITHY_DEFINITION.snapshot, env!("PITHY_SNAPSHOT"));
+        assert_eq!(PITHY_DEFINITION.snapshot_name(), Some(SNAPSHOT));
+    }
+
+    #[test]
     fn the_embedded_definition_is_the_runtime_builders() {
         // The macro rendered at compile time what the builder renders now.
         let rendered = image().context_root(env!("CARGO_MANIFEST_DIR")).render().expect("valid");

@@ -70,6 +70,8 @@ fn main() {
          CMD [\"sleep\", \"infinity\"]\n"
     );
     assert_eq!(PITHY_DEFINITION.resources, Resources { cpu: 16, memory: 192, disk: 512, gpu: 1 });
+    // No build script here, so no snapshot name: xtask would ask for the build.rs.
+    assert_eq!(PITHY_DEFINITION.snapshot_name(), None);
     let contexts: Vec<(&str, ContextKind)> =
         PITHY_DEFINITION.contexts.iter().map(|c| (c.archive_path.as_ref(), c.kind)).collect();
     assert_eq!(
