@@ -8,9 +8,18 @@ use pj_image::Definition;
 use crate::failure::{Failure, code};
 use crate::project::{ContextInfo, Project};
 
-/// The Docker tag: `<prefix>:v<version>`, lowercased as Docker requires.
+/// The Docker tag, from the snapshot name the build resolved (so
+/// `PITHY_SNAPSHOT_OVERRIDE` is honoured): the name without its `-v<version>` suffix as
+/// the repository, and `v<version>` as the tag (`pithy-jaunt-v1.0.6` ->
+/// `pithy-jaunt:v1.0.6`); a name without that suffix is the repository whole. Lowercased,
+/// as Docker requires (`docs/DESIGN.md` "The pipeline").
 pub fn tag(project: &Project) -> String {
-    format!("{}:v{}", project.prefix.to_ascii_lowercase(), project.version)
+    tag_for(&project.snapshot, &project.version)
+}
+
+fn tag_for(snapshot: &str, version: &str) -> String {
+    let repository = snapshot.strip_suffix(&format!("-v{version}")).unwrap_or(snapshot);
+    format!("{}:v{version}", repository.to_ascii_lowercase())
 }
 
 pub fn build(
@@ -43,4 +52,17 @@ pub fn build(
             .help("fix the definition; `cargo xtask snapshot --dry-run` shows the Dockerfile"));
     }
     Ok(tag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag_for;
+
+    #[test]
+    fn the_tag_follows_the_resolved_name() {
+        assert_eq!(tag_for("pithy-jaunt-v1.0.6", "1.0.6"), "pithy-jaunt:v1.0.6");
+        assert_eq!(tag_for("Agents-v0.2.0-rc.1", "0.2.0-rc.1"), "agents:v0.2.0-rc.1");
+        // An override that does not end in -v<version> is the repository whole.
+        assert_eq!(tag_for("pinned-v9", "1.0.6"), "pinned-v9:v1.0.6");
+    }
 }

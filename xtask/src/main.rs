@@ -171,8 +171,7 @@ async fn connect(
 
 async fn snapshot(args: SnapshotArgs) -> Result<(), Failure> {
     let started = Instant::now();
-    let project = project::locate(args.target.package.as_deref())?;
-    let definition = project::definition(&project)?;
+    let (project, definition) = project::load(args.target.package.as_deref())?;
     let contexts = project::contexts(&definition)?;
     if args.dry_run {
         report::dry_run(&project, &definition, &contexts);
@@ -263,9 +262,8 @@ fn verdict(
 }
 
 async fn verify(args: VerifyArgs) -> Result<(), Failure> {
-    let project = project::locate(args.target.package.as_deref())?;
+    let (project, definition) = project::load(args.target.package.as_deref())?;
     let name = args.name.clone().unwrap_or_else(|| project.snapshot.clone());
-    let definition = project::definition(&project)?;
     let (client, server, _) = connect(&project, &args.target).await?;
     let outcome = async {
         let Some(snap) = publish::find(&client, &name).await? else {

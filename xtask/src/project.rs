@@ -1,5 +1,6 @@
-//! The application crate: which package, its snapshot name, and the definition the
-//! compiler checked (read from the manifest `#[pithy_image]` wrote into `OUT_DIR`).
+//! The application crate: which package, and the definition the compiler checked (read
+//! from the manifest `#[pithy_image]` wrote into `OUT_DIR`), which carries the snapshot
+//! name the crate's build script resolved. xtask never resolves the name itself.
 
 use std::io::BufReader;
 use std::path::PathBuf;
@@ -18,10 +19,9 @@ pub struct Project {
     pub package: String,
     pub version: String,
     pub manifest_path: PathBuf,
-    /// The snapshot name: the same function as the crate's build script.
+    /// The snapshot name, as the crate's build script resolved it (`PITHY_SNAPSHOT`,
+    /// carried in the definition). Empty until [`load`] has read the definition.
     pub snapshot: String,
-    /// The name without `-v<version>`: the Docker repository for `--docker`.
-    pub prefix: String,
     pub target_dir: PathBuf,
     package_id: String,
 }
@@ -36,13 +36,30 @@ pub struct ContextInfo {
     pub source: PathBuf,
 }
 
-fn metadata_snapshot(package: &Package) -> Option<String> {
-    package.metadata.get("pithy-image")?.get("snapshot")?.as_str().map(str::to_owned)
+/// Finds the package (`-p NAME`, or the workspace's only crate with
+/// `[package.metadata.pithy-image]`), builds it, and reads its definition and the
+/// snapshot name in it.
+pub fn load(wanted: Option<&str>) -> Result<(Project, Definition), Failure> {
+    let mut project = locate(wanted)?;
+    let definition = definition(&project)?;
+    project.snapshot = snapshot_name(&project, &definition)?.to_owned();
+    Ok((project, definition))
+}
+
+/// The name the build script resolved, or how to get one.
+fn snapshot_name<'d>(project: &Project, definition: &'d Definition) -> Result<&'d str, Failure> {
+    definition.snapshot_name().ok_or_else(|| {
+        Failure::new(code::CONFIG, format!("`{}` has no snapshot name in its image definition", project.package))
+            .note("the crate's build script resolves the name, and #[pithy_image] was compiled without it")
+            .help(
+                "make the crate's build.rs `fn main() { pj_image::build::run(); }`, with pj-image in [build-dependencies]",
+            )
+    })
 }
 
 /// Finds the package: `-p NAME`, or the workspace's only crate with
 /// `[package.metadata.pithy-image]`.
-pub fn locate(wanted: Option<&str>) -> Result<Project, Failure> {
+fn locate(wanted: Option<&str>) -> Result<Project, Failure> {
     let metadata = MetadataCommand::new().no_deps().exec().map_err(|e| {
         Failure::new(code::CONFIG, format!("cannot read the workspace with `cargo metadata`: {e}"))
             .help("run cargo xtask from inside the workspace")
@@ -77,18 +94,11 @@ pub fn locate(wanted: Option<&str>) -> Result<Project, Failure> {
             }
         }
     };
-    let version = package.version.to_string();
-    let meta = metadata_snapshot(package);
-    let override_name = std::env::var(pj_image::SNAPSHOT_OVERRIDE_VAR).ok();
-    let snapshot =
-        pj_image::resolve_snapshot_name(&package.name, meta.as_deref(), &version, override_name.as_deref())
-            .map_err(|e| Failure::new(code::CONFIG, e.to_string()))?;
     Ok(Project {
         package: package.name.to_string(),
-        version,
+        version: package.version.to_string(),
         manifest_path: package.manifest_path.clone().into_std_path_buf(),
-        snapshot,
-        prefix: meta.unwrap_or_else(|| package.name.to_string()),
+        snapshot: String::new(),
         target_dir: metadata.target_directory.clone().into_std_path_buf(),
         package_id: package.id.repr.clone(),
     })
@@ -105,7 +115,7 @@ pub fn target_dir() -> Result<PathBuf, Failure> {
 
 /// Builds the crate (so the macro checks the definition against the files as they are
 /// now) and reads the definition it embedded.
-pub fn definition(project: &Project) -> Result<Definition, Failure> {
+fn definition(project: &Project) -> Result<Definition, Failure> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!(
         "    Checking the image definition of {} (cargo build -p {})",

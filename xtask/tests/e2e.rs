@@ -709,3 +709,104 @@ async fn a_checked_only_snapshot_that_still_cannot_be_built_is_kept_and_says_wha
     );
     assert!(!again.stderr.contains("deleting") && !again.stderr.contains("created"), "{}", again.text());
 }
+
+/// An application whose `[package.metadata.pithy-image] snapshot` is `e2e-meta`, built
+/// in its own directory so that building it with `PITHY_SNAPSHOT_OVERRIDE` never races
+/// the other tests' app.
+fn override_app() -> PathBuf {
+    let dir = workspace().join("target/pj-apps/e2e-override");
+    app_crate::scaffold(
+        &dir,
+        "e2e-override",
+        "0.3.1",
+        "\n[package.metadata.pithy-image]\nsnapshot = \"e2e-meta\"\n",
+        r#"use pj_image::Image;
+use pj_image_macros::pithy_image;
+
+#[pithy_image(cpu = 1, memory = 1, disk = 3)]
+fn image() -> Image {
+    Image::base("pj-test-base:1")
+        .add_local_file("sandbox/hello.txt", "/app/hello.txt")
+        .run_commands(["cat /app/hello.txt"])
+}
+
+fn main() {
+    println!("{}", env!("PITHY_SNAPSHOT"));
+}
+"#,
+    );
+    write(&dir.join("sandbox/hello.txt"), "overridden\n");
+    dir
+}
+
+/// The name is resolved once, by the build script: `PITHY_SNAPSHOT_OVERRIDE` set when the
+/// crate is built is the name xtask publishes under (the binary's own
+/// `env!("PITHY_SNAPSHOT")`), and the `--docker` tag follows it. Unset, the name is the
+/// metadata's again.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_override_set_at_build_time_is_the_published_name_and_the_docker_tag() {
+    const PINNED: &str = "e2e-pinned-v0.3.1";
+    let dir = override_app();
+    let (server, _state) = server(Duration::ZERO).await;
+    let run = |args: &[&str], pinned: bool| {
+        let mut cmd = command_in(&dir, args);
+        cmd.env("DAYTONA_API_URL", server.url()).env("DAYTONA_API_KEY", server.api_key());
+        if pinned {
+            cmd.env("PITHY_SNAPSHOT_OVERRIDE", PINNED);
+        }
+        output(cmd)
+    };
+
+    let dry = run(&["snapshot", "--dry-run"], true).await;
+    assert_code(&dry, 0);
+    assert!(dry.stdout.contains(&format!("snapshot    {PINNED}\n")), "{}", dry.text());
+
+    let published = run(&["snapshot", "--timeout", "60s"], true).await;
+    assert_code(&published, 0);
+    let all = client(&server).snapshots().list(&Default::default()).await.expect("list");
+    let names: Vec<&str> = all.items.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, [PINNED], "published under the override only");
+    // The binary that was built asks for the very name that was published.
+    let binary = target_dir().join("debug/e2e-override");
+    let asked = std::process::Command::new(&binary).output().expect("run the app");
+    assert_eq!(String::from_utf8_lossy(&asked.stdout), format!("{PINNED}\n"));
+
+    provision::base_image();
+    let _remove = RemoveImages(vec!["e2e-pinned:v0.3.1".to_owned()]);
+    let built = run(&["snapshot", "--docker"], true).await;
+    assert_code(&built, 0);
+    assert!(built.stdout.contains("built e2e-pinned:v0.3.1"), "{}", built.text());
+
+    // Without the override the build script runs again and the metadata's name is back.
+    let unpinned = run(&["snapshot", "--dry-run"], false).await;
+    assert_code(&unpinned, 0);
+    assert!(unpinned.stdout.contains("snapshot    e2e-meta-v0.3.1\n"), "{}", unpinned.text());
+}
+
+/// A crate whose build script does not call `pj_image::build::run()` has no snapshot
+/// name in its definition; xtask says what to add instead of guessing one.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_build_script_helper_xtask_asks_for_it() {
+    let dir = workspace().join("target/pj-apps/e2e-no-helper");
+    app_crate::scaffold(
+        &dir,
+        "e2e-no-helper",
+        "0.1.0",
+        "\n[package.metadata.pithy-image]\n",
+        r#"use pj_image::Image;
+use pj_image_macros::pithy_image;
+
+#[pithy_image]
+fn image() -> Image {
+    Image::base("pj-test-base:1").run_commands(["true"])
+}
+
+fn main() {}
+"#,
+    );
+    write(&dir.join("build.rs"), "fn main() {}\n");
+    let run = output(command_in(&dir, &["snapshot", "--dry-run"])).await;
+    assert_code(&run, 2);
+    assert!(run.stderr.contains("has no snapshot name"), "{}", run.text());
+    assert!(run.stderr.contains("fn main() { pj_image::build::run(); }"), "{}", run.text());
+}
