@@ -71,3 +71,15 @@ pub fn reference_base() -> &'static str {
     }
     REFERENCE_BASE
 }
+
+/// Checks a prerequisite; when it is missing, installs the prerequisites
+/// (`tests/conformance/setup.sh`) and checks again. Fails, saying what is missing,
+/// when it still is: no test is skipped.
+pub fn require(present: impl Fn() -> bool, what: &str) -> bool {
+    if present() {
+        return true;
+    }
+    provision();
+    assert!(present(), "{what} is missing after tests/conformance/setup.sh");
+    true
+}

@@ -10,8 +10,6 @@
 
 #[path = "../conformance/provision.rs"]
 mod provision;
-#[path = "../conformance/support.rs"]
-mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -58,7 +56,7 @@ async fn run_sdk(server: &LocalDaytona, script: &str, workdir: &Path, name: &str
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_python_sdk_creates_follows_lists_conflicts_and_deletes() {
     let python = conformance_dir().join(".venv/bin/python");
-    if !support::require(|| python.is_file(), "the Python SDK venv (tests/conformance/.venv)") {
+    if !provision::require(|| python.is_file(), "the Python SDK venv (tests/conformance/.venv)") {
         return;
     }
     let state = tempfile::tempdir().expect("a temp dir");
@@ -168,7 +166,7 @@ fn sandbox_containers(id: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_python_sdk_creates_a_sandbox_runs_commands_and_deletes_it() {
     let python = conformance_dir().join(".venv/bin/python");
-    if !support::require(|| python.is_file(), "the Python SDK venv (tests/conformance/.venv)") {
+    if !provision::require(|| python.is_file(), "the Python SDK venv (tests/conformance/.venv)") {
         return;
     }
     provision::base_image();

@@ -3,9 +3,8 @@
 //! `tests/conformance/setup.sh`; no registry is reachable), `docker run` of the result
 //! shows the copied file, a sandbox runs it and the toolbox executes commands in it.
 
-#[path = "../conformance/provision.rs"]
+#[path = "../../tests/conformance/provision.rs"]
 mod provision;
-#[path = "../conformance/support.rs"]
 mod support;
 
 use std::time::Duration;
@@ -22,8 +21,8 @@ fn docker(args: &[&str]) -> Option<std::process::Output> {
 
 fn docker_ready() -> bool {
     let engine = || docker(&["info", "--format", "{{.ServerVersion}}"]).is_some_and(|o| o.status.success());
-    support::require(engine, "a reachable Docker engine")
-        && support::require(
+    provision::require(engine, "a reachable Docker engine")
+        && provision::require(
             || docker(&["image", "inspect", BASE]).is_some_and(|o| o.status.success()),
             "the Docker base image pj-test-base:1",
         )

@@ -3,9 +3,8 @@
 //! Retry-After, timeouts, dropped connections, S3 authentication, build checks, fault
 //! injection, persistence and redaction.
 
-#[path = "../conformance/provision.rs"]
+#[path = "../../tests/conformance/provision.rs"]
 mod provision;
-#[path = "../conformance/support.rs"]
 mod support;
 
 use std::io::{Read, Write};

@@ -1,4 +1,4 @@
-//! Shared helpers of the daytona test binaries (included with `#[path]`).
+//! Shared helpers of the daytona test binaries (`mod support;` in each).
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -53,16 +53,4 @@ pub async fn wait_for(
 /// Waits until the snapshot is in a terminal state.
 pub async fn wait_terminal(client: &Client, id_or_name: &str, timeout: Duration) -> Snapshot {
     wait_for(client, id_or_name, timeout, SnapshotState::is_terminal).await
-}
-
-/// Checks a prerequisite; when it is missing, installs the prerequisites
-/// (`tests/conformance/setup.sh`) and checks again. Fails, saying what is missing,
-/// when it still is: no test is skipped.
-pub fn require(present: impl Fn() -> bool, what: &str) -> bool {
-    if present() {
-        return true;
-    }
-    super::provision::provision();
-    assert!(present(), "{what} is missing after tests/conformance/setup.sh");
-    true
 }

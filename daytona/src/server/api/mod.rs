@@ -1,0 +1,107 @@
+//! The Daytona API routes: Daytona's JSON shapes, statuses and error bodies.
+//!
+//! The router and Daytona's error body are here; the handlers are by resource:
+//! [`auth`] (the API key or JWT of every route), [`object_storage`] (push access),
+//! [`snapshots`], [`sandboxes`] (with the toolbox), and [`validate`] checks request
+//! bodies and queries the way Daytona's class-validator does.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use super::Shared;
+use super::state::now_iso;
+use auth::authenticate;
+use object_storage::push_access;
+use sandboxes::{create_sandbox, delete_sandbox, execute, get_sandbox, toolbox_proxy_url};
+use snapshots::{
+    activate_snapshot, build_logs, build_logs_url, create_snapshot, deactivate_snapshot, delete_snapshot,
+    get_snapshot, list_snapshots,
+};
+
+mod auth;
+mod object_storage;
+mod sandboxes;
+mod snapshots;
+mod validate;
+
+/// An error a handler returns; [`finish_error`] gives it Daytona's body.
+#[derive(Debug)]
+pub(crate) struct ApiError(StatusCode, String);
+
+#[derive(Debug, Clone)]
+struct ErrorMessage(String);
+
+impl ApiError {
+    fn bad_request(message: impl Into<String>) -> Self {
+        ApiError(StatusCode::BAD_REQUEST, message.into())
+    }
+    fn not_found(message: impl Into<String>) -> Self {
+        ApiError(StatusCode::NOT_FOUND, message.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = self.0;
+        response.extensions_mut().insert(ErrorMessage(self.1));
+        response
+    }
+}
+
+/// Daytona's error body: `{"path", "timestamp", "statusCode", "error", "message"}`.
+pub(crate) fn error_json(status: StatusCode, path: &str, message: &str) -> Response {
+    let body = json!({
+        "path": path,
+        "timestamp": now_iso(),
+        "statusCode": status.as_u16(),
+        "error": status.canonical_reason().unwrap_or("Error"),
+        "message": message,
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// Turns an [`ApiError`] response into Daytona's JSON error, keeping its headers.
+pub(crate) fn finish_error(response: Response, path: &str) -> Response {
+    let Some(ErrorMessage(message)) = response.extensions().get::<ErrorMessage>().cloned() else {
+        return response;
+    };
+    let (parts, _) = response.into_parts();
+    let mut finished = error_json(parts.status, path, &message);
+    for (name, value) in &parts.headers {
+        finished.headers_mut().insert(name, value.clone());
+    }
+    finished
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let api = Router::new()
+        .route("/api/object-storage/push-access", get(push_access))
+        .route("/api/snapshots", post(create_snapshot).get(list_snapshots))
+        .route("/api/snapshots/{id}", get(get_snapshot).delete(delete_snapshot))
+        .route("/api/snapshots/{id}/activate", post(activate_snapshot))
+        .route("/api/snapshots/{id}/deactivate", post(deactivate_snapshot))
+        .route("/api/snapshots/{id}/build-logs-url", get(build_logs_url))
+        .route("/api/snapshots/{id}/build-logs", get(build_logs))
+        .route("/api/sandbox", post(create_sandbox))
+        .route("/api/sandbox/{id}", get(get_sandbox).delete(delete_sandbox))
+        .route("/api/sandbox/{id}/toolbox-proxy-url", get(toolbox_proxy_url))
+        .route("/toolbox/{id}/process/execute", post(execute))
+        .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate))
+        .fallback(not_found);
+    api.with_state(shared)
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::not_found(format!("Cannot {} {}", request.method(), request.uri().path()))
+}

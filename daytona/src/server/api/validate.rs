@@ -1,0 +1,138 @@
+//! Validation of request bodies and queries, with class-validator's messages.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::body::Bytes;
+use serde_json::Value;
+
+use super::{ApiError, ApiResult};
+use crate::server::state::is_uuid;
+
+pub(super) fn require_uuid(id: &str) -> ApiResult<()> {
+    if is_uuid(id) { Ok(()) } else { Err(ApiError::bad_request("Validation failed (uuid is expected)")) }
+}
+
+pub(super) fn parse_json(body: &Bytes) -> ApiResult<serde_json::Map<String, Value>> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::bad_request("The request body must be a JSON object")),
+        Err(e) => Err(ApiError::bad_request(format!("Unexpected JSON: {e}"))),
+    }
+}
+
+/// An optional non-negative integer field (class-validator's messages).
+pub(super) fn optional_int(
+    map: &serde_json::Map<String, Value>,
+    field: &str,
+    errors: &mut Vec<String>,
+) -> Option<u32> {
+    match map.get(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(v) if v < 0 => {
+                errors.push(format!("{field} must not be less than 0"));
+                None
+            }
+            Some(v) => match u32::try_from(v) {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    errors.push(format!("{field} is too large"));
+                    None
+                }
+            },
+            None => {
+                errors.push(format!("{field} must be an integer number"));
+                None
+            }
+        },
+        Some(_) => {
+            errors.push(format!("{field} must be an integer number"));
+            None
+        }
+    }
+}
+
+pub(super) fn optional_string(
+    map: &serde_json::Map<String, Value>,
+    field: &str,
+    errors: &mut Vec<String>,
+) -> Option<String> {
+    match map.get(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            errors.push(format!("{field} must be a string"));
+            None
+        }
+    }
+}
+
+pub(super) fn string_list(
+    value: Option<&Value>,
+    field: &str,
+    errors: &mut Vec<String>,
+) -> Option<Vec<String>> {
+    match value {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            Some(items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        }
+        Some(_) => {
+            errors.push(format!("{field} must be an array of strings"));
+            None
+        }
+    }
+}
+
+pub(super) fn string_map(value: Option<&Value>, field: &str) -> ApiResult<BTreeMap<String, String>> {
+    match value {
+        None | Some(Value::Null) => Ok(BTreeMap::new()),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                _ => Err(ApiError::bad_request(format!("{field} values must be strings"))),
+            })
+            .collect(),
+        Some(_) => Err(ApiError::bad_request(format!("{field} must be an object"))),
+    }
+}
+
+pub(super) fn query_number(
+    query: &HashMap<String, String>,
+    field: &str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> ApiResult<u64> {
+    let Some(raw) = query.get(field) else { return Ok(default) };
+    let value: f64 = raw.parse().map_err(|_| {
+        ApiError::bad_request(format!("{field} must be a number conforming to the specified constraints"))
+    })?;
+    if !value.is_finite() || value.fract() != 0.0 {
+        return Err(ApiError::bad_request(format!("{field} must be an integer number")));
+    }
+    if value < min as f64 {
+        return Err(ApiError::bad_request(format!("{field} must not be less than {min}")));
+    }
+    if value > max as f64 {
+        return Err(ApiError::bad_request(format!("{field} must not be greater than {max}")));
+    }
+    Ok(value as u64)
+}
+
+pub(super) fn validate_image_name(image: &str) -> ApiResult<()> {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    if !image.contains("@sha256:") && !last.contains(':') {
+        return Err(ApiError::bad_request(
+            "Image name must include a tag (e.g., ubuntu:22.04) or digest (@sha256:...)",
+        ));
+    }
+    if last.ends_with(":latest") {
+        return Err(ApiError::bad_request("Images with tag \":latest\" are not allowed"));
+    }
+    if image.chars().any(|c| c.is_ascii_uppercase() || c.is_whitespace()) {
+        return Err(ApiError::bad_request(format!("Invalid image name format: {image}")));
+    }
+    Ok(())
+}

@@ -1,0 +1,135 @@
+//! The command line: `cargo xtask snapshot`, `verify-snapshot` and `local`, their
+//! options, `--help` texts and value parsers.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use daytona::server::BuildMode;
+
+use crate::failure::EXIT_CODES;
+use crate::local;
+
+/// `--help` of the commands that talk to Daytona: the credentials they read, then the
+/// exit codes.
+pub const AFTER_HELP: &str = concat!(
+    "Environment (not needed with --local):
+  DAYTONA_API_KEY            the API key (from Daytona's dashboard)
+  DAYTONA_JWT_TOKEN          instead of an API key: a JWT, together with
+  DAYTONA_ORGANIZATION_ID    the organization it acts in
+  DAYTONA_API_URL            the API (default https://app.daytona.io/api)
+  DAYTONA_TARGET             the region (default: the organization's)
+
+",
+    crate::exit_codes!()
+);
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", about = "The pithy project's commands", after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Publish the application's image as the Daytona snapshot `<name>-v<version>`,
+    /// safely: re-running converges, nothing is duplicated, nothing is deleted unless asked.
+    #[command(after_help = AFTER_HELP)]
+    Snapshot(SnapshotArgs),
+    /// Show a snapshot's state, resources and size, and whether it matches the definition.
+    #[command(after_help = AFTER_HELP)]
+    VerifySnapshot(VerifyArgs),
+    /// Serve the local Daytona-compatible server on 127.0.0.1 until Ctrl-C: the one that
+    /// `--local` publishes to and applications run against (state in the target directory's pithy-local).
+    /// It prints the `export DAYTONA_API_URL=... DAYTONA_API_KEY=...` lines; the key is
+    /// kept in the state directory, so it is the same after a restart.
+    #[command(after_help = EXIT_CODES)]
+    Local(LocalArgs),
+}
+
+#[derive(Args)]
+pub struct LocalArgs {
+    /// The API port on 127.0.0.1; the S3 endpoint uses the next one.
+    #[arg(long, value_name = "N", default_value_t = local::DEFAULT_PORT)]
+    pub port: u16,
+    /// How the server turns builds into images: `auto` builds with this machine's Docker
+    /// engine when it has the base image (no registry is used), else checks only and says
+    /// so; `docker` always builds; `check` only checks (no image, no sandboxes).
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_build_mode)]
+    pub local_build: BuildMode,
+    /// Print only the export lines of the running server, for
+    /// `eval "$(cargo xtask local --env)"`; fails when none is running.
+    #[arg(long, conflicts_with_all = ["port", "local_build"])]
+    pub env: bool,
+}
+
+pub fn parse_build_mode(s: &str) -> Result<BuildMode, String> {
+    s.parse()
+}
+
+#[derive(Args)]
+pub struct Target {
+    /// The application package (default: the workspace's only crate with
+    /// [package.metadata.pithy-image]).
+    #[arg(short = 'p', long = "package", value_name = "PACKAGE")]
+    pub package: Option<String>,
+    /// Use the local Daytona-compatible server instead of Daytona (no account needed):
+    /// the running `cargo xtask local` if there is one, else an embedded server for this
+    /// command; both keep their state in the target directory's pithy-local.
+    #[arg(long)]
+    pub local: bool,
+    /// With --local and no running `cargo xtask local`: `auto` (the default) builds the
+    /// image with this machine's Docker engine when it has the base image (no registry is
+    /// used), else only checks the build, and says so; `docker` always builds; `check`
+    /// only checks (no image; no sandboxes can run from it).
+    #[arg(long, value_name = "MODE", value_parser = parse_build_mode, requires = "local")]
+    pub local_build: Option<BuildMode>,
+}
+
+#[derive(Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Print the name, Dockerfile, contexts, resources and build key; no network.
+    #[arg(long, conflicts_with_all = ["check", "docker", "replace"])]
+    pub dry_run: bool,
+    /// CI guard: exit 0 only if the snapshot exists, is usable, and matches the
+    /// definition; otherwise say what differs. Uploads and creates nothing.
+    #[arg(long, conflicts_with_all = ["docker", "replace"])]
+    pub check: bool,
+    /// Build the image with the local Docker engine from the runner's build context,
+    /// tagged NAME:vVERSION.
+    #[arg(long, conflicts_with = "replace")]
+    pub docker: bool,
+    /// Delete and rebuild the snapshot when it exists with another definition, failed,
+    /// or (local server) was only checked, not built.
+    #[arg(long)]
+    pub replace: bool,
+    /// How long to wait for the snapshot to become active, e.g. 90s, 20m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The snapshot name (default: the application's `<name>-v<version>`).
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = number.parse().map_err(|_| format!("{s:?} is not a duration; write e.g. 90s, 20m or 1h"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("unknown unit {unit:?} in {s:?}; use s, m or h")),
+    };
+    if secs == 0 {
+        return Err("the timeout must be positive".to_owned());
+    }
+    Ok(Duration::from_secs(secs))
+}

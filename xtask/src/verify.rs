@@ -1,0 +1,103 @@
+//! `snapshot --check` and `verify-snapshot`: the snapshot found, read as a verdict
+//! against the definition.
+
+use std::time::Duration;
+
+use daytona::{Client, Snapshot};
+
+use crate::cli::VerifyArgs;
+use crate::connect::connect;
+use crate::decide::{Options, Refusal, Step, Usable, decide};
+use crate::failure::{Failure, code};
+use crate::{compare, project, publish, report};
+
+/// `--check`: exists, usable, and the same definition.
+pub async fn check(
+    client: &Client,
+    project: &project::Project,
+    definition: &pj_image::Definition,
+) -> Result<(), Failure> {
+    let found = publish::find(client, &project.snapshot).await?;
+    verdict(project, definition, found.as_ref())
+}
+
+/// `--check` and `verify-snapshot`: the publishing table's step for the snapshot found,
+/// read as a verdict. Only "up to date" passes; everything `snapshot` would still have
+/// to do is drift (or a failed build), and says which command does it.
+fn verdict(
+    project: &project::Project,
+    definition: &pj_image::Definition,
+    found: Option<&Snapshot>,
+) -> Result<(), Failure> {
+    let name = &project.snapshot;
+    // No --replace and no local-server facts: a check never rebuilds, so a snapshot
+    // that was only checked, not built, is up to date with its reason.
+    let step = decide(definition, found, &Options::default());
+    match (step, found) {
+        (Step::Create, _) | (_, None) => {
+            Err(Failure::new(code::DRIFT, format!("snapshot {name} does not exist"))
+                .help("publish it with `cargo xtask snapshot`"))
+        }
+        (Step::UpToDate(usable), Some(_)) => {
+            match usable {
+                Usable::Built => {
+                    println!("{name} is up to date: it exists, is active, and matches the definition")
+                }
+                Usable::CheckedOnly(reason) | Usable::NotBuildableYet(reason) => println!(
+                    "{name} is up to date: it exists, is active, and matches the definition \
+                     (checked, not built: {reason})"
+                ),
+            }
+            Ok(())
+        }
+        (Step::Refuse(Refusal::Drift(diffs)), Some(_)) => Err(publish::drift(project, &diffs)),
+        (Step::Refuse(Refusal::Failed), Some(snap)) => Err(Failure::new(
+            code::BUILD_FAILED,
+            format!("snapshot {name} matches the definition but is {}", snap.state),
+        )
+        .note(format!("reason: {}", snap.error_reason.as_deref().unwrap_or("(none given)")))
+        .help("rebuild it with `cargo xtask snapshot --replace`")),
+        // Inactive, on its way, being removed (or, with options a check never sets, to
+        // be rebuilt): not usable now.
+        (Step::Activate | Step::Attach | Step::Refuse(Refusal::Removing) | Step::Rebuild(_), Some(snap)) => {
+            Err(Failure::new(
+                code::DRIFT,
+                format!("snapshot {name} matches the definition but is {}", snap.state),
+            )
+            .help("run `cargo xtask snapshot` to activate it or wait for it"))
+        }
+    }
+}
+
+pub async fn verify(args: VerifyArgs) -> Result<(), Failure> {
+    let (project, definition) = project::load(args.target.package.as_deref())?;
+    let name = args.name.clone().unwrap_or_else(|| project.snapshot.clone());
+    let (client, server, _) = connect(&project, &args.target).await?;
+    let outcome = async {
+        let Some(snap) = publish::find(&client, &name).await? else {
+            return Err(Failure::new(code::DRIFT, format!("snapshot {name} does not exist")));
+        };
+        report::summary(&snap, Duration::ZERO, args.target.local);
+        let remote_key = snap.build_info.as_ref().map(|b| b.snapshot_ref.clone()).unwrap_or_default();
+        println!("build key   {remote_key}");
+        let diffs = compare::differences(&definition, &snap);
+        if diffs.is_empty() {
+            println!("match       yes: the Dockerfile, context hashes and resources of {}", project.package);
+        } else {
+            println!("match       no:");
+            for d in &diffs {
+                for line in d.lines() {
+                    println!("  {line}");
+                }
+            }
+        }
+        let mut checked = project.clone();
+        checked.snapshot = name.clone();
+        verdict(&checked, &definition, Some(&snap))
+    }
+    .await;
+    if let Some(server) = server {
+        server.shutdown().await;
+    }
+    outcome
+}
