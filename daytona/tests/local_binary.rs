@@ -51,6 +51,24 @@ async fn wait_terminal(client: &Client, id: &str) -> daytona::Snapshot {
     }
 }
 
+/// Creates the snapshot `name` (`FROM busybox:1.36`, an image this machine does not
+/// have), waits until its build ends, and returns it with its build log.
+async fn build_busybox(client: &Client, name: &str) -> (daytona::Snapshot, String) {
+    let request =
+        CreateSnapshot::build(name, CreateBuildInfo::new("FROM busybox:1.36\n", Vec::<String>::new()));
+    let created = client.snapshots().create(&request).await.expect("created");
+    let snapshot = wait_terminal(client, &created.id).await;
+    let logs = client
+        .snapshots()
+        .build_logs(&created.id, false)
+        .await
+        .expect("logs")
+        .collect(5)
+        .await
+        .expect("text");
+    (snapshot, logs)
+}
+
 /// A client for the spawned server that reports every failure at once (no retries).
 fn client(url: &str, key: &str) -> Client {
     Client::builder().api_key(key).api_url(url).retry(RetryPolicy::none()).build().expect("client")
@@ -61,12 +79,7 @@ async fn without_docker_builds_fail_and_say_why() {
     let state = tempfile::tempdir().expect("a temp dir");
     let (mut child, url, key) = spawn(state.path(), &["--local-build", "docker"]).await;
     let client = client(&url, &key);
-    let request = CreateSnapshot::build(
-        "nodocker-v1",
-        CreateBuildInfo::new("FROM busybox:1.36\n", Vec::<String>::new()),
-    );
-    let created = client.snapshots().create(&request).await.expect("created");
-    let snapshot = wait_terminal(&client, &created.id).await;
+    let (snapshot, logs) = build_busybox(&client, "nodocker-v1").await;
     assert_eq!(snapshot.state, SnapshotState::BuildFailed);
     let reason = snapshot.error_reason.unwrap_or_default();
     assert!(
@@ -76,14 +89,6 @@ async fn without_docker_builds_fail_and_say_why() {
         ),
         "{reason}"
     );
-    let logs = client
-        .snapshots()
-        .build_logs(&created.id, false)
-        .await
-        .expect("logs")
-        .collect(5)
-        .await
-        .expect("text");
     assert!(logs.contains(&format!("ERROR: {reason}")), "{logs}");
     child.kill().await.expect("the server stops");
 }
@@ -97,23 +102,10 @@ async fn auto_without_docker_checks_says_so_and_refuses_sandboxes() {
     let state = tempfile::tempdir().expect("a temp dir");
     let (mut child, url, key) = spawn(state.path(), &[]).await;
     let client = client(&url, &key);
-    let request = CreateSnapshot::build(
-        "checked-v1",
-        CreateBuildInfo::new("FROM busybox:1.36\n", Vec::<String>::new()),
-    );
-    let created = client.snapshots().create(&request).await.expect("created");
-    let snapshot = wait_terminal(&client, &created.id).await;
+    let (snapshot, logs) = build_busybox(&client, "checked-v1").await;
     assert_eq!(snapshot.state, SnapshotState::Active);
     let reason = snapshot.checked_only.expect("checked only");
     assert!(reason.starts_with("no Docker engine is reachable"), "{reason}");
-    let logs = client
-        .snapshots()
-        .build_logs(&created.id, false)
-        .await
-        .expect("logs")
-        .collect(5)
-        .await
-        .expect("text");
     assert!(logs.contains("checked, not built"), "{logs}");
 
     let error = client

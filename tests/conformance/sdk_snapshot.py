@@ -16,6 +16,7 @@ import sys
 import traceback
 
 import sdk_http
+from sdk_http import error, state
 
 sdk_http.allow_http()
 
@@ -27,14 +28,6 @@ from daytona import (  # noqa: E402
     Image,
     Resources,
 )
-
-
-def state(value):
-    return getattr(value, "value", value)
-
-
-def error(e):
-    return {"type": type(e).__name__, "message": str(e), "status": getattr(e, "status_code", None)}
 
 
 def main():

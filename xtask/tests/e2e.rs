@@ -9,7 +9,6 @@
 //! is slow).
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -25,7 +24,7 @@ const NAME: &str = "e2e-app-v0.4.2";
 mod app_crate;
 mod support;
 
-use support::{LocalServer, Run, assert_code, free_port_pair, output};
+use support::{LocalServer, Run, assert_code, docker, docker_ok, free_port_pair, output};
 
 use app_crate::{target_dir, workspace, write};
 
@@ -320,16 +319,6 @@ async fn local_mode_publishes_then_is_up_to_date() {
     }
     assert!(outputs[0].contains("created e2e-app-v0.4.2"), "{}", outputs[0]);
     assert!(outputs[1].contains("is up to date"), "{}", outputs[1]);
-}
-
-fn docker(args: &[&str]) -> Output {
-    std::process::Command::new("docker").args(args).output().expect("run docker (installed by .ci/run)")
-}
-
-fn docker_ok(args: &[&str]) -> String {
-    let out = docker(args);
-    assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn build_key(run: &Run) -> String {

@@ -19,7 +19,7 @@ mod app_crate;
 mod provision;
 mod support;
 
-use support::{LocalServer, Run, assert_code, free_port_pair, output};
+use support::{LocalServer, Run, assert_code, docker, docker_ok, free_port_pair, output};
 
 const SNAPSHOT: &str = "pithy-jaunt-v1.0.6";
 
@@ -41,12 +41,6 @@ fn pithy_jaunt() -> PathBuf {
     app_crate::target_dir().join("debug/pithy-jaunt")
 }
 
-fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).output().expect("run docker");
-    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// The agent runner's JSON line: `{"python": "3.11.x", "task": "hello"}`.
 fn agent_output(run: &Run) -> serde_json::Value {
     let line = run.stdout.lines().find(|l| l.starts_with('{')).unwrap_or_default();
@@ -60,7 +54,7 @@ async fn the_reference_app_builds_for_real_and_runs_hello_in_a_sandbox() {
     let dry = output(xtask(&["snapshot", "--dry-run", "-p", "pithy-jaunt"])).await;
     assert_code(&dry, 0);
     let key = dry.stdout.lines().find_map(|l| l.strip_prefix("build key")).expect("a build key line").trim();
-    let _ = Command::new("docker").args(["image", "rm", "--force", key, "pithy-jaunt:v1.0.6"]).output();
+    let _ = docker(&["image", "rm", "--force", key, "pithy-jaunt:v1.0.6"]);
 
     let state = tempfile::tempdir().expect("tempdir");
     let server = LocalServer::start(xtask(&[]), state.path(), free_port_pair(), &[]);
@@ -108,7 +102,7 @@ async fn the_reference_app_builds_for_real_and_runs_hello_in_a_sandbox() {
     assert!(ran.stderr.contains("exit code 0"), "{}", ran.text());
     assert!(!ran.text().contains(&server.key), "the API key was printed");
     // The sandbox was deleted: no container of the snapshot's image is left.
-    let left = docker(&["ps", "--all", "--quiet", "--filter", &format!("ancestor={image}")]);
+    let left = docker_ok(&["ps", "--all", "--quiet", "--filter", &format!("ancestor={image}")]);
     assert_eq!(left.trim(), "", "a sandbox container was left behind");
     drop(server);
 
@@ -116,7 +110,7 @@ async fn the_reference_app_builds_for_real_and_runs_hello_in_a_sandbox() {
     let built = output(xtask(&["snapshot", "--docker", "-p", "pithy-jaunt"])).await;
     assert_code(&built, 0);
     assert!(built.stdout.contains("built pithy-jaunt:v1.0.6"), "{}", built.text());
-    let direct = docker(&["run", "--rm", "pithy-jaunt:v1.0.6", "/app/execution.sh", "from docker"]);
+    let direct = docker_ok(&["run", "--rm", "pithy-jaunt:v1.0.6", "/app/execution.sh", "from docker"]);
     let json: serde_json::Value = serde_json::from_str(direct.trim()).expect("JSON from the agent runner");
     assert_eq!(json["task"], "from docker");
     assert_eq!(json["python"], python, "the same Python in both images");

@@ -122,3 +122,15 @@ impl Drop for LocalServer {
         }
     }
 }
+
+/// `docker <args>`, whatever its exit status.
+pub fn docker(args: &[&str]) -> Output {
+    std::process::Command::new("docker").args(args).output().expect("run docker (installed by .ci/run)")
+}
+
+/// `docker <args>`, which must succeed; its standard output.
+pub fn docker_ok(args: &[&str]) -> String {
+    let out = docker(args);
+    assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
