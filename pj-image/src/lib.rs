@@ -63,7 +63,6 @@ mod quote;
 mod render;
 mod resources;
 pub mod rules;
-mod violation;
 
 pub use context::ContextKind;
 pub use definition::{DefinedContext, Definition};
@@ -73,4 +72,4 @@ pub use naming::{
 };
 pub use render::{Context, Rendered};
 pub use resources::Resources;
-pub use violation::{Part, PipOptionField, Rule, Site, Violation, Violations};
+pub use rules::catalogue::{Part, PipOptionField, Rule, Site, Violation, Violations};

@@ -1,4 +1,5 @@
-//! Rule violations: what is wrong with a definition, where, and how to fix it.
+//! The catalogue of rules: their ids ([`Rule`]), and what a broken one reports
+//! ([`Violation`]): which rule, where ([`Site`]), the value and the fix.
 //!
 //! Builder calls never fail; each problem is recorded as a [`Violation`] and reported
 //! together by [`Image::validate`](crate::Image::validate). The macro maps each
