@@ -323,19 +323,19 @@ fn options(expr: &Expr) -> Result<(PipOptions, [Option<TokenStream>; 4]), syn::E
         let tokens = Some(e.to_token_stream());
         match name.as_str() {
             "find_links" => match list_of_strings(e) {
-                Some(v) => (o.find_links, sites[PipOptionField::FindLinks as usize]) = (v, tokens),
+                Some(v) => (o.find_links, sites[PipOptionField::FindLinks.item()]) = (v, tokens),
                 None => combine(&mut errors, bad(e, "vec![<string literals>]")),
             },
             "extra_index_urls" => match list_of_strings(e) {
-                Some(v) => (o.extra_index_urls, sites[PipOptionField::ExtraIndexUrls as usize]) = (v, tokens),
+                Some(v) => (o.extra_index_urls, sites[PipOptionField::ExtraIndexUrls.item()]) = (v, tokens),
                 None => combine(&mut errors, bad(e, "vec![<string literals>]")),
             },
             "index_url" => match chain::option_string(e) {
-                Some(v) => (o.index_url, sites[PipOptionField::IndexUrl as usize]) = (v, tokens),
+                Some(v) => (o.index_url, sites[PipOptionField::IndexUrl.item()]) = (v, tokens),
                 None => combine(&mut errors, bad(e, "Some(\"<url>\".into()) or None")),
             },
             "extra_options" => match chain::string(e) {
-                Some(v) => (o.extra_options, sites[PipOptionField::ExtraOptions as usize]) = (v, tokens),
+                Some(v) => (o.extra_options, sites[PipOptionField::ExtraOptions.item()]) = (v, tokens),
                 None => combine(&mut errors, bad(e, "a string literal, e.g. \"--no-cache-dir\".into()")),
             },
             "pre" => match chain::boolean(e) {

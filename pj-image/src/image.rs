@@ -1,55 +1,10 @@
 //! The builder: Daytona's `Image` vocabulary, recorded call by call.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::call::{Call, PipOptions};
 use crate::render::{self, Rendered};
 use crate::{Rule, Violation, Violations};
-
-/// Options of the `pip install` calls, as in Daytona's SDK (`find_links`, `index_url`,
-/// `extra_index_urls`, `pre`, `extra_options`), rendered in that fixed order.
-///
-/// ```
-/// use pj_image::{Image, PipOptions};
-/// let image = Image::base("python:3.12.10-slim-bookworm").pip_install_with(
-///     ["requests==2.32.3"],
-///     PipOptions { index_url: Some("https://pypi.org/simple".into()), pre: true, ..Default::default() },
-/// );
-/// assert!(image.dockerfile().ends_with(
-///     "RUN python -m pip install requests==2.32.3 --index-url https://pypi.org/simple --pre\n"
-/// ));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PipOptions {
-    /// `--find-links` values, one flag each.
-    pub find_links: Vec<String>,
-    /// `--index-url`, when set and not empty.
-    pub index_url: Option<String>,
-    /// `--extra-index-url` values, one flag each.
-    pub extra_index_urls: Vec<String>,
-    /// `--pre`.
-    pub pre: bool,
-    /// Appended verbatim (trimmed) at the end of the command, e.g. `"--no-cache-dir"`.
-    pub extra_options: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Call {
-    Base(String),
-    DebianSlim(String),
-    PipInstall(Vec<String>, PipOptions),
-    PipRequirements(String, PipOptions),
-    PipPyproject(String, Vec<String>, PipOptions),
-    AddLocalFile(String, String),
-    AddLocalDir(String, String),
-    RunCommands(Vec<String>),
-    AptInstall(Vec<String>),
-    Env(Vec<(String, String)>),
-    Workdir(String),
-    Entrypoint(Vec<String>),
-    Cmd(Vec<String>),
-    ContextRoot(PathBuf),
-    Allow(Rule),
-}
 
 /// An image definition in the vocabulary of Daytona's SDK.
 ///
@@ -85,7 +40,7 @@ pub(crate) enum Call {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
-    pub(crate) calls: Vec<Call>,
+    calls: Vec<Call>,
 }
 
 fn strings<I>(items: I) -> Vec<String>
@@ -100,6 +55,31 @@ impl Image {
     fn push(mut self, call: Call) -> Self {
         self.calls.push(call);
         self
+    }
+
+    /// The image that records `calls`, in order: what the builder methods would have
+    /// recorded. `#[pithy_image]` builds its image this way, through the method table
+    /// ([`call::METHODS`](crate::call::METHODS)).
+    ///
+    /// ```
+    /// use pj_image::Image;
+    /// use pj_image::call::Call;
+    /// let image = Image::from_calls([Call::Base("debian:12".into()), Call::Workdir("/app".into())]);
+    /// assert_eq!(image, Image::base("debian:12").workdir("/app"));
+    /// ```
+    pub fn from_calls(calls: impl IntoIterator<Item = Call>) -> Image {
+        Image { calls: calls.into_iter().collect() }
+    }
+
+    /// The calls recorded so far, constructor first.
+    ///
+    /// ```
+    /// use pj_image::call::Call;
+    /// let image = pj_image::Image::debian_slim("3.12");
+    /// assert_eq!(image.calls(), [Call::DebianSlim("3.12".into())]);
+    /// ```
+    pub fn calls(&self) -> &[Call] {
+        &self.calls
     }
 
     /// `FROM <reference>`. The reference must be well formed and pinned by a tag or a
@@ -365,7 +345,7 @@ impl Image {
     /// so the result always holds exactly the instructions written. Check `validate()`
     /// before publishing.
     pub fn dockerfile(&self) -> String {
-        render::plan(self).dockerfile
+        render::plan(&self.calls).dockerfile
     }
 
     /// Every rule violation of the definition, in chain order.
@@ -375,18 +355,18 @@ impl Image {
     /// assert_eq!(errors[1].message, "pip package \"torch>=2\" is not pinned; write torch==<version>");
     /// ```
     pub fn validate(&self) -> Result<(), Violations> {
-        let plan = render::plan(self);
+        let plan = render::plan(&self.calls);
         if plan.violations.is_empty() { Ok(()) } else { Err(Violations(plan.violations)) }
     }
 
     /// Validates, then renders the Dockerfile and hashes every context: everything
     /// Daytona needs (`dockerfileContent`, `contextHashes`) and the files that were read.
     pub fn render(&self) -> Result<Rendered, Violations> {
-        render::render(self)
+        render::render(&self.calls)
     }
 
     /// The violations as a plain list (empty when valid); see [`validate`](Image::validate).
     pub fn violations(&self) -> Vec<Violation> {
-        render::plan(self).violations
+        render::plan(&self.calls).violations
     }
 }

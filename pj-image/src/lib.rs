@@ -55,6 +55,7 @@
 //! macro and xtask can never disagree: [`snapshot_name`], [`build_key`].
 
 pub mod build;
+pub mod call;
 pub mod context;
 pub mod definition;
 mod image;
@@ -64,12 +65,13 @@ mod render;
 mod resources;
 pub mod rules;
 
+pub use call::{PipOptionField, PipOptions};
 pub use context::ContextKind;
 pub use definition::{DefinedContext, Definition};
-pub use image::{Image, PipOptions};
+pub use image::Image;
 pub use naming::{
     NameError, SNAPSHOT_OVERRIDE_VAR, build_key, resolve_snapshot_name, snapshot_name, valid_snapshot_name,
 };
 pub use render::{Context, Rendered};
 pub use resources::Resources;
-pub use rules::catalogue::{Part, PipOptionField, Rule, Site, Violation, Violations};
+pub use rules::catalogue::{Part, Rule, Site, Violation, Violations};

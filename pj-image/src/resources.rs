@@ -1,8 +1,7 @@
-//! Sandbox resources of a snapshot, and Daytona's limits on them.
+//! Sandbox resources of a snapshot (their limits are a rule: `rules/resources.rs`).
 
 use serde::{Deserialize, Serialize};
 
-use crate::Rule;
 use crate::rules::Finding;
 
 /// The resources of sandboxes created from the snapshot: vCPUs, memory and disk in GB,
@@ -38,26 +37,9 @@ impl Resources {
     /// sandbox tier), and one GPU (the server's `gpu` range).
     pub const MAX: Resources = Resources { cpu: 16, memory: 192, disk: 512, gpu: 1 };
 
-    /// Every resource outside Daytona's limits, as `(field name, finding)`.
+    /// Every resource outside Daytona's limits, as `(field name, finding)`; the rule is
+    /// [`rules::resources::check`](crate::rules::resources::check).
     pub fn check(&self) -> Vec<(&'static str, Finding)> {
-        let fields = [
-            ("cpu", self.cpu, 1, Self::MAX.cpu, "vCPUs"),
-            ("memory", self.memory, 1, Self::MAX.memory, "GB of memory"),
-            ("disk", self.disk, 1, Self::MAX.disk, "GB of disk"),
-            ("gpu", self.gpu, 0, Self::MAX.gpu, "GPUs"),
-        ];
-        fields
-            .into_iter()
-            .filter(|(_, value, min, max, _)| value < min || value > max)
-            .map(|(name, value, min, max, unit)| {
-                (
-                    name,
-                    Finding::new(
-                        Rule::Resources,
-                        format!("{name} = {value} is outside Daytona's limits; use {min} to {max} {unit}"),
-                    ),
-                )
-            })
-            .collect()
+        crate::rules::resources::check(self)
     }
 }

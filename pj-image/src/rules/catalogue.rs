@@ -218,7 +218,7 @@ pub enum Part {
 /// `Image::debian_slim`) is call 0, the first method call is 1, and so on.
 /// `arg` is the argument's position in that call (0-based); for the `*_with`
 /// variants the [`PipOptions`](crate::PipOptions) argument is the last one and
-/// `item` then numbers its fields as listed in [`PipOptionField`].
+/// `item` then numbers its fields as [`PipOptionField::item`](crate::PipOptionField::item) does.
 ///
 /// ```
 /// use pj_image::{Image, Part};
@@ -253,20 +253,6 @@ impl Site {
     pub fn part(self, part: Part) -> Site {
         Site { part, ..self }
     }
-}
-
-/// The fields of [`PipOptions`](crate::PipOptions), numbered as [`Site::item`] numbers them
-/// when a violation is about an option.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PipOptionField {
-    /// `find_links` (element index is not recorded; the message names the value).
-    FindLinks = 0,
-    /// `index_url`.
-    IndexUrl = 1,
-    /// `extra_index_urls`.
-    ExtraIndexUrls = 2,
-    /// `extra_options`.
-    ExtraOptions = 3,
 }
 
 /// One broken rule: which rule, where, the offending value, and a message that says the fix.

@@ -6,11 +6,15 @@
 pub mod apt;
 pub mod base;
 pub mod catalogue;
+pub(crate) mod instructions;
 pub mod pip;
+pub(crate) mod plan;
 pub(crate) mod provision;
 pub mod pyproject;
+pub(crate) mod python;
 pub mod reference;
 pub mod requirements;
+pub mod resources;
 pub(crate) mod shell;
 pub mod text;
 

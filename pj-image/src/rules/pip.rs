@@ -13,8 +13,9 @@ use std::str::FromStr;
 use pep508_rs::pep440_rs::Operator;
 use pep508_rs::{Requirement, VersionOrUrl};
 
-use super::Finding;
+use super::{Finding, text};
 use crate::Rule;
+use crate::call::{PipOptionField, PipOptions};
 
 /// Checks one pip requirement string.
 ///
@@ -258,6 +259,45 @@ fn arbitrary_equality(req: &str) -> Option<String> {
         return None;
     }
     Some(format!("{}{}{}", req.get(..start)?, "0".repeat(token.chars().count()), tail.get(len..)?))
+}
+
+/// Checks the values of [`PipOptions`], in field order: each URL or path must stay on
+/// one line and not be empty, `extra_options` must stay on one raw line; none may start
+/// a heredoc. Returns each finding with its field and value, and whether the options
+/// can be rendered (an empty URL is reported, but breaks nothing).
+pub(crate) fn check_options(o: &PipOptions) -> (Vec<(PipOptionField, String, Finding)>, bool) {
+    let mut findings = Vec::new();
+    let mut renderable = true;
+    let values = o.find_links.iter().map(|v| (PipOptionField::FindLinks, "--find-links", v));
+    let values = values
+        .chain(o.index_url.iter().map(|v| (PipOptionField::IndexUrl, "--index-url", v)))
+        .chain(o.extra_index_urls.iter().map(|v| (PipOptionField::ExtraIndexUrls, "--extra-index-url", v)));
+    for (field, flag, v) in values {
+        let what = format!("pip option {flag}");
+        match text::single_line(v, &what).and_then(|()| text::no_heredoc(v, &what, Rule::RunHeredoc)) {
+            Err(f) => {
+                renderable = false;
+                findings.push((field, v.clone(), f));
+            }
+            Ok(()) if v.trim().is_empty() => findings.push((
+                field,
+                v.clone(),
+                Finding::new(
+                    Rule::PipOption,
+                    format!("pip option {flag} is empty; give a URL or path, or leave it out"),
+                ),
+            )),
+            Ok(()) => {}
+        }
+    }
+    let extra = &o.extra_options;
+    let line = text::raw_line(extra, "pip extra_options")
+        .and_then(|()| text::no_heredoc(extra, "pip extra_options", Rule::RunHeredoc));
+    if let Err(f) = line {
+        renderable = false;
+        findings.push((PipOptionField::ExtraOptions, extra.clone(), f));
+    }
+    (findings, renderable)
 }
 
 #[cfg(test)]

@@ -218,6 +218,24 @@ pub fn check_pyproject(path: &Path, display: &str, groups: &[String]) -> Pyproje
     out
 }
 
+/// The pyproject file must be a file: `local` as written, `source` resolved.
+pub(crate) fn expect_file(local: &str, source: &Path) -> Result<(), Finding> {
+    if source.is_file() {
+        return Ok(());
+    }
+    let what = "pyproject file";
+    let message = if source.exists() {
+        format!("`{local}` is a directory, but a {what} is expected; point at the file")
+    } else {
+        format!(
+            "{what} `{local}` does not exist (looked at {}); create it, or fix the path (it is relative to the \
+             crate directory)",
+            source.display()
+        )
+    };
+    Err(Finding::new(Rule::LocalPathMissing, message))
+}
+
 /// Adds the string entries of `list` and checks them; a non-string entry is a finding.
 fn collect(
     out: &mut PyprojectCheck,

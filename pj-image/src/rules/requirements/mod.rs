@@ -47,6 +47,28 @@ pub struct Include {
     pub line: usize,
 }
 
+impl Include {
+    /// Whether the image lacks the file this include names when pip runs: Daytona
+    /// copies only the requirements file `path` (to `/.requirements.txt`), so an
+    /// include must name a file copied before (`copied`: remote paths) or be inlined.
+    pub(crate) fn missing_in_image(&self, path: &str, copied: &[String]) -> Option<Finding> {
+        let target = self.target.trim_start_matches("./");
+        let in_image = if target.starts_with('/') { target.to_owned() } else { format!("/{target}") };
+        if copied.contains(&in_image) {
+            return None;
+        }
+        Some(Finding::new(
+            Rule::RequirementsFile,
+            format!(
+                "{path}:{}: `{} {}` names a file the image does not have: Daytona copies only {path} \
+                 (to /.requirements.txt), so pip looks for {in_image}; inline its lines, or copy it first \
+                 with .add_local_file(\"<path>\", {in_image:?})",
+                self.line, self.directive, self.target
+            ),
+        ))
+    }
+}
+
 /// What [`check_file`] found.
 ///
 /// ```

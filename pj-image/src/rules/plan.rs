@@ -1,0 +1,413 @@
+//! The check pass: walks the recorded [`Call`]s in chain order, runs every rule at the
+//! [`Site`] of the argument it is about, and keeps each step whose checks passed as a
+//! [`Step`] of the checked plan. The renderer (`render.rs`) only turns those steps
+//! into Dockerfile text; it decides nothing (`docs/DESIGN.md` "Who owns what").
+//!
+//! A step that would break the Dockerfile is left out of the plan, so the Dockerfile
+//! always holds exactly the instructions written, valid or not; the violations say
+//! what to fix.
+
+use std::path::{Path, PathBuf};
+
+use crate::call::{Call, PipOptions};
+use crate::context::{self, ContextKind};
+use crate::rules::provision::Tracker;
+use crate::rules::{Finding, apt, instructions, pip, pyproject, python, reference, requirements, text};
+use crate::{Part, Rule, Site, Violation};
+
+/// One Dockerfile step whose checks passed, with the values the renderer writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// `FROM <reference>`.
+    From(String),
+    /// `debian_slim`'s `FROM` and setup lines, with the resolved Python version.
+    DebianSlim(String),
+    /// `RUN python -m pip install <packages><options>` (packages as given, not empty).
+    PipInstall(Vec<String>, PipOptions),
+    /// The requirements file's `COPY` (by archive path) and its install.
+    PipRequirements(String, PipOptions),
+    /// `COPY ["<archive path>", "<remote>"]`.
+    Copy(String, String),
+    /// `RUN <command>`.
+    Run(String),
+    /// The one-layer apt install (packages as given, not empty).
+    AptInstall(Vec<String>),
+    /// `ENV <key>=<value>`.
+    Env(String, String),
+    /// `WORKDIR <path>`.
+    Workdir(String),
+    /// `ENTRYPOINT [..]`.
+    Entrypoint(Vec<String>),
+    /// `CMD [..]`.
+    Cmd(Vec<String>),
+}
+
+/// A context the plan uploads, before it is hashed.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedContext {
+    pub(crate) source: PathBuf,
+    pub(crate) archive_path: String,
+    pub(crate) kind: ContextKind,
+    pub(crate) call: usize,
+}
+
+/// The checked plan: the steps to render, the contexts they copy, every violation in
+/// chain order (allowed rules removed), and the files the rules read.
+#[derive(Debug, Default)]
+pub(crate) struct CheckedPlan {
+    pub(crate) steps: Vec<Step>,
+    pub(crate) contexts: Vec<PlannedContext>,
+    pub(crate) violations: Vec<Violation>,
+    pub(crate) files: Vec<PathBuf>,
+}
+
+struct Checker {
+    root: PathBuf,
+    plan: CheckedPlan,
+    /// Remote paths of the files copied so far, for checking requirements includes.
+    copied: Vec<String>,
+    entrypoints: usize,
+    cmds: usize,
+    /// What the steps so far provide, for the base-aware rules.
+    provides: Tracker,
+}
+
+impl Checker {
+    fn step(&mut self, step: Step) {
+        self.plan.steps.push(step);
+    }
+
+    fn report(&mut self, site: Site, value: &str, finding: Finding) {
+        self.plan.violations.push(Violation::new(finding.rule, site, value, finding.message));
+    }
+
+    /// Reports the finding if any and tells whether the check passed.
+    fn check(&mut self, site: Site, value: &str, result: Result<(), Finding>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err(f) => {
+                self.report(site, value, f);
+                false
+            }
+        }
+    }
+}
+
+/// The directory local paths resolve against: the last `context_root`, made absolute,
+/// or the current directory.
+fn root_of(calls: &[Call]) -> PathBuf {
+    let explicit = calls.iter().rev().find_map(|c| match c {
+        Call::ContextRoot(dir) => Some(dir.clone()),
+        _ => None,
+    });
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    match explicit {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => cwd.join(dir),
+        None => cwd,
+    }
+}
+
+/// Checks every call, in chain order, and plans the steps that passed.
+pub(crate) fn check(calls: &[Call]) -> CheckedPlan {
+    let mut p = Checker {
+        root: root_of(calls),
+        plan: CheckedPlan::default(),
+        copied: Vec::new(),
+        entrypoints: 0,
+        cmds: 0,
+        provides: Tracker::default(),
+    };
+    let mut allowed = Vec::new();
+    for (call, c) in calls.iter().enumerate() {
+        match c {
+            Call::Base(r) => base(&mut p, call, r),
+            Call::DebianSlim(v) => debian_slim(&mut p, call, v),
+            Call::PipInstall(pkgs, opts) => {
+                let packages: Vec<(Site, String)> =
+                    pkgs.iter().enumerate().map(|(i, s)| (Site::item(call, 0, i), s.clone())).collect();
+                pip_install(&mut p, call, 1, &packages, opts, "pip_install");
+            }
+            Call::PipRequirements(path, opts) => pip_requirements(&mut p, call, path, opts),
+            Call::PipPyproject(path, groups, opts) => pip_pyproject(&mut p, call, path, groups, opts),
+            Call::AddLocalFile(local, remote) => add_local(&mut p, call, local, remote, ContextKind::File),
+            Call::AddLocalDir(local, remote) => add_local(&mut p, call, local, remote, ContextKind::Dir),
+            Call::RunCommands(cmds) => run_commands(&mut p, call, cmds),
+            Call::AptInstall(pkgs) => apt_install(&mut p, call, pkgs),
+            Call::Allow(rule) => match crate::rules::allowable(rule.id()) {
+                Ok(rule) => allowed.push(rule),
+                Err(f) => p.report(Site::arg(call, 0), rule.id(), f),
+            },
+            Call::Env(pairs) => env(&mut p, call, pairs),
+            Call::Workdir(path) => workdir(&mut p, call, path),
+            Call::Entrypoint(args) => {
+                p.entrypoints += 1;
+                if p.entrypoints > 1 {
+                    p.report(Site::arg(call, 0), &format!("{args:?}"), instructions::duplicate("ENTRYPOINT"));
+                }
+                p.step(Step::Entrypoint(args.clone()));
+            }
+            Call::Cmd(args) => {
+                p.cmds += 1;
+                if p.cmds > 1 {
+                    p.report(Site::arg(call, 0), &format!("{args:?}"), instructions::duplicate("CMD"));
+                }
+                p.step(Step::Cmd(args.clone()));
+            }
+            Call::ContextRoot(_) => {}
+        }
+    }
+    p.plan.violations.retain(|v| !allowed.contains(&v.rule));
+    p.plan
+}
+
+fn base(p: &mut Checker, call: usize, reference: &str) {
+    let site = Site::arg(call, 0);
+    if !p.check(site, reference, text::raw_line(reference, "base image")) {
+        return;
+    }
+    if let Err(f) = reference::check_base(reference) {
+        p.report(site, reference, f);
+    }
+    p.provides = Tracker::from_base(reference);
+    p.step(Step::From(reference.to_owned()));
+}
+
+fn debian_slim(p: &mut Checker, call: usize, version: &str) {
+    match python::resolve_version(version) {
+        Ok(v) => {
+            // The SDK's setup lines after FROM change nothing the base-aware rules follow.
+            p.provides = Tracker::from_base(&python::debian_slim_base(&v));
+            p.step(Step::DebianSlim(v));
+        }
+        Err(f) => p.report(Site::arg(call, 0), version, f),
+    }
+}
+
+/// Checks the options at their fields; `false` when a value would break the line.
+fn pip_options(p: &mut Checker, call: usize, arg: usize, o: &PipOptions) -> bool {
+    let (findings, renderable) = pip::check_options(o);
+    for (field, value, finding) in findings {
+        p.report(Site::item(call, arg, field.item()), &value, finding);
+    }
+    renderable
+}
+
+/// A pip install of `packages`; `method` is the builder method. Only `pip_install`
+/// needs its pins checked here (a pyproject's were checked at their source).
+fn pip_install(
+    p: &mut Checker,
+    call: usize,
+    options_arg: usize,
+    packages: &[(Site, String)],
+    o: &PipOptions,
+    method: &str,
+) {
+    let check_pins = method == "pip_install";
+    let mut ok = true;
+    for (site, pkg) in packages {
+        if !p.check(*site, pkg, text::single_line(pkg, "pip package"))
+            || !p.check(*site, pkg, text::no_heredoc(pkg, "pip package", Rule::RunHeredoc))
+        {
+            ok = false;
+        } else if check_pins {
+            p.check(*site, pkg, pip::check_requirement(pkg));
+        }
+    }
+    let options_ok = pip_options(p, call, options_arg, o);
+    if !packages.is_empty()
+        && let Some(f) = p.provides.pip(method, &o.extra_options)
+    {
+        p.report(Site::arg(call, 0), &packages[0].1, f);
+    }
+    if packages.is_empty() && check_pins {
+        p.report(Site::arg(call, 0), "[]", instructions::nothing_to_install(method));
+    }
+    if packages.is_empty() || !ok || !options_ok {
+        return;
+    }
+    let packages = packages.iter().map(|(_, s)| s.clone()).collect();
+    p.step(Step::PipInstall(packages, o.clone()));
+}
+
+/// Resolves a local path: its archive path and absolute source, or reports why not.
+fn local(p: &mut Checker, site: Site, local: &str) -> Option<(String, PathBuf)> {
+    match context::archive_path(local) {
+        Ok(archive) => {
+            let source = if archive == "." { p.root.clone() } else { p.root.join(&archive) };
+            Some((archive, source))
+        }
+        Err(f) => {
+            p.report(site, local, f);
+            None
+        }
+    }
+}
+
+/// Checks a context like Daytona can carry it ([`context::scan`]) and reports every
+/// finding; `false` when it is missing or of the wrong kind, so the step is left out.
+fn scan_context(
+    p: &mut Checker,
+    site: Site,
+    local: &str,
+    source: &Path,
+    archive: &str,
+    kind: ContextKind,
+) -> bool {
+    match context::scan(source, archive, kind) {
+        Ok(_) => true,
+        Err(findings) => {
+            let fatal = findings.iter().any(|f| f.rule == Rule::LocalPathMissing);
+            for f in findings {
+                p.report(site, local, f);
+            }
+            !fatal
+        }
+    }
+}
+
+fn pip_requirements(p: &mut Checker, call: usize, path: &str, o: &PipOptions) {
+    let site = Site::arg(call, 0);
+    let Some((archive, source)) = local(p, site, path) else { return };
+    // The requirements file is uploaded as a context: the same checks as add_local_file.
+    if !scan_context(p, site, path, &source, &archive, ContextKind::File) {
+        return;
+    }
+    let check = requirements::check_file(&source, path);
+    for f in check.findings {
+        p.report(site, path, f);
+    }
+    for include in &check.includes {
+        if let Some(f) = include.missing_in_image(path, &p.copied) {
+            p.report(site, path, f);
+        }
+    }
+    p.plan.files.extend(check.files);
+    p.check(site, path, text::copy_path(&archive, "requirements path", true));
+    let heredoc_free =
+        p.check(site, path, text::no_heredoc(&archive, "requirements path", Rule::CopyPathSpecialChar));
+    if let Some(f) = p.provides.pip("pip_install_from_requirements", &o.extra_options) {
+        p.report(site, path, f);
+    }
+    if !pip_options(p, call, 1, o) || !heredoc_free {
+        return;
+    }
+    p.step(Step::PipRequirements(archive.clone(), o.clone()));
+    p.plan.contexts.push(PlannedContext { source, archive_path: archive, kind: ContextKind::File, call });
+}
+
+fn pip_pyproject(p: &mut Checker, call: usize, path: &str, groups: &[String], o: &PipOptions) {
+    let site = Site::arg(call, 0);
+    let Some((_, source)) = local(p, site, path) else { return };
+    if let Err(f) = pyproject::expect_file(path, &source) {
+        p.report(site, path, f);
+        return;
+    }
+    // A file the SDK cannot read yields no dependencies, hence no line, as the SDK would raise.
+    let check = pyproject::check_pyproject(&source, path, groups);
+    for f in check.findings {
+        p.report(site, path, f);
+    }
+    p.plan.files.extend(check.files);
+    let packages: Vec<(Site, String)> = check.dependencies.into_iter().map(|d| (site, d)).collect();
+    pip_install(p, call, 2, &packages, o, "pip_install_from_pyproject");
+}
+
+fn add_local(p: &mut Checker, call: usize, local_path: &str, remote: &str, kind: ContextKind) {
+    let local_site = Site::arg(call, 0);
+    let remote_site = Site::arg(call, 1);
+    let mut remote = remote.to_owned();
+    if kind == ContextKind::File && remote.ends_with('/') {
+        // Python's `Path(local).name`: the last non-empty component.
+        let name = local_path.rsplit('/').find(|s| !s.is_empty() && *s != ".").unwrap_or("");
+        remote.push_str(name);
+    }
+    let mut renderable = p.check(remote_site, &remote, text::non_empty(&remote, "remote path"));
+    if renderable {
+        p.check(
+            remote_site,
+            &remote,
+            text::absolute_in_image(&remote, Rule::RemotePathRelative, "remote path"),
+        );
+        p.check(remote_site, &remote, text::copy_path(&remote, "remote path", false));
+    }
+    renderable &=
+        p.check(remote_site, &remote, text::no_heredoc(&remote, "remote path", Rule::CopyPathSpecialChar));
+    let Some((archive, source)) = local(p, local_site, local_path) else { return };
+    renderable &=
+        p.check(local_site, local_path, text::no_heredoc(&archive, "local path", Rule::CopyPathSpecialChar));
+    let ok = scan_context(p, local_site, local_path, &source, &archive, kind);
+    p.check(local_site, local_path, text::copy_path(&archive, "local path", true));
+    if !ok || !renderable {
+        return;
+    }
+    p.step(Step::Copy(archive.clone(), remote.clone()));
+    p.provides.copy(&remote);
+    if kind == ContextKind::File {
+        p.copied.push(remote);
+    }
+    p.plan.contexts.push(PlannedContext { source, archive_path: archive, kind, call });
+}
+
+fn run_commands(p: &mut Checker, call: usize, commands: &[String]) {
+    for (i, command) in commands.iter().enumerate() {
+        let site = Site::item(call, 0, i);
+        let ok = p.check(site, command, text::non_empty(command, "run command"))
+            && p.check(site, command, text::raw_line(command, "run command"))
+            && p.check(site, command, text::no_heredoc(command, "run command", Rule::RunHeredoc));
+        if ok {
+            if let Some(f) = p.provides.run(command) {
+                p.report(site, command, f);
+            }
+            p.step(Step::Run(command.clone()));
+        }
+    }
+}
+
+fn apt_install(p: &mut Checker, call: usize, packages: &[String]) {
+    if packages.is_empty() {
+        p.report(Site::arg(call, 0), "[]", instructions::nothing_to_install("apt_install"));
+        return;
+    }
+    let mut ok = true;
+    for (i, package) in packages.iter().enumerate() {
+        ok &= p.check(Site::item(call, 0, i), package, apt::check_package(package));
+    }
+    if let Some(f) = p.provides.apt_install(packages, ok) {
+        p.report(Site::arg(call, 0), &packages[0], f);
+    }
+    if ok {
+        p.step(Step::AptInstall(packages.to_vec()));
+    }
+}
+
+fn env(p: &mut Checker, call: usize, pairs: &[(String, String)]) {
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        let key_site = Site::item(call, 0, i).part(Part::Key);
+        let value_site = Site::item(call, 0, i).part(Part::Value);
+        let key_ok = p.check(key_site, key, text::single_line(key, "environment variable name"));
+        let value_ok = p.check(value_site, value, text::single_line(value, &format!("value of {key}")));
+        if key_ok {
+            p.check(key_site, key, text::env_key(key));
+            if !value.is_empty() {
+                p.check(key_site, key, text::env_secret(key));
+            }
+        }
+        if key_ok && value_ok {
+            p.provides.env(key, value);
+            p.step(Step::Env(key.clone(), value.clone()));
+        }
+    }
+}
+
+fn workdir(p: &mut Checker, call: usize, path: &str) {
+    let site = Site::arg(call, 0);
+    let ok = p.check(site, path, text::non_empty(path, "WORKDIR"))
+        && p.check(site, path, text::single_line(path, "WORKDIR"));
+    if !ok {
+        return;
+    }
+    p.check(site, path, text::absolute_in_image(path, Rule::WorkdirRelative, "WORKDIR"));
+    p.provides.workdir(path);
+    p.step(Step::Workdir(path.to_owned()));
+}
