@@ -11,6 +11,8 @@
 mod attr;
 #[path = "../src/chain.rs"]
 mod chain;
+#[path = "../src/ctxt.rs"]
+mod ctxt;
 #[path = "../src/expand.rs"]
 mod expand;
 #[path = "../src/lower.rs"]

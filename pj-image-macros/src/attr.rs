@@ -8,6 +8,8 @@ use syn::{Expr, Lit, Meta, Token};
 
 use pj_image::{Resources, Rule};
 
+use crate::ctxt::Ctxt;
+
 const KEYS: &str = "cpu, memory, disk, gpu";
 
 /// The resources, each with the tokens of its value (for error spans), and the rules
@@ -18,9 +20,11 @@ pub(crate) struct Attr {
     pub(crate) allow: Vec<Rule>,
 }
 
-/// The arguments, and the errors in them. The rules of a valid `allow(..)` are kept
-/// even when other arguments are wrong, so that they still silence what they name.
-pub(crate) fn parse(attr: TokenStream) -> (Attr, Option<syn::Error>) {
+/// The arguments, and whether they are well formed (the errors go to `cx`). The rules
+/// of a valid `allow(..)` are kept even when other arguments are wrong, so that they
+/// still silence what they name.
+pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> (Attr, bool) {
+    let before = cx.len();
     let mut out = Attr { resources: Resources::default(), spans: Vec::new(), allow: Vec::new() };
     let tokens = attr.clone();
     let expected = || {
@@ -33,22 +37,17 @@ pub(crate) fn parse(attr: TokenStream) -> (Attr, Option<syn::Error>) {
     };
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr) {
         Ok(metas) => metas,
-        Err(_) => return (out, Some(expected())),
+        Err(_) => {
+            cx.syn_error(expected());
+            return (out, false);
+        }
     };
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match errors.as_mut() {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
+    let push = |e: syn::Error| cx.syn_error(e);
     for meta in metas {
         let pair = match meta {
             Meta::NameValue(pair) => pair,
             Meta::List(list) if list.path.is_ident("allow") => {
-                let (rules, error) = allow(list.tokens, &list.path);
-                out.allow.extend(rules);
-                if let Some(e) = error {
-                    push(e);
-                }
+                out.allow.extend(allow(cx, list.tokens, &list.path));
                 continue;
             }
             Meta::List(list) => {
@@ -101,19 +100,16 @@ pub(crate) fn parse(attr: TokenStream) -> (Attr, Option<syn::Error>) {
             )),
         }
     }
-    (out, errors)
+    let well_formed = cx.len() == before;
+    (out, well_formed)
 }
 
 /// `allow(pip-needs-python, package-manager)`: rule ids written as words joined by
 /// `-`, each checked by pj-image (it exists and may be silenced).
-fn allow(tokens: TokenStream, path: &syn::Path) -> (Vec<Rule>, Option<syn::Error>) {
+fn allow(cx: &Ctxt, tokens: TokenStream, path: &syn::Path) -> Vec<Rule> {
     let mut ids: Vec<(String, TokenStream)> = Vec::new();
     let mut current = (String::new(), TokenStream::new());
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match errors.as_mut() {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
+    let push = |e: syn::Error| cx.syn_error(e);
     for tree in tokens {
         match &tree {
             TokenTree::Punct(p) if p.as_char() == ',' => {
@@ -150,5 +146,5 @@ fn allow(tokens: TokenStream, path: &syn::Path) -> (Vec<Rule>, Option<syn::Error
             Err(f) => push(syn::Error::new_spanned(tokens, crate::expand::message(f.rule, &f.message))),
         }
     }
-    (rules, errors)
+    rules
 }

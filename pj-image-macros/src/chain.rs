@@ -43,7 +43,8 @@ pub(crate) fn calls(body: &syn::Block) -> Result<Vec<Call>, syn::Error> {
                 let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
                 let name = segments.last().cloned().unwrap_or_default();
                 let on_image = segments.len() < 2 || segments[segments.len() - 2] == "Image";
-                if !on_image || !matches!(name.as_str(), "base" | "debian_slim") {
+                let constructor = pj_image::call::method(&name).is_some_and(|m| m.constructor);
+                if !on_image || !constructor {
                     return Err(not_a_root(cur));
                 }
                 calls.push(Call {

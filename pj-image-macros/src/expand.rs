@@ -8,6 +8,7 @@ use quote::{format_ident, quote};
 
 use pj_image::{ContextKind, Definition, Resources, Rule};
 
+use crate::ctxt::Ctxt;
 use crate::{attr, chain, lower};
 
 /// Overrides `CARGO_MANIFEST_DIR` as the root of local paths (trybuild compiles test
@@ -45,50 +46,44 @@ fn snapshot() -> String {
 }
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    // Every error goes to `cx`; each way out emits all of them (`cx.check()`).
+    let cx = Ctxt::new();
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {
-            let e = syn::Error::new_spanned(&item, "#[pithy_image] goes on a function returning `Image`");
-            return with_errors(item, vec![e], None);
+            cx.error_spanned_by(&item, "#[pithy_image] goes on a function returning `Image`");
+            return with_errors(item, cx.check(), None);
         }
     };
-    let mut errors = Vec::new();
-    let signature_ok = signature(&func).map_err(|e| errors.push(e)).is_ok();
-    let (parsed, attr_error) = attr::parse(attr);
+    let signature_ok = signature(&func).map_err(|e| cx.syn_error(e)).is_ok();
+    let (parsed, well_formed) = attr::parse(&cx, attr);
     let allow = parsed.allow.clone();
     // Resources are only checked (and used) when the attribute is well formed.
-    let attr = match attr_error {
-        None => Some(parsed),
-        Some(e) => {
-            errors.push(e);
-            None
-        }
-    };
+    let attr = well_formed.then_some(parsed);
     let resources = attr.as_ref().map(|a| a.resources).unwrap_or_default();
     if let Some(a) = &attr {
         for (field, finding) in resources.check() {
             let tokens =
                 a.spans.iter().find(|(k, _)| *k == field).map(|(_, t)| t.clone()).unwrap_or_default();
-            errors.push(syn::Error::new_spanned(tokens, message(finding.rule, &finding.message)));
+            cx.error_spanned_by(tokens, message(finding.rule, &finding.message));
         }
     }
     let calls = match chain::calls(&func.block) {
         Ok(c) => c,
         Err(e) => {
-            errors.push(e);
-            return with_errors(item, errors, Some((&func, resources)));
+            cx.syn_error(e);
+            return with_errors(item, cx.check(), Some((&func, resources)));
         }
     };
-    let lowered = lower::lower(&calls);
-    errors.extend(lowered.errors.iter().cloned());
+    let lowered = lower::lower(&cx, &calls);
     let Some(image) = lowered.image.clone() else {
-        return with_errors(item, errors, Some((&func, resources)));
+        return with_errors(item, cx.check(), Some((&func, resources)));
     };
     let root = match root() {
         Ok(r) => r,
         Err(msg) => {
-            errors.push(syn::Error::new_spanned(&func.sig.ident, msg));
-            return with_errors(item, errors, Some((&func, resources)));
+            cx.error_spanned_by(&func.sig.ident, msg);
+            return with_errors(item, cx.check(), Some((&func, resources)));
         }
     };
     let mut image = image.context_root(&root);
@@ -99,14 +94,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(r) => Some(r),
         Err(violations) => {
             for v in violations.iter() {
-                let tokens = lowered.tokens(&v.site);
-                errors.push(syn::Error::new_spanned(tokens, message(v.rule, &v.message)));
+                cx.error_spanned_by(lowered.tokens(&v.site), message(v.rule, &v.message));
             }
             None
         }
     };
-    let Some(rendered) = rendered.filter(|_| errors.is_empty() && signature_ok) else {
-        return with_errors(item, errors, Some((&func, resources)));
+    let Some(rendered) = rendered.filter(|_| cx.len() == 0 && signature_ok) else {
+        return with_errors(item, cx.check(), Some((&func, resources)));
     };
     let definition =
         Definition::new(&func.sig.ident.to_string(), &rendered, resources).with_snapshot(snapshot());
@@ -125,13 +119,12 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             .and_then(|()| pj_image::definition::write_track_file(&out_dir, &tracked));
         if let Err(e) = written {
             let msg = format!("cannot write the pithy image manifest into {}: {e}", out_dir.display());
-            return with_errors(
-                item,
-                vec![syn::Error::new_spanned(&func.sig.ident, msg)],
-                Some((&func, resources)),
-            );
+            cx.error_spanned_by(&func.sig.ident, msg);
+            return with_errors(item, cx.check(), Some((&func, resources)));
         }
     }
+    // Nothing was collected on the way here: the definition is emitted without errors.
+    let _none = cx.check();
     // `include_bytes!` loads the file into the compiler, so large files (model weights)
     // are left to the build script, which watches everything in the track file.
     let files = tracked

@@ -6,9 +6,8 @@
 //!
 //! #[pithy_image(cpu = 2, memory = 4, disk = 8)]
 //! pub fn image() -> Image {
-//!     Image::base("debian:bookworm-slim")
-//!         .apt_install(["ca-certificates", "curl", "git", "jq", "python3-venv"])
-//!         .run_commands(["python3 -m venv /opt/venv"])
+//!     Image::base("python:3.12.10-slim-bookworm")
+//!         .run_commands(["python -m venv /opt/venv"])
 //!         .env([("PATH", "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")])
 //!         .pip_install(["openai==1.54.0", "anthropic==0.39.0"])
 //!         .add_local_file("sandbox/execution.sh", "/app/execution.sh")
@@ -16,8 +15,9 @@
 //! }
 //! ```
 //!
-//! The macro reads the body's method chain, builds the same [`pj_image::Image`] at
-//! compile time with pj-image's builder, runs every rule, and reports **all**
+//! The macro reads the body's method chain, lowers it into pj-image's own calls
+//! through pj-image's method table (`pj_image::call`), builds the same
+//! [`pj_image::Image`] at compile time, runs every rule, and reports **all**
 //! violations in one compile, each on the literal that is wrong, with the fix and the
 //! rule's id:
 //!
@@ -58,6 +58,7 @@ use proc_macro::TokenStream;
 
 mod attr;
 mod chain;
+mod ctxt;
 mod expand;
 mod lower;
 
