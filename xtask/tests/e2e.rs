@@ -24,7 +24,8 @@ const NAME: &str = "e2e-app-v0.4.2";
 mod app_crate;
 mod support;
 
-use support::{LocalServer, Run, assert_code, docker, docker_ok, free_port_pair, output};
+use support::readme::{self, Situation};
+use support::{LocalServer, Run, assert_code, combined, docker, docker_ok, free_port_pair, output};
 
 use app_crate::{target_dir, workspace, write};
 
@@ -191,6 +192,15 @@ async fn different_definition_is_refused_unless_replace() {
     assert!(refused.stderr.contains("bump the version in Cargo.toml"), "{}", refused.text());
     assert_eq!(server.count(Route::DeleteSnapshot), 0, "never deletes unless asked");
     assert_eq!(server.count(Route::PushAccess), 0, "nothing uploaded for a refused name");
+    // README.md shows this refusal as a terminal does.
+    let mut cmd = command(&["snapshot"]);
+    cmd.env("DAYTONA_API_URL", server.url()).env("DAYTONA_API_KEY", server.api_key());
+    let (code, shown) = combined(cmd).await;
+    assert_eq!(code, 3, "{shown}");
+    assert!(!shown.contains(server.api_key()), "the API key was printed:\n{shown}");
+    let session = readme::session(&workspace(), Situation::DriftRefused);
+    readme::assert_matches(&session, &shown, &readme::redactions(app(), &target_dir()));
+    assert_eq!(server.count(Route::DeleteSnapshot), 0, "never deletes unless asked");
 
     let replaced = xtask(Some(&server), &["snapshot", "--replace", "--timeout", "60s"]).await;
     assert_code(&replaced, 0);

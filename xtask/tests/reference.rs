@@ -1,16 +1,20 @@
-//! The reference application, for real, as a user runs it: with its base image made
-//! locally from Debian's archive (`scripts/debian-base-image.sh`, no registry), `cargo
-//! xtask local` serves one local Daytona, `cargo xtask snapshot --local` builds
-//! pithy-jaunt's image with Docker (apt from Debian, pip from PyPI), `pithy-jaunt run
-//! hello` creates a sandbox from the snapshot of its own version, runs
+//! The reference application, for real, as a user runs it and as README.md shows it:
+//! with its base image made locally from Debian's archive (`scripts/debian-base-image.sh`,
+//! no registry), `cargo xtask snapshot --local` builds pithy-jaunt's image with Docker
+//! (apt from Debian, pip from PyPI), `cargo xtask local` serves one local Daytona,
+//! `pithy-jaunt run hello` creates a sandbox from the snapshot of its own version, runs
 //! `/app/execution.sh hello` in it, prints the agent runner's JSON and deletes the
-//! sandbox; and `--docker` builds the same image.
+//! sandbox; without the base image the same command only checks the build, and builds it
+//! once the base is back; and `--docker` builds the same image. Each step that README.md
+//! shows as a `$ ` session is compared with it (`support/readme.rs`), here rather than in
+//! a second build.
 //!
 //! pithy-jaunt is built by xtask (as `cargo xtask snapshot` always does) in
 //! `target/pj-apps/target`, beside the other applications the tests build: the
-//! workspace's own target directory is locked by the `cargo test` running this.
+//! workspace's own target directory is locked by the `cargo test` running this. The
+//! local state is that target directory's default `pithy-local`, as in the README.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[path = "../../tests/support/app_crate.rs"]
@@ -19,7 +23,8 @@ mod app_crate;
 mod provision;
 mod support;
 
-use support::{LocalServer, Run, assert_code, docker, docker_ok, free_port_pair, output};
+use support::readme::{self, Situation};
+use support::{LocalServer, as_a_user_in, assert_code, combined, docker, docker_ok, free_port_pair, output};
 
 const SNAPSHOT: &str = "pithy-jaunt-v1.0.6";
 
@@ -27,13 +32,8 @@ const SNAPSHOT: &str = "pithy-jaunt-v1.0.6";
 /// credentials from the environment.
 fn xtask(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.args(args)
-        .current_dir(app_crate::workspace())
-        .env("CARGO_TARGET_DIR", app_crate::target_dir())
-        .env_remove("DAYTONA_API_KEY")
-        .env_remove("DAYTONA_API_URL")
-        .env_remove("DAYTONA_JWT_TOKEN")
-        .env_remove("PITHY_SNAPSHOT_OVERRIDE");
+    cmd.args(args);
+    as_a_user_in(&mut cmd, &app_crate::workspace(), &app_crate::target_dir());
     cmd
 }
 
@@ -42,69 +42,201 @@ fn pithy_jaunt() -> PathBuf {
 }
 
 /// The agent runner's JSON line: `{"python": "3.11.x", "task": "hello"}`.
-fn agent_output(run: &Run) -> serde_json::Value {
-    let line = run.stdout.lines().find(|l| l.starts_with('{')).unwrap_or_default();
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("no JSON line ({e}) in:\n{}", run.text()))
+fn agent_output(text: &str) -> serde_json::Value {
+    let line = text.lines().find(|l| l.starts_with('{')).unwrap_or_default();
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("no JSON line ({e}) in:\n{text}"))
+}
+
+/// The README's sessions met on the way; their differences are reported together at
+/// the end, so one run shows every session to update.
+struct Readme {
+    workspace: PathBuf,
+    redactions: snapbox::Redactions,
+    differences: Vec<String>,
+}
+
+impl Readme {
+    fn new() -> Readme {
+        let workspace = app_crate::workspace();
+        let redactions = readme::redactions(&workspace, &app_crate::target_dir());
+        Readme { workspace, redactions, differences: Vec::new() }
+    }
+
+    fn compare(&mut self, situation: Situation, actual: &str) {
+        let session = readme::session(&self.workspace, situation);
+        if let Err(e) = readme::compare(&session, actual, &self.redactions) {
+            self.differences.push(e);
+        }
+    }
+
+    fn assert_all_match(&self) {
+        assert!(self.differences.is_empty(), "{}", self.differences.join("\n"));
+    }
+}
+
+/// `$ eval "$(cargo xtask local --env)"`: the exports of the running server, and what
+/// the command printed besides them (the terminal shows its standard error).
+async fn exports() -> (Vec<(String, String)>, String) {
+    let run = output(xtask(&["local", "--env"])).await;
+    assert_code(&run, 0);
+    let vars = ["DAYTONA_API_URL", "DAYTONA_API_KEY"]
+        .map(|name| {
+            let prefix = format!("export {name}=");
+            let value = run.stdout.lines().find_map(|l| l.strip_prefix(&prefix)).expect("an export line");
+            (name.to_owned(), value.to_owned())
+        })
+        .to_vec();
+    (vars, run.stderr)
+}
+
+/// `$ cargo run -q -p pithy-jaunt -- run hello` with `exports` set.
+async fn run_hello(exports: &[(String, String)]) -> (i32, String) {
+    let mut run = Command::new(pithy_jaunt());
+    run.args(["run", "hello"]).envs(exports.iter().map(|(k, v)| (k, v)));
+    combined(run).await
+}
+
+/// The `$ cargo xtask local` session: the two export lines the server printed on its
+/// standard output, then its standard error.
+fn served(server: &LocalServer) -> String {
+    format!(
+        "export DAYTONA_API_URL={}\nexport DAYTONA_API_KEY={}\n{}",
+        server.url,
+        server.key,
+        server.stderr()
+    )
+}
+
+/// The reference base image under another name, so that `debian:bookworm-slim` is not
+/// on the engine; put back by [`HiddenBase::restore`], or when dropped, even when the
+/// test fails.
+struct HiddenBase {
+    base: &'static str,
+}
+
+impl HiddenBase {
+    const ASIDE: &str = "pj-readme-hidden-base:bookworm-slim";
+
+    fn hide(base: &'static str) -> HiddenBase {
+        docker_ok(&["tag", base, Self::ASIDE]);
+        docker_ok(&["image", "rm", base]);
+        HiddenBase { base }
+    }
+
+    fn restore(&self) {
+        if !provision::has_image(self.base) {
+            docker_ok(&["tag", Self::ASIDE, self.base]);
+        }
+        let _ = docker(&["image", "rm", Self::ASIDE]);
+    }
+}
+
+impl Drop for HiddenBase {
+    fn drop(&mut self) {
+        self.restore();
+    }
+}
+
+/// A base left aside by a run that was killed is put back first.
+fn unhide_left_over(base: &'static str) {
+    if provision::has_image(HiddenBase::ASIDE) {
+        HiddenBase { base }.restore();
+    }
+}
+
+/// The local server's state directory, as the README's commands use it (no
+/// `PITHY_LOCAL_STATE_DIR`), emptied.
+fn fresh_state() -> PathBuf {
+    let state = app_crate::target_dir().join("pithy-local");
+    if state.exists() {
+        std::fs::remove_dir_all(&state).expect("remove the old local state");
+    }
+    state
+}
+
+fn start_server(state: &Path) -> LocalServer {
+    LocalServer::start(xtask(&[]), state, free_port_pair(), &[])
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_reference_app_builds_for_real_and_runs_hello_in_a_sandbox() {
+    unhide_left_over(provision::REFERENCE_BASE);
     let base = provision::reference_base();
+    let mut readme = Readme::new();
     // A real build every time: an image left by an earlier run would be reused.
     let dry = output(xtask(&["snapshot", "--dry-run", "-p", "pithy-jaunt"])).await;
     assert_code(&dry, 0);
     let key = dry.stdout.lines().find_map(|l| l.strip_prefix("build key")).expect("a build key line").trim();
     let _ = docker(&["image", "rm", "--force", key, "pithy-jaunt:v1.0.6"]);
 
-    let state = tempfile::tempdir().expect("tempdir");
-    let server = LocalServer::start(xtask(&[]), state.path(), free_port_pair(), &[]);
-    assert!(server.stderr().contains("builds: auto"), "{}", server.stderr());
-
-    let mut publish = xtask(&["snapshot", "--local", "-p", "pithy-jaunt", "--timeout", "20m"]);
-    publish.env("PITHY_LOCAL_STATE_DIR", state.path());
-    let published = output(publish).await;
-    assert_code(&published, 0);
-    assert!(published.stdout.contains(&format!("snapshot    {SNAPSHOT}")), "{}", published.text());
-    assert!(published.stdout.contains("state       active"), "{}", published.text());
+    // The first `--local`: an embedded server, a real build.
+    let state = fresh_state();
+    let (code, published) = combined(xtask(&["snapshot", "--local", "--timeout", "20m"])).await;
+    assert_eq!(code, 0, "{published}");
+    readme.compare(Situation::FirstLocalBuild, &published);
+    assert!(published.contains(&format!("snapshot    {SNAPSHOT}")), "{published}");
+    assert!(published.contains("state       active"), "{published}");
     // A real image, built from the base on this engine: never a check-only stand-in.
-    let image_line = published.stdout.lines().find(|l| l.starts_with("image ")).unwrap_or_default();
-    assert!(image_line.contains("built: daytona-"), "{}", published.text());
-    assert!(!published.text().contains("checked, not built"), "{}", published.text());
+    let image_line = published.lines().find(|l| l.starts_with("image ")).unwrap_or_default();
+    assert!(image_line.contains("built: daytona-"), "{published}");
+    assert!(!published.contains("checked, not built"), "{published}");
     let image = image_line.split_whitespace().find(|w| w.starts_with("daytona-")).expect("image tag");
     assert_eq!(image, key, "the image is tagged with the build key");
-    assert!(
-        published.stderr.contains(&format!("FROM {base}")),
-        "the build log is followed: {}",
-        published.text()
-    );
-    assert!(!published.text().contains(&server.key), "the API key was printed");
+    assert!(published.contains(&format!("FROM {base}")), "the build log is followed: {published}");
 
-    // The application, as its README runs it: the exports of `cargo xtask local --env`.
-    let mut env = xtask(&["local", "--env"]);
-    env.env("PITHY_LOCAL_STATE_DIR", state.path());
-    let exports = output(env).await;
-    assert_code(&exports, 0);
-    let var = |name: &str| {
-        let prefix = format!("export {name}=");
-        exports.stdout.lines().find_map(|l| l.strip_prefix(&prefix)).expect("an export line").to_owned()
-    };
-    let mut run = Command::new(pithy_jaunt());
-    run.args(["run", "hello"])
-        .env("DAYTONA_API_URL", var("DAYTONA_API_URL"))
-        .env("DAYTONA_API_KEY", var("DAYTONA_API_KEY"));
-    let ran = output(run).await;
-    assert_code(&ran, 0);
+    let (code, again) = combined(xtask(&["snapshot", "--local"])).await;
+    assert_eq!(code, 0, "{again}");
+    readme.compare(Situation::LocalUpToDate, &again);
+    let (code, check) = combined(xtask(&["snapshot", "--local", "--check"])).await;
+    assert_eq!(code, 0, "{check}");
+    readme.compare(Situation::LocalCheck, &check);
+
+    // `cargo xtask local` serves the same state; the application, as its README runs it.
+    let mut server = start_server(&state);
+    assert!(server.stderr().contains("builds: auto"), "{}", server.stderr());
+    assert!(!published.contains(&server.key), "the API key was printed");
+    let (code, on_server) = combined(xtask(&["snapshot", "--local"])).await;
+    assert_eq!(code, 0, "{on_server}");
+    readme.compare(Situation::LocalUpToDateOnServer, &on_server);
+    let (vars, env_stderr) = exports().await;
+    readme.compare(Situation::EvalEnv, &env_stderr);
+    let (code, ran) = run_hello(&vars).await;
+    assert_eq!(code, 0, "{ran}");
+    readme.compare(Situation::RunHello, &ran);
     let json = agent_output(&ran);
-    assert_eq!(json["task"], "hello", "{}", ran.text());
-    let python = json["python"].as_str().unwrap_or_default();
-    assert!(python.starts_with("3.11."), "Debian bookworm's Python in the venv: {}", ran.text());
-    assert!(ran.stderr.contains(&format!("creating a sandbox from {SNAPSHOT}")), "{}", ran.text());
-    assert!(ran.stderr.contains("exit code 0"), "{}", ran.text());
-    assert!(!ran.text().contains(&server.key), "the API key was printed");
+    assert_eq!(json["task"], "hello", "{ran}");
+    let python = json["python"].as_str().unwrap_or_default().to_owned();
+    assert!(python.starts_with("3.11."), "Debian bookworm's Python in the venv: {ran}");
+    assert!(ran.contains(&format!("creating a sandbox from {SNAPSHOT}")), "{ran}");
+    assert!(ran.contains("exit code 0"), "{ran}");
+    assert!(!ran.contains(&server.key), "the API key was printed");
     // The sandbox was deleted: no container of the snapshot's image is left.
     let left = docker_ok(&["ps", "--all", "--quiet", "--filter", &format!("ancestor={image}")]);
     assert_eq!(left.trim(), "", "a sandbox container was left behind");
+    server.stop();
+    readme.compare(Situation::LocalServe, &served(&server));
     drop(server);
+
+    // Without the base image: checked only, no sandbox; once it is back, the same
+    // command builds it.
+    let state = fresh_state();
+    let hidden = HiddenBase::hide(base);
+    let (code, checked) = combined(xtask(&["snapshot", "--local", "--timeout", "20m"])).await;
+    assert_eq!(code, 0, "{checked}");
+    readme.compare(Situation::LocalWithoutBase, &checked);
+    let server = start_server(&state);
+    let (vars, env_stderr) = exports().await;
+    let (code, refused) = run_hello(&vars).await;
+    assert_ne!(code, 0, "{refused}");
+    readme.compare(Situation::RunHelloCheckedOnly, &format!("{env_stderr}{refused}"));
+    hidden.restore();
+    let (code, rebuilt) = combined(xtask(&["snapshot", "--local", "--timeout", "20m"])).await;
+    assert_eq!(code, 0, "{rebuilt}");
+    readme.compare(Situation::LocalOnceBaseExists, &rebuilt);
+    assert!(rebuilt.contains(&format!("image       built: {key}")), "{rebuilt}");
+    assert!(!rebuilt.contains(&server.key), "the API key was printed");
+    drop(server);
+    drop(hidden);
 
     // `--docker` builds the same definition on the same engine.
     let built = output(xtask(&["snapshot", "--docker", "-p", "pithy-jaunt"])).await;
@@ -114,4 +246,5 @@ async fn the_reference_app_builds_for_real_and_runs_hello_in_a_sandbox() {
     let json: serde_json::Value = serde_json::from_str(direct.trim()).expect("JSON from the agent runner");
     assert_eq!(json["task"], "from docker");
     assert_eq!(json["python"], python, "the same Python in both images");
+    readme.assert_all_match();
 }

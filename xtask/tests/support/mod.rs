@@ -2,9 +2,24 @@
 //! local` as processes. Included as `mod support;` by each test binary.
 #![allow(dead_code)]
 
+pub mod readme;
+
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
+
+/// `cmd` as a user runs it in `root`: no Daytona credentials or pithy overrides from
+/// the environment (the local server's state in its default place), built in the tests'
+/// `target_dir` (the workspace's own is locked by the `cargo test` running this).
+pub fn as_a_user_in(cmd: &mut std::process::Command, root: &Path, target_dir: &Path) {
+    cmd.current_dir(root)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env_remove("DAYTONA_API_KEY")
+        .env_remove("DAYTONA_API_URL")
+        .env_remove("DAYTONA_JWT_TOKEN")
+        .env_remove("PITHY_SNAPSHOT_OVERRIDE")
+        .env_remove("PITHY_LOCAL_STATE_DIR");
+}
 
 pub struct Run {
     pub code: i32,
@@ -51,6 +66,8 @@ pub struct LocalServer {
     pub url: String,
     pub key: String,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    /// The thread that copies its standard error; joined once it has exited.
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl LocalServer {
@@ -66,7 +83,7 @@ impl LocalServer {
         let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let sink = stderr.clone();
         let err = child.stderr.take().expect("stderr");
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(err).lines().map_while(Result::ok) {
                 let mut text = sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 text.push_str(&line);
@@ -78,7 +95,7 @@ impl LocalServer {
         let (url_line, key_line) = (line(), line());
         let url = url_line.strip_prefix("export DAYTONA_API_URL=").unwrap_or_default().to_owned();
         let key = key_line.strip_prefix("export DAYTONA_API_KEY=").unwrap_or_default().to_owned();
-        let server = LocalServer { child, url, key, stderr };
+        let server = LocalServer { child, url, key, stderr, reader: Some(reader) };
         assert!(!server.url.is_empty(), "no URL line ({url_line:?}); stderr:\n{}", server.stderr());
         server.wait_for_stderr("Ctrl-C stops it");
         server
@@ -97,8 +114,16 @@ impl LocalServer {
         }
     }
 
-    /// Ctrl-C; the exit code.
+    /// Ctrl-C; the exit code. Its standard error is complete afterwards.
     pub fn stop(&mut self) -> Option<i32> {
+        let code = self.interrupt();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        code
+    }
+
+    fn interrupt(&mut self) -> Option<i32> {
         let pid = self.child.id().to_string();
         let _ = std::process::Command::new("kill").args(["-INT", &pid]).status();
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -133,4 +158,23 @@ pub fn docker_ok(args: &[&str]) -> String {
     let out = docker(args);
     assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs a command to completion with its standard output and error in one pipe, as a
+/// terminal shows them (the README's sessions); the exit code and the text.
+pub async fn combined(mut cmd: std::process::Command) -> (i32, String) {
+    use std::io::Read;
+    tokio::task::spawn_blocking(move || {
+        let (mut reader, writer) = std::io::pipe().expect("pipe");
+        cmd.stdout(writer.try_clone().expect("pipe")).stderr(writer);
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+        // The command holds the pipe's writing ends: without dropping it, no end of file.
+        drop(cmd);
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).expect("read the output");
+        let code = child.wait().expect("wait").code().unwrap_or(-1);
+        (code, String::from_utf8_lossy(&bytes).into_owned())
+    })
+    .await
+    .expect("join")
 }
