@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::context::{self, ContextKind};
+use crate::context::{self, Context, ContextKind};
 use crate::image::{Call, Image, PipOptions};
 use crate::quote::{exec_form, py_json_list, shlex_quote};
 use crate::rules::provision::Tracker;
@@ -20,32 +20,8 @@ use crate::{PipOptionField, Rule, Site, Violation, Violations};
 /// assert!(rendered.contexts.is_empty());
 /// assert!(rendered.build_key().starts_with("daytona-"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
-    /// The Dockerfile text.
-    pub dockerfile: String,
-    /// The build contexts, in builder order (duplicates kept, as the SDK keeps them).
-    pub contexts: Vec<Context>,
-    /// Files the rules read besides the contexts (requirements files, `pyproject.toml`),
-    /// absolute, so a build tool can re-run the checks when one changes.
-    pub files: Vec<PathBuf>,
-}
-
-impl Rendered {
-    /// The context hashes in builder order: `buildInfo.contextHashes`.
-    pub fn context_hashes(&self) -> Vec<String> {
-        self.contexts.iter().map(|c| c.md5.clone()).collect()
-    }
-
-    /// The key Daytona's server builds this definition under (the snapshot's
-    /// `buildInfo.snapshotRef`); see [`build_key`](crate::build_key).
-    pub fn build_key(&self) -> String {
-        crate::naming::build_key(&self.dockerfile, &self.context_hashes())
-    }
-}
-
-/// One build context: a local file or directory uploaded as `context.tar` and copied
-/// by the Dockerfile from its archive path.
+///
+/// Each context is the one [`Context`] record, hashed:
 ///
 /// ```
 /// # let dir = tempfile::tempdir().unwrap();
@@ -61,29 +37,36 @@ impl Rendered {
 /// assert_eq!(ctx.md5, "0062767e43a7b98b63a594b2504ce32c"); // docs/daytona-contract.md §2.5 Ex1
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Context {
-    /// The absolute local path.
-    pub source: PathBuf,
-    /// The path inside the context archive and in the Dockerfile's `COPY`.
-    pub archive_path: String,
-    /// File or directory.
-    pub kind: ContextKind,
-    /// The Daytona context hash (MD5 hex) of `archive_path` and the content.
-    pub md5: String,
+pub struct Rendered {
+    /// The Dockerfile text.
+    pub dockerfile: String,
+    /// The build contexts, in builder order (duplicates kept, as the SDK keeps them).
+    pub contexts: Vec<Context>,
+    /// Files the rules read besides the contexts (requirements files, `pyproject.toml`),
+    /// absolute, so a build tool can re-run the checks when one changes.
+    pub files: Vec<PathBuf>,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct PlannedContext {
-    pub(crate) source: PathBuf,
-    pub(crate) archive_path: String,
-    pub(crate) kind: ContextKind,
-    pub(crate) call: usize,
+impl Rendered {
+    /// The context hashes in builder order: `buildInfo.contextHashes`
+    /// ([`context_hashes`](daytona_contract::context_hashes)).
+    pub fn context_hashes(&self) -> Vec<String> {
+        daytona_contract::context_hashes(&self.contexts).into_iter().map(str::to_owned).collect()
+    }
+
+    /// The key Daytona's server builds this definition under (the snapshot's
+    /// `buildInfo.snapshotRef`); see [`build_key`](crate::build_key).
+    pub fn build_key(&self) -> String {
+        crate::build_key(&self.dockerfile, &daytona_contract::context_hashes(&self.contexts))
+    }
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     pub(crate) dockerfile: String,
-    pub(crate) contexts: Vec<PlannedContext>,
+    /// The contexts with the call that copies them; `render` fills in their hashes once
+    /// the plan has no violations.
+    pub(crate) contexts: Vec<(usize, Context)>,
     pub(crate) violations: Vec<Violation>,
     pub(crate) files: Vec<PathBuf>,
 }
@@ -193,15 +176,16 @@ pub(crate) fn render(image: &Image) -> Result<Rendered, Violations> {
     }
     let mut contexts = Vec::with_capacity(plan.contexts.len());
     let mut violations = Vec::new();
-    for c in plan.contexts {
-        match context::hash(&c.source, &c.archive_path) {
+    for (call, mut c) in plan.contexts {
+        match context::hash(c.source_path(), &c.archive_path) {
             Ok(md5) => {
-                contexts.push(Context { source: c.source, archive_path: c.archive_path, kind: c.kind, md5 })
+                c.md5 = md5.into();
+                contexts.push(c);
             }
             Err(e) => violations.push(Violation::new(
                 Rule::ContextUnreadable,
-                Site::arg(c.call, 0),
-                c.archive_path.clone(),
+                Site::arg(call, 0),
+                c.archive_path.to_string(),
                 format!(
                     "cannot read context {:?} ({e}); check that it is readable and retry",
                     c.archive_path
@@ -213,6 +197,11 @@ pub(crate) fn render(image: &Image) -> Result<Rendered, Violations> {
         return Err(Violations(violations));
     }
     Ok(Rendered { dockerfile: plan.dockerfile, contexts, files: plan.files })
+}
+
+/// A context as planned: everything but its hash, which `render` computes.
+fn planned(source: &Path, archive: String, kind: ContextKind) -> Context {
+    Context::new(source.to_string_lossy().into_owned(), archive, kind, "")
 }
 
 fn base(p: &mut Planner, call: usize, reference: &str) {
@@ -392,7 +381,7 @@ fn pip_install(
 
 /// Resolves a local path: its archive path and absolute source, or reports why not.
 fn local(p: &mut Planner, site: Site, local: &str) -> Option<(String, PathBuf)> {
-    match context::archive_path(local) {
+    match crate::rules::context::archive_path(local) {
         Ok(archive) => {
             let source = if archive == "." { p.root.clone() } else { p.root.join(&archive) };
             Some((archive, source))
@@ -421,7 +410,7 @@ fn missing(p: &mut Planner, site: Site, local: &str, source: &Path, what: &str) 
     true
 }
 
-/// Checks a context like Daytona can carry it ([`context::scan`]) and reports every
+/// Checks a context like Daytona can carry it ([`crate::rules::context::scan`]) and reports every
 /// finding; `false` when it is missing or of the wrong kind, so the step is left out.
 fn scan_context(
     p: &mut Planner,
@@ -431,7 +420,7 @@ fn scan_context(
     archive: &str,
     kind: ContextKind,
 ) -> bool {
-    match context::scan(source, archive, kind) {
+    match crate::rules::context::scan(source, archive, kind) {
         Ok(_) => true,
         Err(findings) => {
             let fatal = findings.iter().any(|f| f.rule == Rule::LocalPathMissing);
@@ -493,7 +482,7 @@ fn pip_requirements(p: &mut Planner, call: usize, path: &str, o: &PipOptions) {
         p.line(&format!("COPY {}", py_json_list(&[archive.as_str(), "/.requirements.txt"])));
     }
     p.line(&format!("RUN python -m pip install -r /.requirements.txt{extra}"));
-    p.plan.contexts.push(PlannedContext { source, archive_path: archive, kind: ContextKind::File, call });
+    p.plan.contexts.push((call, planned(&source, archive, ContextKind::File)));
 }
 
 fn pip_pyproject(p: &mut Planner, call: usize, path: &str, groups: &[String], o: &PipOptions) {
@@ -545,7 +534,7 @@ fn add_local(p: &mut Planner, call: usize, local_path: &str, remote: &str, kind:
     if kind == ContextKind::File {
         p.copied.push(remote.clone());
     }
-    p.plan.contexts.push(PlannedContext { source, archive_path: archive, kind, call });
+    p.plan.contexts.push((call, planned(&source, archive, kind)));
 }
 
 fn run_commands(p: &mut Planner, call: usize, commands: &[String]) {

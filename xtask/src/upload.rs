@@ -7,10 +7,10 @@ use daytona::Client;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::failure::{Failure, code};
-use crate::project::ContextInfo;
+use crate::project::Scanned;
 use crate::report::bytes;
 
-pub async fn contexts(client: &Client, contexts: &[ContextInfo]) -> Result<(), Failure> {
+pub async fn contexts(client: &Client, contexts: &[Scanned]) -> Result<(), Failure> {
     if contexts.is_empty() {
         return Ok(());
     }
@@ -18,7 +18,7 @@ pub async fn contexts(client: &Client, contexts: &[ContextInfo]) -> Result<(), F
     let access =
         storage.push_access().await.map_err(|e| Failure::api("cannot get object storage access", &e))?;
     let mut seen = HashSet::new();
-    for c in contexts {
+    for Scanned { context: c, summary } in contexts {
         if !seen.insert(c.md5.clone()) {
             continue;
         }
@@ -30,17 +30,17 @@ pub async fn contexts(client: &Client, contexts: &[ContextInfo]) -> Result<(), F
             eprintln!("    context {} ({}) is already uploaded", c.archive_path, &c.md5[..8]);
             continue;
         }
-        let files = c.summary.files;
+        let files = summary.files;
         let files = if files == 1 { "1 file".to_owned() } else { format!("{files} files") };
-        eprintln!("    archiving {} ({files}, {})", c.archive_path, bytes(c.summary.bytes));
-        let bar = ProgressBar::new(c.summary.bytes).with_style(
+        eprintln!("    archiving {} ({files}, {})", c.archive_path, bytes(summary.bytes));
+        let bar = ProgressBar::new(summary.bytes).with_style(
             ProgressStyle::with_template("    {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        let (source, archive, progress) = (c.source.clone(), c.archive_path.clone(), bar.clone());
+        let (source, archive, progress) = (c.source_path().to_owned(), c.archive_path.clone(), bar.clone());
         let spooled = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
             let mut file = tempfile::tempfile()?;
-            pj_image::context::write_tar_with_progress(&source, &archive, &mut file, &mut |n| {
+            daytona_contract::context::write_tar_with_progress(&source, &archive, &mut file, &mut |n| {
                 progress.inc(n)
             })?;
             file.seek(SeekFrom::Start(0))?;

@@ -5,6 +5,7 @@
 
 pub mod apt;
 pub mod base;
+pub mod context;
 pub mod pip;
 pub(crate) mod provision;
 pub mod pyproject;
