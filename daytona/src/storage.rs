@@ -38,7 +38,7 @@ pub enum Upload {
 /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
 /// use std::path::Path;
 /// let crate_dir = Path::new(".");
-/// let md5 = pj_image::context::hash(&crate_dir.join("sandbox"), "sandbox")
+/// let md5 = daytona_contract::context::hash(&crate_dir.join("sandbox"), "sandbox")
 ///     .map_err(|e| daytona::Error::Config(e.to_string()))?;
 /// let storage = client.object_storage();
 /// let access = storage.push_access().await?;
@@ -104,7 +104,7 @@ impl<'a> ObjectStorage<'a> {
     }
 
     /// Uploads a context unless it is already there: `HEAD`, and on 404 the tar of
-    /// `source` (rooted at `archive`, written by `pj_image::context::write_tar`) is
+    /// `source` (rooted at `archive`, written by `daytona_contract::context::write_tar`) is
     /// spooled to an anonymous temporary file and `PUT` with its `Content-Length`.
     /// Memory use does not grow with the context; the `PUT` of this content-addressed
     /// object is retried on transient failures.
@@ -194,7 +194,7 @@ async fn spool_tar(source: PathBuf, archive: String) -> Result<std::fs::File, Er
     tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
         let file = tempfile::tempfile()?;
         let mut out = BufWriter::new(file);
-        pj_image::context::write_tar(&source, &archive, &mut out)?;
+        daytona_contract::context::write_tar(&source, &archive, &mut out)?;
         out.flush()?;
         out.into_inner().map_err(|e| e.into_error())
     })

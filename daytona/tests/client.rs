@@ -36,7 +36,7 @@ fn crate_dir() -> tempfile::TempDir {
 }
 
 fn md5(root: &Path, archive: &str) -> String {
-    pj_image::context::hash(&root.join(archive), archive).expect("hashable")
+    daytona_contract::context::hash(&root.join(archive), archive).expect("hashable")
 }
 
 async fn upload(client: &Client, root: &Path, archive: &str) -> (String, Upload) {
@@ -63,9 +63,10 @@ async fn snapshot_lifecycle_upload_create_follow_get_list_delete() {
     assert!(matches!(first, Upload::Uploaded { bytes } if bytes > 0 && bytes % 512 == 0), "{first:?}");
     let (dir_hash, _) = upload(&client, root.path(), "sandbox").await;
     assert!(server.object_path(&file_hash).is_file());
-    // The object on "disk" is the tar pj-image writes.
+    // The object on "disk" is the tar daytona-contract writes.
     let mut expected = Vec::new();
-    pj_image::context::write_tar(&root.path().join("sandbox"), "sandbox", &mut expected).expect("tar");
+    daytona_contract::context::write_tar(&root.path().join("sandbox"), "sandbox", &mut expected)
+        .expect("tar");
     assert_eq!(std::fs::read(server.object_path(&dir_hash)).expect("stored"), expected);
 
     // A second upload of the same content is a HEAD and nothing else.
@@ -86,7 +87,7 @@ async fn snapshot_lifecycle_upload_create_follow_get_list_delete() {
     assert_eq!((created.cpu, created.mem, created.disk), (2.0, 4.0, 8.0));
     assert_eq!(created.entrypoint.as_deref(), Some(&["sleep".to_owned(), "infinity".to_owned()][..]));
     let info = created.build_info.as_ref().expect("build info");
-    assert_eq!(info.snapshot_ref, pj_image::build_key(dockerfile, &hashes));
+    assert_eq!(info.snapshot_ref, daytona_contract::build_key(dockerfile, &hashes));
     assert_eq!(info.context_hashes.as_deref(), Some(&hashes[..]));
 
     let logs = client
@@ -684,7 +685,8 @@ async fn uploads_retry_put_and_head() {
     assert!(matches!(outcome, Upload::Uploaded { .. }));
     assert_eq!((server.count(Route::S3Head), server.count(Route::S3Put)), (2, 3));
     let mut expected = Vec::new();
-    pj_image::context::write_tar(&root.path().join("sandbox"), "sandbox", &mut expected).expect("tar");
+    daytona_contract::context::write_tar(&root.path().join("sandbox"), "sandbox", &mut expected)
+        .expect("tar");
     assert_eq!(
         std::fs::read(server.object_path(&hash)).expect("stored"),
         expected,
