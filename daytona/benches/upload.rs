@@ -1,5 +1,5 @@
 //! Context upload: throughput and peak memory against the local server, for growing
-//! context sizes. The claim under test: the tar is streamed (pj-image `write_tar` into
+//! context sizes. The claim under test: the tar is streamed (daytona-contract `write_tar` into
 //! a spooled temp file, then a file-backed PUT), so the client's memory does not grow
 //! with the context.
 //!
@@ -36,7 +36,7 @@ fn one(mb: u64) -> Result<(), Box<dyn std::error::Error>> {
         let state = tempfile::tempdir()?;
         let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly)).await?;
         let client = server.client_builder().build()?;
-        let hash = pj_image::context::hash(&dir, "data")?;
+        let hash = daytona_contract::context::hash(&dir, "data")?;
         let storage = client.object_storage();
         let access = storage.push_access().await?;
         let started = Instant::now();

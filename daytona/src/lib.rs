@@ -55,7 +55,7 @@ pub use error::Error;
 pub use sandboxes::Sandboxes;
 pub use secret::Secret;
 pub use snapshots::{LogEvent, LogStream, MAX_PAGES, Snapshots};
-pub use storage::{ObjectStorage, Upload};
+pub use storage::{ObjectStorage, Upload, UploadProgress};
 pub use types::{
     BuildInfo, CreateBuildInfo, CreateSandbox, CreateSnapshot, ExecuteRequest, ExecuteResponse,
     ListSnapshots, Sandbox, SandboxState, Snapshot, SnapshotPage, SnapshotState, StorageAccess,

@@ -1,4 +1,6 @@
 //! Object storage: push access, and context uploads (`HEAD`, then `PUT` of the tar).
+//! The upload sequence (`HEAD` → spool the tar → `PUT`) lives here once; callers that
+//! show progress follow it through [`UploadProgress`].
 
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -32,13 +34,45 @@ pub enum Upload {
     },
 }
 
+/// What [`ObjectStorage::upload_context_with_progress`] is doing, reported as it
+/// happens: at most one of `Present` or `Archiving`, then for an upload any number of
+/// `Archived`, then `Uploading`. A failure after `Archiving` and before `Uploading` is
+/// the tar's ([`Error::Io`]); after `Uploading`, the `PUT`'s; before either, the `HEAD`'s.
+///
+/// ```
+/// use daytona::UploadProgress;
+/// let mut archived = 0;
+/// let mut follow = |event| if let UploadProgress::Archived { bytes } = event { archived += bytes };
+/// follow(UploadProgress::Archiving);
+/// follow(UploadProgress::Archived { bytes: 6 });
+/// assert_eq!(archived, 6);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UploadProgress {
+    /// `HEAD` found the context: nothing is sent.
+    Present,
+    /// `HEAD` did not find it: the tar is being written to a temporary file.
+    Archiving,
+    /// `bytes` more file bytes went into the tar (the total is the context's size).
+    Archived {
+        /// File bytes archived since the previous event.
+        bytes: u64,
+    },
+    /// The tar is written; the `PUT` of its `bytes` starts.
+    Uploading {
+        /// The size of the tar.
+        bytes: u64,
+    },
+}
+
 /// The object-storage endpoints; from [`Client::object_storage`].
 ///
 /// ```no_run
 /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
 /// use std::path::Path;
 /// let crate_dir = Path::new(".");
-/// let md5 = pj_image::context::hash(&crate_dir.join("sandbox"), "sandbox")
+/// let md5 = daytona_contract::context::hash(&crate_dir.join("sandbox"), "sandbox")
 ///     .map_err(|e| daytona::Error::Config(e.to_string()))?;
 /// let storage = client.object_storage();
 /// let access = storage.push_access().await?;
@@ -104,10 +138,11 @@ impl<'a> ObjectStorage<'a> {
     }
 
     /// Uploads a context unless it is already there: `HEAD`, and on 404 the tar of
-    /// `source` (rooted at `archive`, written by `pj_image::context::write_tar`) is
-    /// spooled to an anonymous temporary file and `PUT` with its `Content-Length`.
+    /// `source` (rooted at `archive`, written by `daytona_contract::context::write_tar`)
+    /// is spooled to an anonymous temporary file and `PUT` with its `Content-Length`.
     /// Memory use does not grow with the context; the `PUT` of this content-addressed
-    /// object is retried on transient failures.
+    /// object is retried on transient failures. To follow it, see
+    /// [`upload_context_with_progress`](Self::upload_context_with_progress).
     ///
     /// ```no_run
     /// # async fn demo(client: daytona::Client, access: daytona::StorageAccess) -> Result<(), daytona::Error> {
@@ -123,10 +158,49 @@ impl<'a> ObjectStorage<'a> {
         archive: &str,
         hash: &str,
     ) -> Result<Upload, Error> {
+        self.upload_context_with_progress(access, source, archive, hash, &mut |_| {}).await
+    }
+
+    /// [`upload_context`](Self::upload_context), calling `progress` at each step (see
+    /// [`UploadProgress`]), e.g. to print what happens and drive a progress bar while
+    /// the tar is written.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: daytona::Client, access: daytona::StorageAccess) -> Result<(), daytona::Error> {
+    /// use daytona::UploadProgress;
+    /// let mut archived = 0;
+    /// client.object_storage()
+    ///     .upload_context_with_progress(
+    ///         &access,
+    ///         std::path::Path::new("sandbox"),
+    ///         "sandbox",
+    ///         "30e0b496b75779c18af6dab75e0edbdc",
+    ///         &mut |event| match event {
+    ///             UploadProgress::Archived { bytes } => archived += bytes,
+    ///             UploadProgress::Uploading { bytes } => eprintln!("uploading {bytes} bytes"),
+    ///             _ => {}
+    ///         },
+    ///     )
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn upload_context_with_progress(
+        &self,
+        access: &StorageAccess,
+        source: &Path,
+        archive: &str,
+        hash: &str,
+        progress: &mut (dyn FnMut(UploadProgress) + Send),
+    ) -> Result<Upload, Error> {
         if self.context_exists(access, hash).await? {
+            progress(UploadProgress::Present);
             return Ok(Upload::Present);
         }
-        let spooled = spool_tar(source.to_path_buf(), archive.to_owned()).await?;
+        progress(UploadProgress::Archiving);
+        let spooled = spool_tar(source.to_path_buf(), archive.to_owned(), progress).await?;
+        let bytes =
+            spooled.metadata().map_err(|source| Error::Io { operation: "archive context", source })?.len();
+        progress(UploadProgress::Uploading { bytes });
         let bytes = self.put_context_file(access, hash, spooled).await?;
         Ok(Upload::Uploaded { bytes })
     }
@@ -188,17 +262,31 @@ fn bucket(access: &StorageAccess) -> Result<(Bucket, S3Credentials), Error> {
     Ok((bucket, credentials))
 }
 
-/// Writes the tar of a context to an anonymous temporary file (on a blocking thread).
-async fn spool_tar(source: PathBuf, archive: String) -> Result<std::fs::File, Error> {
+/// Writes the tar of a context to an anonymous temporary file (on a blocking thread),
+/// reporting the file bytes archived as [`UploadProgress::Archived`].
+async fn spool_tar(
+    source: PathBuf,
+    archive: String,
+    progress: &mut (dyn FnMut(UploadProgress) + Send),
+) -> Result<std::fs::File, Error> {
     let operation = "archive context";
-    tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+    // The blocking thread cannot borrow `progress`: it sends the counts here instead.
+    let (sender, mut archived) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
         let file = tempfile::tempfile()?;
         let mut out = BufWriter::new(file);
-        pj_image::context::write_tar(&source, &archive, &mut out)?;
+        daytona_contract::context::write_tar_with_progress(&source, &archive, &mut out, &mut |bytes| {
+            // The receiver only goes away with this future; nothing to report then.
+            let _ = sender.send(bytes);
+        })?;
         out.flush()?;
         out.into_inner().map_err(|e| e.into_error())
-    })
-    .await
-    .map_err(|e| Error::Io { operation, source: std::io::Error::other(e.to_string()) })?
-    .map_err(|source| Error::Io { operation, source })
+    });
+    // The sender is dropped when the task ends, which ends this loop.
+    while let Some(bytes) = archived.recv().await {
+        progress(UploadProgress::Archived { bytes });
+    }
+    task.await
+        .map_err(|e| Error::Io { operation, source: std::io::Error::other(e.to_string()) })?
+        .map_err(|source| Error::Io { operation, source })
 }

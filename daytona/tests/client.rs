@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
 use daytona::{
     Client, CreateBuildInfo, CreateSandbox, CreateSnapshot, Error, ListSnapshots, LogEvent, RetryPolicy,
-    SnapshotState, Timeouts, Upload,
+    SnapshotState, Timeouts, Upload, UploadProgress,
 };
 use futures_util::StreamExt;
 use rusty_s3::S3Action;
@@ -36,7 +36,7 @@ fn crate_dir() -> tempfile::TempDir {
 }
 
 fn md5(root: &Path, archive: &str) -> String {
-    pj_image::context::hash(&root.join(archive), archive).expect("hashable")
+    daytona_contract::context::hash(&root.join(archive), archive).expect("hashable")
 }
 
 async fn upload(client: &Client, root: &Path, archive: &str) -> (String, Upload) {
@@ -63,9 +63,10 @@ async fn snapshot_lifecycle_upload_create_follow_get_list_delete() {
     assert!(matches!(first, Upload::Uploaded { bytes } if bytes > 0 && bytes % 512 == 0), "{first:?}");
     let (dir_hash, _) = upload(&client, root.path(), "sandbox").await;
     assert!(server.object_path(&file_hash).is_file());
-    // The object on "disk" is the tar pj-image writes.
+    // The object on "disk" is the tar daytona-contract writes.
     let mut expected = Vec::new();
-    pj_image::context::write_tar(&root.path().join("sandbox"), "sandbox", &mut expected).expect("tar");
+    daytona_contract::context::write_tar(&root.path().join("sandbox"), "sandbox", &mut expected)
+        .expect("tar");
     assert_eq!(std::fs::read(server.object_path(&dir_hash)).expect("stored"), expected);
 
     // A second upload of the same content is a HEAD and nothing else.
@@ -86,7 +87,7 @@ async fn snapshot_lifecycle_upload_create_follow_get_list_delete() {
     assert_eq!((created.cpu, created.mem, created.disk), (2.0, 4.0, 8.0));
     assert_eq!(created.entrypoint.as_deref(), Some(&["sleep".to_owned(), "infinity".to_owned()][..]));
     let info = created.build_info.as_ref().expect("build info");
-    assert_eq!(info.snapshot_ref, pj_image::build_key(dockerfile, &hashes));
+    assert_eq!(info.snapshot_ref, daytona_contract::build_key(dockerfile, &hashes));
     assert_eq!(info.context_hashes.as_deref(), Some(&hashes[..]));
 
     let logs = client
@@ -684,7 +685,8 @@ async fn uploads_retry_put_and_head() {
     assert!(matches!(outcome, Upload::Uploaded { .. }));
     assert_eq!((server.count(Route::S3Head), server.count(Route::S3Put)), (2, 3));
     let mut expected = Vec::new();
-    pj_image::context::write_tar(&root.path().join("sandbox"), "sandbox", &mut expected).expect("tar");
+    daytona_contract::context::write_tar(&root.path().join("sandbox"), "sandbox", &mut expected)
+        .expect("tar");
     assert_eq!(
         std::fs::read(server.object_path(&hash)).expect("stored"),
         expected,
@@ -697,6 +699,51 @@ async fn uploads_retry_put_and_head() {
     server.faults().fail_next(Route::S3Head, 1, 503);
     let error = once.object_storage().context_exists(&access, &hash).await.expect_err("503");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn upload_progress_reports_each_step_and_the_failing_one() {
+    let state = tempfile::tempdir().expect("a temp dir");
+    let server = server(state.path(), BuildMode::CheckOnly).await;
+    let client = client(&server);
+    let root = crate_dir();
+    let storage = client.object_storage();
+    let access = storage.push_access().await.expect("push access");
+    let (source, hash) = (root.path().join("sandbox"), md5(root.path(), "sandbox"));
+
+    let mut events = Vec::new();
+    let outcome = storage
+        .upload_context_with_progress(&access, &source, "sandbox", &hash, &mut |e| events.push(e))
+        .await
+        .expect("upload");
+    let Upload::Uploaded { bytes } = outcome else { panic!("{outcome:?}") };
+    assert_eq!(events.first(), Some(&UploadProgress::Archiving), "{events:?}");
+    assert_eq!(events.last(), Some(&UploadProgress::Uploading { bytes }), "{events:?}");
+    let archived: u64 =
+        events.iter().map(|e| if let UploadProgress::Archived { bytes } = e { *bytes } else { 0 }).sum();
+    let sizes = "#!/bin/sh\necho run\n".len() + "sandbox files\n".len();
+    assert_eq!(archived, sizes as u64, "every file byte, once");
+
+    let mut again = Vec::new();
+    let outcome = storage
+        .upload_context_with_progress(&access, &source, "sandbox", &hash, &mut |e| again.push(e))
+        .await
+        .expect("present");
+    assert_eq!((outcome, again), (Upload::Present, vec![UploadProgress::Present]));
+
+    // A context that cannot be archived fails after `Archiving`, with the tar's error.
+    let mut failed = Vec::new();
+    let missing = root.path().join("nope");
+    let error = storage
+        .upload_context_with_progress(&access, &missing, "nope", &"0".repeat(32), &mut |e| failed.push(e))
+        .await
+        .expect_err("nothing to archive");
+    assert_eq!(failed, [UploadProgress::Archiving]);
+    assert!(
+        matches!(&error, Error::Io { source, .. } if source.to_string().starts_with("`nope` does not exist")),
+        "{error}"
+    );
     server.shutdown().await;
 }
 

@@ -43,7 +43,8 @@ async fn builds_a_real_image_runs_a_sandbox_and_executes_commands() {
     let root = tempfile::tempdir().expect("a temp dir");
     std::fs::create_dir_all(root.path().join("ctx")).expect("mkdir");
     std::fs::write(root.path().join("ctx/hello.txt"), "hello from pithy\n").expect("write");
-    let hash = pj_image::context::hash(&root.path().join("ctx/hello.txt"), "ctx/hello.txt").expect("hash");
+    let hash =
+        daytona_contract::context::hash(&root.path().join("ctx/hello.txt"), "ctx/hello.txt").expect("hash");
     let storage = client.object_storage();
     let access = storage.push_access().await.expect("access");
     storage
@@ -59,7 +60,7 @@ async fn builds_a_real_image_runs_a_sandbox_and_executes_commands() {
     let dockerfile = format!(
         "FROM {BASE}\nCOPY [\"ctx/hello.txt\", \"/opt/hello.txt\"]\nRUN echo {nonce} > /opt/built.txt\nENTRYPOINT [\"sleep\", \"infinity\"]\n"
     );
-    let build_key = pj_image::build_key(&dockerfile, std::slice::from_ref(&hash));
+    let build_key = daytona_contract::build_key(&dockerfile, std::slice::from_ref(&hash));
     let request =
         CreateSnapshot::build("docker-e2e-v1", CreateBuildInfo::new(dockerfile.clone(), [hash.clone()]));
     let created = client.snapshots().create(&request).await.expect("created");
@@ -135,7 +136,7 @@ async fn builds_a_real_image_runs_a_sandbox_and_executes_commands() {
 
     // A failing RUN is a build_failed with the engine's output in the log.
     let failing = format!("FROM {BASE}\nRUN echo {nonce} && exit 7\n");
-    let failing_key = pj_image::build_key(&failing, &[] as &[String]);
+    let failing_key = daytona_contract::build_key(&failing, &[] as &[String]);
     let broken = client
         .snapshots()
         .create(&CreateSnapshot::build(

@@ -221,7 +221,7 @@ fn definition_const(func: &syn::ItemFn, def: &Definition, use_function: bool) ->
             ContextKind::Dir => quote!(::pj_image::ContextKind::Dir),
         };
         quote! {
-            ::pj_image::DefinedContext {
+            ::pj_image::Context {
                 source: ::std::borrow::Cow::Borrowed(#source),
                 archive_path: ::std::borrow::Cow::Borrowed(#archive),
                 kind: #kind,
@@ -241,7 +241,7 @@ fn definition_const(func: &syn::ItemFn, def: &Definition, use_function: bool) ->
         #use_function
         #[doc = #doc]
         #vis const #ident: ::pj_image::Definition = {
-            const CONTEXTS: &[::pj_image::DefinedContext] = &[ #( #contexts ),* ];
+            const CONTEXTS: &[::pj_image::Context] = &[ #( #contexts ),* ];
             const FILES: &[::std::borrow::Cow<'static, str>] = &[ #( #files ),* ];
             ::pj_image::Definition {
                 function: ::std::borrow::Cow::Borrowed(#function),

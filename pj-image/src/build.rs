@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::definition::SNAPSHOT_ENV;
-use crate::naming::{NameError, SNAPSHOT_OVERRIDE_VAR, resolve_snapshot_name};
+use crate::{NameError, SNAPSHOT_OVERRIDE_VAR, resolve_snapshot_name};
 
 /// Why the build script cannot give the crate a snapshot name.
 #[derive(Debug, thiserror::Error)]

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ContextKind, Rendered, Resources};
+use crate::{Context, Rendered, Resources};
 
 /// The manifest's file name inside the application's `OUT_DIR`.
 pub const MANIFEST_FILE: &str = "pithy-image.json";
@@ -68,37 +68,14 @@ pub struct Definition {
     /// `buildInfo.dockerfileContent`.
     pub dockerfile: Cow<'static, str>,
     /// The contexts in builder order; their hashes are `buildInfo.contextHashes`.
-    pub contexts: Cow<'static, [DefinedContext]>,
+    pub contexts: Cow<'static, [Context]>,
     /// The sandbox resources.
     pub resources: Resources,
-    /// The server's build key for this Dockerfile and these contexts (`snapshotRef`).
+    /// The server's build key for this Dockerfile and these contexts (`snapshotRef`),
+    /// as [`Rendered::build_key`] computed it.
     pub build_key: Cow<'static, str>,
     /// Files the rules read besides the contexts (requirements files, pyproject.toml).
     pub files: Cow<'static, [Cow<'static, str>]>,
-}
-
-/// One context of a [`Definition`].
-///
-/// ```
-/// use pj_image::{ContextKind, DefinedContext};
-/// let c = DefinedContext {
-///     source: "/src/app/sandbox/run.sh".into(),
-///     archive_path: "sandbox/run.sh".into(),
-///     kind: ContextKind::File,
-///     md5: "0062767e43a7b98b63a594b2504ce32c".into(),
-/// };
-/// assert_eq!(c.archive_path, "sandbox/run.sh");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DefinedContext {
-    /// The absolute local path at compile time.
-    pub source: Cow<'static, str>,
-    /// The archive path (as in the Dockerfile's `COPY`).
-    pub archive_path: Cow<'static, str>,
-    /// File or directory.
-    pub kind: ContextKind,
-    /// The Daytona context hash.
-    pub md5: Cow<'static, str>,
 }
 
 /// Why a manifest could not be read.
@@ -135,17 +112,7 @@ impl Definition {
             function: function.to_owned().into(),
             snapshot: Cow::Borrowed(""),
             dockerfile: rendered.dockerfile.clone().into(),
-            contexts: rendered
-                .contexts
-                .iter()
-                .map(|c| DefinedContext {
-                    source: c.source.to_string_lossy().into_owned().into(),
-                    archive_path: c.archive_path.clone().into(),
-                    kind: c.kind,
-                    md5: c.md5.clone().into(),
-                })
-                .collect::<Vec<_>>()
-                .into(),
+            contexts: rendered.contexts.clone().into(),
             resources,
             build_key: rendered.build_key().into(),
             files: rendered
@@ -168,9 +135,10 @@ impl Definition {
         Some(self.snapshot.as_ref()).filter(|s| !s.is_empty())
     }
 
-    /// `buildInfo.contextHashes`: the context hashes in builder order.
+    /// `buildInfo.contextHashes`: the context hashes in builder order
+    /// ([`context_hashes`](daytona_contract::context_hashes)).
     pub fn context_hashes(&self) -> Vec<&str> {
-        self.contexts.iter().map(|c| c.md5.as_ref()).collect()
+        daytona_contract::context_hashes(&self.contexts)
     }
 
     /// The definition as pretty JSON (the manifest format).

@@ -2,11 +2,12 @@
 //!
 //! The engine of [pithy](https://example.invalid/pithy): an image builder in the
 //! vocabulary of Daytona's SDK ([`Image`]), the rules that check a definition
-//! ([`rules`], reported as [`Violations`]), the Dockerfile renderer, byte-compatible
-//! with Daytona's Python SDK 0.226.1, and build contexts ([`context`]: archive paths,
-//! the MD5 context hash, a deterministic streamed tar). The `#[pithy_image]` macro runs
-//! the same builder and rules at compile time; `cargo xtask snapshot` publishes the
-//! result.
+//! ([`rules`], reported as [`Violations`]) and the Dockerfile renderer, byte-compatible
+//! with Daytona's Python SDK 0.226.1. Build contexts ([`context`]: archive paths, the MD5
+//! context hash, a deterministic streamed tar), snapshot names and the build key are
+//! Daytona's contract and come from the `daytona-contract` crate, re-exported here. The
+//! `#[pithy_image]` macro runs the same builder and rules at compile time; `cargo xtask
+//! snapshot` publishes the result.
 //!
 //! ```
 //! use pj_image::{Image, Rule};
@@ -51,27 +52,28 @@
 //! reports a violation or writes the correct form: the Dockerfile never holds other
 //! instructions than the ones written.
 //!
-//! Snapshot names and the server's build key live here too, so the build script, the
-//! macro and xtask can never disagree: [`snapshot_name`], [`build_key`].
+//! Snapshot names and the server's build key come from `daytona-contract`, so the build
+//! script, the macro, xtask and the local server can never disagree: [`snapshot_name`],
+//! [`build_key`].
 
 pub mod build;
 pub mod call;
-pub mod context;
 pub mod definition;
 mod image;
-mod naming;
 mod quote;
 mod render;
 mod resources;
 pub mod rules;
 
 pub use call::{PipOptionField, PipOptions};
-pub use context::ContextKind;
-pub use definition::{DefinedContext, Definition};
-pub use image::Image;
-pub use naming::{
-    NameError, SNAPSHOT_OVERRIDE_VAR, build_key, resolve_snapshot_name, snapshot_name, valid_snapshot_name,
+/// Build contexts, as Daytona defines them: re-exported from `daytona-contract`.
+pub use daytona_contract::context;
+pub use daytona_contract::{
+    Context, ContextKind, NameError, SNAPSHOT_OVERRIDE_VAR, build_key, resolve_snapshot_name, snapshot_name,
+    valid_snapshot_name,
 };
-pub use render::{Context, Rendered};
+pub use definition::Definition;
+pub use image::Image;
+pub use render::Rendered;
 pub use resources::Resources;
 pub use rules::catalogue::{Part, Rule, Site, Violation, Violations};

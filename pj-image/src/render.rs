@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use crate::call::{Call, PipOptions};
-use crate::context::{self, ContextKind};
+use crate::context::{self, Context};
 use crate::quote::{exec_form, py_json_list, shlex_quote};
-use crate::rules::plan::{self, PlannedContext, Step};
+use crate::rules::plan::{self, Step};
 use crate::rules::python;
 use crate::{Rule, Site, Violation, Violations};
 
@@ -21,32 +21,8 @@ use crate::{Rule, Site, Violation, Violations};
 /// assert!(rendered.contexts.is_empty());
 /// assert!(rendered.build_key().starts_with("daytona-"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
-    /// The Dockerfile text.
-    pub dockerfile: String,
-    /// The build contexts, in builder order (duplicates kept, as the SDK keeps them).
-    pub contexts: Vec<Context>,
-    /// Files the rules read besides the contexts (requirements files, `pyproject.toml`),
-    /// absolute, so a build tool can re-run the checks when one changes.
-    pub files: Vec<PathBuf>,
-}
-
-impl Rendered {
-    /// The context hashes in builder order: `buildInfo.contextHashes`.
-    pub fn context_hashes(&self) -> Vec<String> {
-        self.contexts.iter().map(|c| c.md5.clone()).collect()
-    }
-
-    /// The key Daytona's server builds this definition under (the snapshot's
-    /// `buildInfo.snapshotRef`); see [`build_key`](crate::build_key).
-    pub fn build_key(&self) -> String {
-        crate::naming::build_key(&self.dockerfile, &self.context_hashes())
-    }
-}
-
-/// One build context: a local file or directory uploaded as `context.tar` and copied
-/// by the Dockerfile from its archive path.
+///
+/// Each context is the one [`Context`] record, hashed:
 ///
 /// ```
 /// # let dir = tempfile::tempdir().unwrap();
@@ -62,15 +38,28 @@ impl Rendered {
 /// assert_eq!(ctx.md5, "0062767e43a7b98b63a594b2504ce32c"); // docs/daytona-contract.md §2.5 Ex1
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Context {
-    /// The absolute local path.
-    pub source: PathBuf,
-    /// The path inside the context archive and in the Dockerfile's `COPY`.
-    pub archive_path: String,
-    /// File or directory.
-    pub kind: ContextKind,
-    /// The Daytona context hash (MD5 hex) of `archive_path` and the content.
-    pub md5: String,
+pub struct Rendered {
+    /// The Dockerfile text.
+    pub dockerfile: String,
+    /// The build contexts, in builder order (duplicates kept, as the SDK keeps them).
+    pub contexts: Vec<Context>,
+    /// Files the rules read besides the contexts (requirements files, `pyproject.toml`),
+    /// absolute, so a build tool can re-run the checks when one changes.
+    pub files: Vec<PathBuf>,
+}
+
+impl Rendered {
+    /// The context hashes in builder order: `buildInfo.contextHashes`
+    /// ([`context_hashes`](daytona_contract::context_hashes)).
+    pub fn context_hashes(&self) -> Vec<String> {
+        daytona_contract::context_hashes(&self.contexts).into_iter().map(str::to_owned).collect()
+    }
+
+    /// The key Daytona's server builds this definition under (the snapshot's
+    /// `buildInfo.snapshotRef`); see [`build_key`](crate::build_key).
+    pub fn build_key(&self) -> String {
+        crate::build_key(&self.dockerfile, &daytona_contract::context_hashes(&self.contexts))
+    }
 }
 
 /// The checked plan, rendered: the Dockerfile of the steps that passed their checks,
@@ -78,7 +67,9 @@ pub struct Context {
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
     pub(crate) dockerfile: String,
-    pub(crate) contexts: Vec<PlannedContext>,
+    /// The contexts with the call that copies them; `render` fills in their hashes once
+    /// the plan has no violations.
+    pub(crate) contexts: Vec<(usize, Context)>,
     pub(crate) violations: Vec<Violation>,
     pub(crate) files: Vec<PathBuf>,
 }
@@ -103,15 +94,16 @@ pub(crate) fn render(calls: &[Call]) -> Result<Rendered, Violations> {
     }
     let mut contexts = Vec::with_capacity(plan.contexts.len());
     let mut violations = Vec::new();
-    for c in plan.contexts {
-        match context::hash(&c.source, &c.archive_path) {
+    for (call, mut c) in plan.contexts {
+        match context::hash(c.source_path(), &c.archive_path) {
             Ok(md5) => {
-                contexts.push(Context { source: c.source, archive_path: c.archive_path, kind: c.kind, md5 })
+                c.md5 = md5.into();
+                contexts.push(c);
             }
             Err(e) => violations.push(Violation::new(
                 Rule::ContextUnreadable,
-                Site::arg(c.call, 0),
-                c.archive_path.clone(),
+                Site::arg(call, 0),
+                c.archive_path.to_string(),
                 format!(
                     "cannot read context {:?} ({e}); check that it is readable and retry",
                     c.archive_path

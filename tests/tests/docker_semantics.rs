@@ -37,11 +37,9 @@ fn env_workdir_and_copies_mean_what_was_written() {
         .add_local_dir("ctx/dir with space", "/data/dir with space")
         .workdir("/my app/dir");
     let rendered = image.render().expect("a valid definition");
-    let contexts: Vec<_> =
-        rendered.contexts.iter().map(|c| (c.source.clone(), c.archive_path.clone())).collect();
     let mut context = pj_image::context::write_runner_context(
         &rendered.dockerfile,
-        &contexts,
+        &rendered.contexts,
         tempfile::tempfile().expect("tmp"),
     )
     .expect("build context");

@@ -157,7 +157,7 @@ fn dockerfiles_match_the_official_sdk() {
                 Ok(rendered) => {
                     let sdk_contexts = sdk["contexts"].as_array().expect("contexts");
                     let archives: Vec<&str> =
-                        rendered.contexts.iter().map(|c| c.archive_path.as_str()).collect();
+                        rendered.contexts.iter().map(|c| c.archive_path.as_ref()).collect();
                     let sdk_archives: Vec<&str> =
                         sdk_contexts.iter().map(|c| c["archive"].as_str().expect("archive")).collect();
                     if archives != sdk_archives {

@@ -3,10 +3,11 @@
 
 use std::process::{Command, Stdio};
 
+use daytona_contract::Context;
 use pj_image::Definition;
 
 use crate::failure::{Failure, code};
-use crate::project::{ContextInfo, Project};
+use crate::project::{Project, Scanned};
 
 /// The Docker tag, from the snapshot name the build resolved (so
 /// `PITHY_SNAPSHOT_OVERRIDE` is honoured): the name without its `-v<version>` suffix as
@@ -22,16 +23,11 @@ fn tag_for(snapshot: &str, version: &str) -> String {
     format!("{}:v{version}", repository.to_ascii_lowercase())
 }
 
-pub fn build(
-    project: &Project,
-    definition: &Definition,
-    contexts: &[ContextInfo],
-) -> Result<String, Failure> {
+pub fn build(project: &Project, definition: &Definition, contexts: &[Scanned]) -> Result<String, Failure> {
     let tag = tag(project);
-    let sources: Vec<(std::path::PathBuf, String)> =
-        contexts.iter().map(|c| (c.source.clone(), c.archive_path.clone())).collect();
+    let contexts: Vec<Context> = contexts.iter().map(|c| c.context.clone()).collect();
     let mut file = tempfile::tempfile()?;
-    file = pj_image::context::write_runner_context(&definition.dockerfile, &sources, file)
+    file = daytona_contract::context::write_runner_context(&definition.dockerfile, &contexts, file)
         .map_err(|e| Failure::new(code::FAILED, format!("cannot write the build context: {e}")))?;
     use std::io::{Seek, SeekFrom};
     file.seek(SeekFrom::Start(0))?;

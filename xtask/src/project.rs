@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use cargo_metadata::{Message, MetadataCommand, Package};
+use daytona_contract::context::{self, Context, ContextSummary};
 use indicatif::{ProgressBar, ProgressStyle};
-use pj_image::context::{self, ContextSummary};
-use pj_image::{ContextKind, Definition};
+use pj_image::Definition;
 
 use crate::failure::{Failure, code};
 
@@ -26,14 +26,12 @@ pub struct Project {
     package_id: String,
 }
 
-/// A context of the definition as found on disk now.
+/// A context of the definition, checked and re-hashed on disk now: the definition's
+/// record and its size, for the progress bars and the dry run.
 #[derive(Debug, Clone)]
-pub struct ContextInfo {
-    pub archive_path: String,
-    pub kind: ContextKind,
+pub struct Scanned {
+    pub context: Context,
     pub summary: ContextSummary,
-    pub md5: String,
-    pub source: PathBuf,
 }
 
 /// Finds the package (`-p NAME`, or the workspace's only crate with
@@ -152,15 +150,15 @@ fn definition(project: &Project) -> Result<Definition, Failure> {
 }
 
 /// Re-hashes every context now and compares with the hashes the compiler embedded.
-pub fn contexts(definition: &Definition) -> Result<Vec<ContextInfo>, Failure> {
+pub fn contexts(definition: &Definition) -> Result<Vec<Scanned>, Failure> {
     let mut out = Vec::new();
     for c in definition.contexts.iter() {
-        let source = PathBuf::from(c.source.as_ref());
-        let summary = context::scan(&source, &c.archive_path, c.kind).map_err(|findings| {
+        let source = c.source_path();
+        let summary = context::scan(source, &c.archive_path, c.kind).map_err(|problems| {
             let mut f =
                 Failure::new(code::CONFIG, format!("context `{}` cannot be uploaded", c.archive_path));
-            for finding in findings {
-                f = f.note(finding.message);
+            for problem in problems {
+                f = f.note(problem.to_string());
             }
             f.help("fix it and rebuild")
         })?;
@@ -169,10 +167,9 @@ pub fn contexts(definition: &Definition) -> Result<Vec<ContextInfo>, Failure> {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_message(format!("{} ({} files)", c.archive_path, summary.files));
-        let md5 =
-            context::hash_with_progress(&source, &c.archive_path, &mut |n| bar.inc(n)).map_err(|e| {
-                Failure::new(code::FAILED, format!("cannot hash context `{}`: {e}", c.archive_path))
-            })?;
+        let md5 = context::hash_with_progress(source, &c.archive_path, &mut |n| bar.inc(n)).map_err(|e| {
+            Failure::new(code::FAILED, format!("cannot hash context `{}`: {e}", c.archive_path))
+        })?;
         bar.finish_and_clear();
         if md5 != c.md5 {
             return Err(Failure::new(
@@ -182,13 +179,7 @@ pub fn contexts(definition: &Definition) -> Result<Vec<ContextInfo>, Failure> {
             .note(format!("compiled hash {}, hash now {md5}", c.md5))
             .help("rebuild the crate (cargo build), then re-run; the snapshot must match the binary"));
         }
-        out.push(ContextInfo {
-            archive_path: c.archive_path.to_string(),
-            kind: c.kind,
-            summary,
-            md5,
-            source,
-        });
+        out.push(Scanned { context: c.clone(), summary });
     }
     Ok(out)
 }

@@ -10,7 +10,7 @@ use pj_image::Definition;
 
 use crate::decide::{LocalBuild, Options, Rebuild, Refusal, Step, Usable, asks_local_server, decide};
 use crate::failure::{Failure, code};
-use crate::project::{ContextInfo, Project};
+use crate::project::{Project, Scanned};
 use crate::report;
 use crate::upload;
 use crate::wait;
@@ -22,7 +22,7 @@ pub struct Publish<'a> {
     pub client: &'a Client,
     pub project: &'a Project,
     pub definition: &'a Definition,
-    pub contexts: &'a [ContextInfo],
+    pub contexts: &'a [Scanned],
     pub deadline: Instant,
     pub replace: bool,
     /// With the local server: how it builds (`None`: Daytona).

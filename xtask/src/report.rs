@@ -5,7 +5,7 @@ use std::time::Duration;
 use daytona::Snapshot;
 use pj_image::{ContextKind, Definition};
 
-use crate::project::{ContextInfo, Project};
+use crate::project::{Project, Scanned};
 
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -24,20 +24,19 @@ pub fn resources(def: &Definition) -> String {
 }
 
 /// `--dry-run`: everything that would be published, without touching the network.
-pub fn dry_run(project: &Project, def: &Definition, contexts: &[ContextInfo]) {
+pub fn dry_run(project: &Project, def: &Definition, contexts: &[Scanned]) {
     println!("snapshot    {}", project.snapshot);
     println!("package     {} {} ({})", project.package, project.version, project.manifest_path.display());
     println!("resources   {}", resources(def));
     println!("build key   {}", def.build_key);
     println!("contexts    {}", contexts.len());
-    for c in contexts {
+    for Scanned { context: c, summary } in contexts {
         let kind = match c.kind {
             ContextKind::File => "file",
             ContextKind::Dir => "dir ",
         };
-        let files =
-            if c.summary.files == 1 { "1 file".to_owned() } else { format!("{} files", c.summary.files) };
-        println!("  {kind}  {:<40} {files:>10} {:>10}  {}", c.archive_path, bytes(c.summary.bytes), c.md5);
+        let files = if summary.files == 1 { "1 file".to_owned() } else { format!("{} files", summary.files) };
+        println!("  {kind}  {:<40} {files:>10} {:>10}  {}", c.archive_path, bytes(summary.bytes), c.md5);
     }
     println!("dockerfile");
     for line in def.dockerfile.lines() {

@@ -1,16 +1,18 @@
-//! Uploading the contexts that object storage does not have yet, with progress.
+//! Uploading the contexts that object storage does not have yet, with progress. The
+//! sequence itself (HEAD, spool the tar, PUT) is the client's
+//! (`ObjectStorage::upload_context_with_progress`); this module says what happens and
+//! names the step that failed.
 
 use std::collections::HashSet;
-use std::io::{Seek, SeekFrom};
 
-use daytona::Client;
+use daytona::{Client, ObjectStorage, StorageAccess, UploadProgress};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::failure::{Failure, code};
-use crate::project::ContextInfo;
+use crate::project::Scanned;
 use crate::report::bytes;
 
-pub async fn contexts(client: &Client, contexts: &[ContextInfo]) -> Result<(), Failure> {
+pub async fn contexts(client: &Client, contexts: &[Scanned]) -> Result<(), Failure> {
     if contexts.is_empty() {
         return Ok(());
     }
@@ -18,47 +20,67 @@ pub async fn contexts(client: &Client, contexts: &[ContextInfo]) -> Result<(), F
     let access =
         storage.push_access().await.map_err(|e| Failure::api("cannot get object storage access", &e))?;
     let mut seen = HashSet::new();
-    for c in contexts {
-        if !seen.insert(c.md5.clone()) {
-            continue;
+    for scanned in contexts {
+        if seen.insert(scanned.context.md5.clone()) {
+            upload(&storage, &access, scanned).await?;
         }
-        let present = storage
-            .context_exists(&access, &c.md5)
-            .await
-            .map_err(|e| Failure::api(&format!("cannot check context {}", c.archive_path), &e))?;
-        if present {
-            eprintln!("    context {} ({}) is already uploaded", c.archive_path, &c.md5[..8]);
-            continue;
-        }
-        let files = c.summary.files;
-        let files = if files == 1 { "1 file".to_owned() } else { format!("{files} files") };
-        eprintln!("    archiving {} ({files}, {})", c.archive_path, bytes(c.summary.bytes));
-        let bar = ProgressBar::new(c.summary.bytes).with_style(
-            ProgressStyle::with_template("    {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        let (source, archive, progress) = (c.source.clone(), c.archive_path.clone(), bar.clone());
-        let spooled = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-            let mut file = tempfile::tempfile()?;
-            pj_image::context::write_tar_with_progress(&source, &archive, &mut file, &mut |n| {
-                progress.inc(n)
-            })?;
-            file.seek(SeekFrom::Start(0))?;
-            Ok(file)
-        })
-        .await
-        .map_err(|e| Failure::new(code::FAILED, format!("archiving {} stopped: {e}", c.archive_path)))?
-        .map_err(|e| {
-            Failure::new(code::FAILED, format!("cannot archive {}: {e}", c.archive_path))
-                .help("fix it and re-run")
-        })?;
-        bar.finish_and_clear();
-        let size = spooled.metadata().map(|m| m.len()).unwrap_or(0);
-        eprintln!("    uploading {} ({})", c.archive_path, bytes(size));
-        storage
-            .put_context_file(&access, &c.md5, spooled)
-            .await
-            .map_err(|e| Failure::api(&format!("cannot upload context {}", c.archive_path), &e))?;
     }
     Ok(())
+}
+
+/// Uploads one context unless it is there, printing each step and a progress bar while
+/// the tar is written.
+async fn upload(
+    storage: &ObjectStorage<'_>,
+    access: &StorageAccess,
+    scanned: &Scanned,
+) -> Result<(), Failure> {
+    let Scanned { context: c, summary } = scanned;
+    let mut last = None;
+    let mut bar = None;
+    let mut follow = |event| {
+        match event {
+            UploadProgress::Present => {
+                eprintln!("    context {} ({}) is already uploaded", c.archive_path, &c.md5[..8]);
+            }
+            UploadProgress::Archiving => {
+                let files =
+                    if summary.files == 1 { "1 file".to_owned() } else { format!("{} files", summary.files) };
+                eprintln!("    archiving {} ({files}, {})", c.archive_path, bytes(summary.bytes));
+                bar = Some(
+                    ProgressBar::new(summary.bytes).with_style(
+                        ProgressStyle::with_template("    {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
+                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    ),
+                );
+            }
+            UploadProgress::Archived { bytes } => {
+                if let Some(bar) = &bar {
+                    bar.inc(bytes);
+                }
+            }
+            UploadProgress::Uploading { bytes: size } => {
+                if let Some(bar) = bar.take() {
+                    bar.finish_and_clear();
+                }
+                eprintln!("    uploading {} ({})", c.archive_path, bytes(size));
+            }
+            _ => {}
+        }
+        last = Some(event);
+    };
+    let outcome = storage
+        .upload_context_with_progress(access, c.source_path(), &c.archive_path, &c.md5, &mut follow)
+        .await;
+    let Err(e) = outcome else { return Ok(()) };
+    // The last step reported is the one that failed (see `UploadProgress`).
+    Err(match (last, e) {
+        (None, e) => Failure::api(&format!("cannot check context {}", c.archive_path), &e),
+        (
+            Some(UploadProgress::Archiving | UploadProgress::Archived { .. }),
+            daytona::Error::Io { source, .. },
+        ) => Failure::new(code::FAILED, format!("cannot archive {}: {source}", c.archive_path))
+            .help("fix it and re-run"),
+        (_, e) => Failure::api(&format!("cannot upload context {}", c.archive_path), &e),
+    })
 }

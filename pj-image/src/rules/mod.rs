@@ -6,6 +6,7 @@
 pub mod apt;
 pub mod base;
 pub mod catalogue;
+pub mod context;
 pub(crate) mod instructions;
 pub mod pip;
 pub(crate) mod plan;

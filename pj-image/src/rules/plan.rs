@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::call::{Call, PipOptions};
-use crate::context::{self, ContextKind};
+use crate::context::{Context, ContextKind};
 use crate::rules::provision::Tracker;
 use crate::rules::{Finding, apt, instructions, pip, pyproject, python, reference, requirements, text};
 use crate::{Part, Rule, Site, Violation};
@@ -42,21 +42,14 @@ pub(crate) enum Step {
     Cmd(Vec<String>),
 }
 
-/// A context the plan uploads, before it is hashed.
-#[derive(Debug, Clone)]
-pub(crate) struct PlannedContext {
-    pub(crate) source: PathBuf,
-    pub(crate) archive_path: String,
-    pub(crate) kind: ContextKind,
-    pub(crate) call: usize,
-}
-
 /// The checked plan: the steps to render, the contexts they copy, every violation in
 /// chain order (allowed rules removed), and the files the rules read.
 #[derive(Debug, Default)]
 pub(crate) struct CheckedPlan {
     pub(crate) steps: Vec<Step>,
-    pub(crate) contexts: Vec<PlannedContext>,
+    /// The contexts with the call that copies them, not yet hashed (`md5` empty): the
+    /// renderer hashes them once the plan has no violations.
+    pub(crate) contexts: Vec<(usize, Context)>,
     pub(crate) violations: Vec<Violation>,
     pub(crate) files: Vec<PathBuf>,
 }
@@ -232,7 +225,7 @@ fn pip_install(
 
 /// Resolves a local path: its archive path and absolute source, or reports why not.
 fn local(p: &mut Checker, site: Site, local: &str) -> Option<(String, PathBuf)> {
-    match context::archive_path(local) {
+    match crate::rules::context::archive_path(local) {
         Ok(archive) => {
             let source = if archive == "." { p.root.clone() } else { p.root.join(&archive) };
             Some((archive, source))
@@ -244,7 +237,7 @@ fn local(p: &mut Checker, site: Site, local: &str) -> Option<(String, PathBuf)> 
     }
 }
 
-/// Checks a context like Daytona can carry it ([`context::scan`]) and reports every
+/// Checks a context like Daytona can carry it ([`crate::rules::context::scan`]) and reports every
 /// finding; `false` when it is missing or of the wrong kind, so the step is left out.
 fn scan_context(
     p: &mut Checker,
@@ -254,7 +247,7 @@ fn scan_context(
     archive: &str,
     kind: ContextKind,
 ) -> bool {
-    match context::scan(source, archive, kind) {
+    match crate::rules::context::scan(source, archive, kind) {
         Ok(_) => true,
         Err(findings) => {
             let fatal = findings.iter().any(|f| f.rule == Rule::LocalPathMissing);
@@ -293,7 +286,7 @@ fn pip_requirements(p: &mut Checker, call: usize, path: &str, o: &PipOptions) {
         return;
     }
     p.step(Step::PipRequirements(archive.clone(), o.clone()));
-    p.plan.contexts.push(PlannedContext { source, archive_path: archive, kind: ContextKind::File, call });
+    p.plan.contexts.push((call, planned(&source, archive, ContextKind::File)));
 }
 
 fn pip_pyproject(p: &mut Checker, call: usize, path: &str, groups: &[String], o: &PipOptions) {
@@ -346,7 +339,7 @@ fn add_local(p: &mut Checker, call: usize, local_path: &str, remote: &str, kind:
     if kind == ContextKind::File {
         p.copied.push(remote);
     }
-    p.plan.contexts.push(PlannedContext { source, archive_path: archive, kind, call });
+    p.plan.contexts.push((call, planned(&source, archive, kind)));
 }
 
 fn run_commands(p: &mut Checker, call: usize, commands: &[String]) {
@@ -410,4 +403,9 @@ fn workdir(p: &mut Checker, call: usize, path: &str) {
     p.check(site, path, text::absolute_in_image(path, Rule::WorkdirRelative, "WORKDIR"));
     p.provides.workdir(path);
     p.step(Step::Workdir(path.to_owned()));
+}
+
+/// A context as planned: everything but its hash, which the renderer computes.
+fn planned(source: &Path, archive: String, kind: ContextKind) -> Context {
+    Context::new(source.to_string_lossy().into_owned(), archive, kind, "")
 }

@@ -75,7 +75,7 @@ pub(super) async fn create_snapshot(
     if !errors.is_empty() {
         return Err(ApiError::bad_request(errors.join(", ")));
     }
-    if !pj_image::valid_snapshot_name(&name) {
+    if !daytona_contract::valid_snapshot_name(&name) {
         return Err(ApiError::bad_request(
             "Invalid snapshot name format. May contain letters, digits, dots, colons, and dashes",
         ));
@@ -98,7 +98,7 @@ pub(super) async fn create_snapshot(
     let now = now_iso();
     let (image_name, build_info, entrypoint) = match build_info {
         Some((dockerfile, hashes)) => {
-            let snapshot_ref = pj_image::build_key(&dockerfile, &hashes);
+            let snapshot_ref = daytona_contract::build_key(&dockerfile, &hashes);
             let entrypoint = build::entrypoint(&dockerfile);
             let info = BuildInfoRecord {
                 dockerfile_content: dockerfile,

@@ -8,7 +8,6 @@ use std::time::{Duration, SystemTime};
 use tempfile::TempDir;
 
 use super::*;
-use crate::Rule;
 
 /// Creates `path` (with parents) under `root` holding `content`.
 fn file(root: &Path, path: &str, content: &str) -> PathBuf {
@@ -151,11 +150,11 @@ fn deep_trees_do_not_recurse() {
 // ---------------------------------------------------------------------------------------
 // Scan
 
-fn findings(source: &Path, archive: &str, kind: ContextKind) -> Vec<(Rule, String)> {
+fn findings(source: &Path, archive: &str, kind: ContextKind) -> Vec<(ProblemKind, String)> {
     scan(source, archive, kind)
-        .expect_err("findings")
+        .expect_err("problems")
         .into_iter()
-        .map(|finding| (finding.rule, finding.message))
+        .map(|problem| (problem.kind, problem.to_string()))
         .collect()
 }
 
@@ -166,7 +165,7 @@ fn scan_missing_and_wrong_kind() {
 
     let missing = findings(&tmp.path().join("sandbox/nope"), "sandbox/nope", ContextKind::Dir);
     assert_eq!(missing.len(), 1);
-    assert_eq!(missing[0].0, Rule::LocalPathMissing);
+    assert_eq!(missing[0].0, ProblemKind::Missing { expected: Some(ContextKind::Dir) });
     assert!(
         missing[0].1.starts_with("`sandbox/nope` does not exist (a directory is expected)"),
         "{missing:?}"
@@ -174,10 +173,13 @@ fn scan_missing_and_wrong_kind() {
 
     // A path through a file is missing too.
     let through = findings(&tmp.path().join("sandbox/a.txt/x"), "sandbox/a.txt/x", ContextKind::File);
-    assert_eq!(through[0].0, Rule::LocalPathMissing);
+    assert_eq!(through[0].0, ProblemKind::Missing { expected: Some(ContextKind::File) });
 
     let dir_for_file = findings(&tmp.path().join("sandbox"), "sandbox", ContextKind::File);
-    assert_eq!(dir_for_file[0].0, Rule::LocalPathMissing);
+    assert_eq!(
+        dir_for_file[0].0,
+        ProblemKind::WrongKind { found: "a directory", expected: ContextKind::File }
+    );
     assert_eq!(
         dir_for_file[0].1,
         "`sandbox` is a directory, but a file is expected; name a file, or copy the directory with \
@@ -220,8 +222,12 @@ fn scan_reports_every_special_file_at_once() {
     let _listener = UnixListener::bind(sandbox.join("data/s.sock")).expect("socket");
 
     let found = findings(&sandbox, "sandbox", ContextKind::Dir);
-    let rules: Vec<Rule> = found.iter().map(|(rule, _)| *rule).collect();
-    assert_eq!(rules, vec![Rule::ContextSpecialFile; 4], "{found:?}");
+    let kinds: Vec<ProblemKind> = found.iter().map(|(kind, _)| *kind).collect();
+    assert_eq!(
+        kinds,
+        [ProblemKind::Symlink, ProblemKind::Symlink, ProblemKind::Special("a socket"), ProblemKind::Symlink],
+        "{found:?}"
+    );
     // In walk order: broken, data/link.txt, data/s.sock, dirlink.
     assert!(found[0].1.starts_with("`sandbox/broken` is a symlink"), "{found:?}");
     assert_eq!(
@@ -240,6 +246,8 @@ fn scan_reports_every_special_file_at_once() {
     let error = hash(&sandbox, "sandbox").expect_err("symlink");
     assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
     assert_eq!(error.to_string(), found[0].1);
+    let inner = error.get_ref().and_then(|e| e.downcast_ref::<Problem>()).expect("the problem inside");
+    assert_eq!(inner.path, "sandbox/broken");
     let mut out = Vec::new();
     let error = write_tar(&sandbox, "sandbox", &mut out).expect_err("symlink");
     assert_eq!(error.to_string(), found[0].1);
@@ -257,7 +265,7 @@ fn scan_rejects_a_symlink_root() {
     for (name, kind) in [("link", ContextKind::Dir), ("link.txt", ContextKind::File)] {
         let found = findings(&tmp.path().join(name), name, kind);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].0, Rule::ContextSpecialFile);
+        assert_eq!(found[0].0, ProblemKind::Symlink);
         assert!(found[0].1.starts_with(&format!("`{name}` is a symlink")), "{found:?}");
         assert!(hash(&tmp.path().join(name), name).is_err());
         assert!(write_tar(&tmp.path().join(name), name, io::sink()).is_err());
@@ -280,13 +288,13 @@ fn scan_reports_non_utf8_names_and_keeps_going() {
 
     let found = findings(&sandbox, "sandbox", ContextKind::Dir);
     assert_eq!(found.len(), 2, "{found:?}");
-    assert_eq!(found[0].0, Rule::ContextNonUtf8Name);
+    assert_eq!(found[0].0, ProblemKind::NonUtf8Name);
     assert_eq!(
         found[0].1,
         "`sandbox/caf\\xe9` has a name that is not UTF-8, which Dockerfile paths and context hashes \
          cannot express; rename it"
     );
-    assert_eq!(found[1].0, Rule::ContextSpecialFile);
+    assert_eq!(found[1].0, ProblemKind::Symlink);
     assert!(found[1].1.starts_with("`sandbox/caf\\xe9/link` is a symlink"), "{found:?}");
     assert_eq!(hash(&sandbox, "sandbox").expect_err("non-UTF-8").to_string(), found[0].1);
 }
@@ -310,7 +318,7 @@ fn scan_reports_unreadable_entries() {
     let found = findings(&tmp.path().join("sandbox"), "sandbox", ContextKind::Dir);
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).expect("chmod");
     assert_eq!(found.len(), 2, "{found:?}");
-    assert_eq!(found[0].0, Rule::ContextUnreadable);
+    assert_eq!(found[0].0, ProblemKind::Unreadable(io::ErrorKind::PermissionDenied));
     assert_eq!(
         found[0].1,
         "cannot read `sandbox/locked` (permission denied); make it readable (`chmod a+rX`), or move it \

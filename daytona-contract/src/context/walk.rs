@@ -11,8 +11,7 @@ use std::fs::{self, FileType};
 use std::io;
 use std::path::PathBuf;
 
-use crate::Rule;
-use crate::rules::Finding;
+use super::{Problem, ProblemKind};
 
 /// A regular file or directory met by the walk.
 #[derive(Debug)]
@@ -33,24 +32,14 @@ pub(crate) enum NodeKind {
     },
 }
 
-/// Something the walk cannot put in a context.
+/// Something the walk cannot put in a context, where it sits relative to the walked
+/// root; [`Unfit::at`] names it relative to the crate directory.
 #[derive(Debug)]
-pub(crate) struct Problem {
+pub(crate) struct Unfit {
     /// The path relative to the walked root, `/`-separated, with any byte that is not
     /// UTF-8 written as `\xNN`; `""` for the root itself.
     pub(crate) rel: String,
     pub(crate) kind: ProblemKind,
-}
-
-#[derive(Debug)]
-pub(crate) enum ProblemKind {
-    /// The root does not exist.
-    Missing,
-    Symlink,
-    /// A socket, FIFO or device; the text names which ("a socket").
-    Special(&'static str),
-    NonUtf8,
-    Unreadable(io::Error),
 }
 
 /// How the messages name a context path: relative to the crate directory, e.g.
@@ -107,61 +96,15 @@ fn escape_name(name: &std::ffi::OsStr) -> String {
     out
 }
 
-impl Problem {
-    /// The finding `scan` reports for this problem.
-    pub(crate) fn into_finding(self, archive: &str) -> Finding {
-        let path = display_path(archive, &self.rel);
-        match self.kind {
-            ProblemKind::Missing => Finding::new(
-                Rule::LocalPathMissing,
-                format!(
-                    "`{path}` does not exist; create it, or fix the path (it is relative to the \
-                     crate directory)"
-                ),
-            ),
-            ProblemKind::Symlink => Finding::new(
-                Rule::ContextSpecialFile,
-                format!(
-                    "`{path}` is a symlink, and Daytona's runner turns symlinks into empty files; \
-                     copy the target into the context instead"
-                ),
-            ),
-            ProblemKind::Special(what) => Finding::new(
-                Rule::ContextSpecialFile,
-                format!(
-                    "`{path}` is {what}, which a build context cannot hold (only regular files \
-                     and directories); remove it or move it out of the context"
-                ),
-            ),
-            ProblemKind::NonUtf8 => Finding::new(
-                Rule::ContextNonUtf8Name,
-                format!(
-                    "`{path}` has a name that is not UTF-8, which Dockerfile paths and context \
-                     hashes cannot express; rename it"
-                ),
-            ),
-            ProblemKind::Unreadable(error) => Finding::new(
-                Rule::ContextUnreadable,
-                format!(
-                    "cannot read `{path}` ({}); make it readable (`chmod a+rX`), or move it out of \
-                     the context",
-                    error.kind()
-                ),
-            ),
-        }
+impl Unfit {
+    /// The problem, named relative to the crate directory (under archive path `archive`).
+    pub(crate) fn at(self, archive: &str) -> Problem {
+        Problem { path: display_path(archive, &self.rel), kind: self.kind }
     }
 
-    /// The error `hash` and `write_tar` return for this problem: the finding's message,
-    /// with the most fitting error kind.
+    /// The error `hash` and `write_tar` return for this problem.
     pub(crate) fn into_io_error(self, archive: &str) -> io::Error {
-        let kind = match &self.kind {
-            ProblemKind::Missing => io::ErrorKind::NotFound,
-            ProblemKind::Unreadable(error) => error.kind(),
-            ProblemKind::Symlink | ProblemKind::Special(_) | ProblemKind::NonUtf8 => {
-                io::ErrorKind::InvalidInput
-            }
-        };
-        io::Error::new(kind, self.into_finding(archive).message)
+        self.at(archive).into_io_error()
     }
 }
 
@@ -180,7 +123,7 @@ struct Frame {
 pub(crate) struct Walk {
     root: Option<PathBuf>,
     stack: Vec<Frame>,
-    queue: VecDeque<Result<Node, Problem>>,
+    queue: VecDeque<Result<Node, Unfit>>,
 }
 
 impl Walk {
@@ -191,12 +134,12 @@ impl Walk {
     fn visit_root(&mut self, root: PathBuf) {
         match fs::symlink_metadata(&root) {
             Ok(metadata) => self.visit(root, String::new(), Ok(metadata.file_type())),
-            Err(error) if is_missing(&error) => {
-                self.queue.push_back(Err(Problem { rel: String::new(), kind: ProblemKind::Missing }))
-            }
+            Err(error) if is_missing(&error) => self
+                .queue
+                .push_back(Err(Unfit { rel: String::new(), kind: ProblemKind::Missing { expected: None } })),
             Err(error) => self
                 .queue
-                .push_back(Err(Problem { rel: String::new(), kind: ProblemKind::Unreadable(error) })),
+                .push_back(Err(Unfit { rel: String::new(), kind: ProblemKind::Unreadable(error.kind()) })),
         }
     }
 
@@ -204,12 +147,12 @@ impl Walk {
         let file_type = match file_type {
             Ok(file_type) => file_type,
             Err(error) => {
-                self.queue.push_back(Err(Problem { rel, kind: ProblemKind::Unreadable(error) }));
+                self.queue.push_back(Err(Unfit { rel, kind: ProblemKind::Unreadable(error.kind()) }));
                 return;
             }
         };
         if file_type.is_symlink() {
-            self.queue.push_back(Err(Problem { rel, kind: ProblemKind::Symlink }));
+            self.queue.push_back(Err(Unfit { rel, kind: ProblemKind::Symlink }));
         } else if file_type.is_file() {
             self.queue.push_back(Ok(Node { path, rel, kind: NodeKind::File }));
         } else if file_type.is_dir() {
@@ -226,17 +169,17 @@ impl Walk {
                     }
                 }
                 Err(error) => {
-                    self.queue.push_back(Err(Problem { rel, kind: ProblemKind::Unreadable(error) }))
+                    self.queue.push_back(Err(Unfit { rel, kind: ProblemKind::Unreadable(error.kind()) }))
                 }
             }
         } else {
-            self.queue.push_back(Err(Problem { rel, kind: ProblemKind::Special(describe(file_type)) }));
+            self.queue.push_back(Err(Unfit { rel, kind: ProblemKind::Special(describe(file_type)) }));
         }
     }
 }
 
 impl Iterator for Walk {
-    type Item = Result<Node, Problem>;
+    type Item = Result<Node, Unfit>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -265,7 +208,7 @@ impl Iterator for Walk {
                 if frame.rel.is_empty() { name_str.to_owned() } else { format!("{}/{name_str}", frame.rel) };
             if name.to_str().is_none() {
                 // Report the name, then keep walking so that `scan` reports every problem.
-                self.queue.push_back(Err(Problem { rel: rel.clone(), kind: ProblemKind::NonUtf8 }));
+                self.queue.push_back(Err(Unfit { rel: rel.clone(), kind: ProblemKind::NonUtf8Name }));
             }
             self.visit(path, rel, file_type);
         }

@@ -3,34 +3,31 @@
 //! context order. A local `docker build` of this context sees what the runner sees.
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::Path;
 
-use super::write_tar;
+use super::{Context, write_tar};
 
 /// Writes the runner's build context as an uncompressed tar: `Dockerfile` (mode 0644)
-/// then, for each `(source, archive path)`, its context tar's files (directories are
-/// dropped, as the runner drops them). Each context is spooled through a temporary
-/// file, so memory does not grow with the context size.
+/// then, for each context, its context tar's files (directories are dropped, as the
+/// runner drops them). Each context is spooled through a temporary file, so memory does
+/// not grow with the context size.
 ///
 /// ```
+/// use daytona_contract::{Context, ContextKind};
 /// let dir = tempfile::tempdir().unwrap();
 /// std::fs::create_dir(dir.path().join("app")).unwrap();
 /// std::fs::write(dir.path().join("app/run.sh"), "echo hi\n").unwrap();
+/// let app = Context::new(dir.path().join("app").display().to_string(), "app", ContextKind::Dir, "");
 /// let mut tar = Vec::new();
-/// pj_image::context::write_runner_context(
+/// daytona_contract::context::write_runner_context(
 ///     "FROM alpine:3.19\nCOPY [\"app\", \"/app\"]\n",
-///     &[(dir.path().join("app"), "app".to_owned())],
+///     &[app],
 ///     &mut tar,
 /// ).unwrap();
 /// let names: Vec<String> = tar::Archive::new(&tar[..]).entries().unwrap()
 ///     .map(|e| e.unwrap().path().unwrap().display().to_string()).collect();
 /// assert_eq!(names, ["Dockerfile", "app/run.sh"]);
 /// ```
-pub fn write_runner_context<W: Write>(
-    dockerfile: &str,
-    contexts: &[(impl AsRef<Path>, String)],
-    out: W,
-) -> io::Result<W> {
+pub fn write_runner_context<W: Write>(dockerfile: &str, contexts: &[Context], out: W) -> io::Result<W> {
     let mut builder = tar::Builder::new(out);
     let mut header = tar::Header::new_gnu();
     header.set_size(dockerfile.len() as u64);
@@ -40,9 +37,9 @@ pub fn write_runner_context<W: Write>(
     header.set_gid(0);
     header.set_entry_type(tar::EntryType::Regular);
     builder.append_data(&mut header, "Dockerfile", dockerfile.as_bytes())?;
-    for (source, archive) in contexts {
+    for context in contexts {
         let mut spool = tempfile::tempfile()?;
-        write_tar(source.as_ref(), archive, &mut spool)?;
+        write_tar(context.source_path(), &context.archive_path, &mut spool)?;
         spool.seek(SeekFrom::Start(0))?;
         let mut archive_reader = tar::Archive::new(&mut spool);
         for entry in archive_reader.entries()? {
@@ -75,7 +72,11 @@ mod tests {
                 .expect("chmod");
         }
         std::fs::write(dir.path().join("f.txt"), "f").expect("write");
-        let contexts = [(ctx.clone(), "ctx".to_owned()), (dir.path().join("f.txt"), "f.txt".to_owned())];
+        let source = |path: &std::path::Path| path.display().to_string();
+        let contexts = [
+            Context::new(source(&ctx), "ctx", crate::ContextKind::Dir, ""),
+            Context::new(source(&dir.path().join("f.txt")), "f.txt", crate::ContextKind::File, ""),
+        ];
         let tar = write_runner_context("FROM x:1\n", &contexts, Vec::new()).expect("tar");
         let mut archive = tar::Archive::new(&tar[..]);
         let entries: Vec<(String, u32)> = archive

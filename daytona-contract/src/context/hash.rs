@@ -34,7 +34,7 @@ pub(crate) const BUFFER_SIZE: usize = 1 << 20;
 /// std::fs::create_dir(dir.path().join("hashdemo"))?;
 /// std::fs::write(dir.path().join("hashdemo/a.txt"), "hello\n")?;
 /// std::fs::write(dir.path().join("hashdemo/b.txt"), "world\n")?;
-/// let md5 = pj_image::context::hash(&dir.path().join("hashdemo"), "hashdemo")?;
+/// let md5 = daytona_contract::context::hash(&dir.path().join("hashdemo"), "hashdemo")?;
 /// assert_eq!(md5, "62cabd3fb3fa8038813d87977b8ab372");
 /// # Ok(())
 /// # }
@@ -52,7 +52,7 @@ pub fn hash(source: &Path, archive: &str) -> io::Result<String> {
 /// let dir = tempfile::tempdir()?;
 /// std::fs::write(dir.path().join("file.txt"), "hello\n")?;
 /// let mut done = 0;
-/// let md5 = pj_image::context::hash_with_progress(
+/// let md5 = daytona_contract::context::hash_with_progress(
 ///     &dir.path().join("file.txt"),
 ///     "ctx/file.txt",
 ///     &mut |bytes| done += bytes,

@@ -1,7 +1,5 @@
-//! Names: the snapshot name `<prefix>-v<version>` (resolved by the build script, carried
-//! to the macro and xtask in the definition) and the build key Daytona's server computes.
-
-use sha2::{Digest, Sha256};
+//! Snapshot names: Daytona's name rule, and pithy's `<prefix>-v<version>` (resolved by
+//! the build script, carried to the macro and xtask in the definition).
 
 /// Why a snapshot name cannot be formed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,9 +33,9 @@ pub enum NameError {
 /// `[package.metadata.pithy-image] snapshot` when set, else the package name.
 ///
 /// ```
-/// assert_eq!(pj_image::snapshot_name("pithy-jaunt", None, "1.0.6").unwrap(), "pithy-jaunt-v1.0.6");
-/// assert_eq!(pj_image::snapshot_name("app", Some("agents"), "0.2.0-rc.1").unwrap(), "agents-v0.2.0-rc.1");
-/// assert!(pj_image::snapshot_name("app", None, "1.0.0+build.5").is_err());
+/// assert_eq!(daytona_contract::snapshot_name("pithy-jaunt", None, "1.0.6").unwrap(), "pithy-jaunt-v1.0.6");
+/// assert_eq!(daytona_contract::snapshot_name("app", Some("agents"), "0.2.0-rc.1").unwrap(), "agents-v0.2.0-rc.1");
+/// assert!(daytona_contract::snapshot_name("app", None, "1.0.0+build.5").is_err());
 /// ```
 pub fn snapshot_name(
     package: &str,
@@ -56,18 +54,18 @@ pub fn snapshot_name(
 }
 
 /// The environment variable that pins another snapshot name than `<prefix>-v<version>`
-/// (for example to test against an existing snapshot). Read by the build script helper
-/// only, when the crate is built; xtask publishes the name the build resolved.
+/// (for example to test against an existing snapshot). Read by pj-image's build script
+/// helper only, when the crate is built; xtask publishes the name the build resolved.
 pub const SNAPSHOT_OVERRIDE_VAR: &str = "PITHY_SNAPSHOT_OVERRIDE";
 
 /// The snapshot name a crate uses: the override when one is given (and valid), else
-/// [`snapshot_name`]. Only the build script ([`crate::build`]) calls this; the name
-/// then travels in `PITHY_SNAPSHOT` to the crate and to `#[pithy_image]`, which stores
-/// it in [`Definition::snapshot`](crate::Definition::snapshot), so the name a binary
-/// reads through `env!("PITHY_SNAPSHOT")` is the one xtask publishes.
+/// [`snapshot_name`]. Only pj-image's build script helper (`pj_image::build`) calls
+/// this; the name then travels in `PITHY_SNAPSHOT` to the crate and to `#[pithy_image]`,
+/// which stores it in `Definition::snapshot`, so the name a binary reads through
+/// `env!("PITHY_SNAPSHOT")` is the one xtask publishes (`docs/DESIGN.md` "The pipeline").
 ///
 /// ```
-/// use pj_image::resolve_snapshot_name;
+/// use daytona_contract::resolve_snapshot_name;
 /// assert_eq!(resolve_snapshot_name("app", None, "1.2.3", None).unwrap(), "app-v1.2.3");
 /// assert_eq!(resolve_snapshot_name("app", None, "1.2.3", Some("pinned-v9")).unwrap(), "pinned-v9");
 /// assert!(resolve_snapshot_name("app", None, "1.2.3", Some("no spaces")).is_err());
@@ -89,8 +87,8 @@ pub fn resolve_snapshot_name(
 /// `^[a-zA-Z0-9_.\-:]+(/[a-zA-Z0-9_.\-:]+)*(@sha256:[a-f0-9]{64})?$`.
 ///
 /// ```
-/// assert!(pj_image::valid_snapshot_name("pithy-jaunt-v1.0.6"));
-/// assert!(!pj_image::valid_snapshot_name("has space-v1"));
+/// assert!(daytona_contract::valid_snapshot_name("pithy-jaunt-v1.0.6"));
+/// assert!(!daytona_contract::valid_snapshot_name("has space-v1"));
 /// ```
 pub fn valid_snapshot_name(name: &str) -> bool {
     let (path, digest) = match name.split_once("@sha256:") {
@@ -102,33 +100,6 @@ pub fn valid_snapshot_name(name: &str) -> bool {
     let digest_ok =
         digest.is_none_or(|d| d.len() == 64 && d.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
     path.split('/').all(part_ok) && digest_ok
-}
-
-/// The key Daytona's server builds a definition under (`buildInfo.snapshotRef`):
-/// `daytona-` + hex SHA-256 of the Dockerfile followed by the sorted context hashes,
-/// + `:daytona` (`docs/daytona-contract.md` §4.4). Identical definitions share one build.
-///
-/// ```
-/// // docs/daytona-contract.md §2.5 Ex1
-/// let key = pj_image::build_key(
-///     "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y git curl jq\n\
-///      RUN python -m pip install anthropic==0.30.0 openai==1.0.0\nCOPY [\"ctx/file.txt\", \"/app/file.txt\"]\n\
-///      ENV FOO=bar\nENV MODEL=gpt-4o\nWORKDIR /app\n",
-///     &["0062767e43a7b98b63a594b2504ce32c"],
-/// );
-/// assert_eq!(key, "daytona-6b075a558015c23c194f932763d9620e0af91bbdc96d0cd1007cb5164df2baef:daytona");
-/// ```
-pub fn build_key<S: AsRef<str>>(dockerfile: &str, context_hashes: &[S]) -> String {
-    let mut hashes: Vec<&str> = context_hashes.iter().map(AsRef::as_ref).collect();
-    hashes.sort_unstable();
-    let mut sha = Sha256::new();
-    sha.update(dockerfile.as_bytes());
-    for h in hashes {
-        sha.update(h.as_bytes());
-    }
-    let digest = sha.finalize();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("daytona-{hex}:daytona")
 }
 
 #[cfg(test)]
@@ -146,11 +117,5 @@ mod tests {
         assert!(!valid_snapshot_name(""));
         assert!(valid_snapshot_name(&format!("a@sha256:{}", "0".repeat(64))));
         assert!(!valid_snapshot_name(&format!("a@sha256:{}", "A".repeat(64))));
-    }
-
-    #[test]
-    fn build_key_sorts_hashes() {
-        assert_eq!(build_key("FROM x\n", &["b", "a"]), build_key("FROM x\n", &["a", "b"]));
-        assert_ne!(build_key("FROM x\n", &["a"]), build_key("FROM y\n", &["a"]));
     }
 }

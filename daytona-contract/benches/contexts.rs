@@ -1,5 +1,5 @@
-//! Context benchmarks (`cargo bench -p pj-image`): the throughput of
-//! `pj_image::context::hash` on one 256 MiB file and on 10,000 small files, against the
+//! Context benchmarks (`cargo bench -p daytona-contract`): the throughput of
+//! `daytona_contract::context::hash` on one 256 MiB file and on 10,000 small files, against the
 //! machine's raw MD5 speed over an in-memory buffer, and the peak heap memory of
 //! `write_tar` streaming the same contexts to `io::sink()`.
 //!
@@ -13,8 +13,8 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use daytona_contract::context::{ContextKind, hash, scan, write_tar};
 use md5::{Digest, Md5};
-use pj_image::context::{ContextKind, hash, scan, write_tar};
 
 /// Counts the bytes allocated through `System`, keeping the current and the peak total.
 struct Counting;

@@ -18,7 +18,7 @@ const DIR_MODE: u32 = 0o755;
 /// on names, contents and permission bits.
 ///
 /// ```
-/// assert_eq!(pj_image::context::TAR_MTIME, 0);
+/// assert_eq!(daytona_contract::context::TAR_MTIME, 0);
 /// ```
 pub const TAR_MTIME: u64 = 0;
 
@@ -29,7 +29,7 @@ pub const TAR_MTIME: u64 = 0;
 ///
 /// ```
 /// # fn check(error: std::io::Error) {
-/// use pj_image::context::FileChanged;
+/// use daytona_contract::context::FileChanged;
 /// if let Some(changed) = error.get_ref().and_then(|e| e.downcast_ref::<FileChanged>()) {
 ///     eprintln!("{} changed; retrying", changed.path);
 /// }
@@ -88,7 +88,7 @@ impl std::error::Error for FileChanged {}
 /// std::fs::create_dir(dir.path().join("hashdemo"))?;
 /// std::fs::write(dir.path().join("hashdemo/a.txt"), "hello\n")?;
 /// let mut tar = Vec::new();
-/// let written = pj_image::context::write_tar(&dir.path().join("hashdemo"), "hashdemo", &mut tar)?;
+/// let written = daytona_contract::context::write_tar(&dir.path().join("hashdemo"), "hashdemo", &mut tar)?;
 /// assert_eq!(written as usize, tar.len());
 /// // `hashdemo/` and `hashdemo/a.txt` headers, one data block, the end-of-archive marker
 /// assert_eq!(tar.len(), 5 * 512);
@@ -108,7 +108,7 @@ pub fn write_tar<W: Write>(source: &Path, archive: &str, out: W) -> io::Result<u
 /// let dir = tempfile::tempdir()?;
 /// std::fs::write(dir.path().join("run.sh"), "#!/bin/sh\n")?;
 /// let mut done = 0;
-/// pj_image::context::write_tar_with_progress(
+/// daytona_contract::context::write_tar_with_progress(
 ///     &dir.path().join("run.sh"),
 ///     "sandbox/run.sh",
 ///     std::io::sink(),
