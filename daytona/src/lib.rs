@@ -13,8 +13,8 @@
 //! never appear in `Debug`, `Display` or errors.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), daytona::Error> {
-//! use daytona::{Client, CreateBuildInfo, CreateSnapshot, LogEvent};
+//! # async fn demo() -> Result<(), pj_daytona::Error> {
+//! use pj_daytona::{Client, CreateBuildInfo, CreateSnapshot, LogEvent};
 //!
 //! let client = Client::from_env()?;
 //! let storage = client.object_storage();

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use daytona::server::BuildMode;
+use pj_daytona::server::BuildMode;
 
 use crate::failure::EXIT_CODES;
 use crate::local;

@@ -64,7 +64,7 @@ impl Failure {
     }
 
     /// A failure of the Daytona API: the client's error (which never holds the key).
-    pub fn api(context: &str, e: &daytona::Error) -> Self {
+    pub fn api(context: &str, e: &pj_daytona::Error) -> Self {
         let failure = Failure::new(code::FAILED, format!("{context}: {e}"));
         match e.status().map(|s| s.as_u16()) {
             Some(401 | 403) => Failure { code: code::CONFIG, ..failure }
