@@ -22,7 +22,6 @@ pub mod code {
 }
 
 /// The exit codes as a literal, for `concat!` into the commands' `--help`.
-#[macro_export]
 macro_rules! exit_codes {
     () => {
         "Exit codes:
@@ -35,6 +34,8 @@ macro_rules! exit_codes {
   130  interrupted; re-run to resume"
     };
 }
+
+pub(crate) use exit_codes;
 
 /// Documented in `--help`.
 pub const EXIT_CODES: &str = exit_codes!();
