@@ -15,35 +15,10 @@ mod app_crate;
 
 use app_crate::{target_dir, workspace, write};
 
-/// An application member at `dir`: pj-image from this checkout, the one-line build
-/// script, and a definition copying one file of its own.
+/// An application member at `dir` whose definition copies one file of its own.
 fn app(dir: &Path, name: &str, version: &str) {
-    let ws = workspace();
-    write(
-        &dir.join("Cargo.toml"),
-        &format!(
-            r#"[package]
-name = "{name}"
-version = "{version}"
-edition = "2024"
-
-[package.metadata.pithy-image]
-
-[dependencies]
-pj-image = {{ path = "{ws}/pj-image" }}
-pj-image-macros = {{ path = "{ws}/pj-image-macros" }}
-
-[build-dependencies]
-pj-image = {{ path = "{ws}/pj-image" }}
-"#,
-            ws = ws.display()
-        ),
-    );
-    write(&dir.join("build.rs"), "fn main() { pj_image::build::run(); }\n");
-    write(
-        &dir.join("src/main.rs"),
-        &format!(
-            r#"use pj_image::Image;
+    let main_rs = format!(
+        r#"use pj_image::Image;
 use pj_image_macros::pithy_image;
 
 #[pithy_image]
@@ -55,8 +30,8 @@ fn main() {{
     println!("{{}}", env!("PITHY_SNAPSHOT"));
 }}
 "#
-        ),
     );
+    app_crate::member(dir, name, version, "\n[package.metadata.pithy-image]\n", &main_rs);
     write(&dir.join(format!("files/{name}.txt")), &format!("{name}\n"));
 }
 
