@@ -45,7 +45,6 @@ fn team_workspace() -> &'static Path {
             "[workspace]\nresolver = \"3\"\nmembers = [\"apps/*\", \"tools/helper\"]\n",
         );
         if !root.join("Cargo.lock").exists() {
-            std::fs::create_dir_all(&root).expect("mkdir");
             std::fs::copy(workspace().join("Cargo.lock"), root.join("Cargo.lock")).expect("copy Cargo.lock");
         }
         app(&root.join("apps/alpha"), "alpha", "0.1.0");
