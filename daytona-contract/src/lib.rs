@@ -1,6 +1,6 @@
 //! # daytona-contract: what Daytona defines and every side must agree on
 //!
-//! The image engine (`pj-image`), the Daytona client and local server (`daytona`) and
+//! The image engine (`pj-image`), the Daytona client and local server (`pj-daytona`) and
 //! the publisher (`xtask`) each compute parts of Daytona's wire contract; this crate is
 //! the one place they come from (`docs/DESIGN.md` "Who owns what", the measurements in
 //! `docs/daytona-contract.md`):

@@ -3,14 +3,14 @@
 //! a spooled temp file, then a file-backed PUT), so the client's memory does not grow
 //! with the context.
 //!
-//! `cargo bench -p daytona --features server --bench upload` (sizes in MiB:
+//! `cargo bench -p pj-daytona --features server --bench upload` (sizes in MiB:
 //! `PJ_BENCH_MB=16,256`). Peak memory is the process's `VmHWM` (Linux), which includes
 //! the in-process server; each size runs in a fresh child process so peaks don't mix.
 
 use std::io::Write;
 use std::time::Instant;
 
-use daytona::server::{BuildMode, LocalDaytona, ServerConfig};
+use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -29,8 +29,8 @@ pub const DEFAULT_SOURCE: &str = "pithy";
 /// An async Daytona API client. Cheap to clone (an `Arc` inside).
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), daytona::Error> {
-/// let client = daytona::Client::from_env()?;
+/// # async fn demo() -> Result<(), pj_daytona::Error> {
+/// let client = pj_daytona::Client::from_env()?;
 /// let snapshot = client.snapshots().get("pithy-jaunt-v1.0.6").await?;
 /// println!("{} is {}", snapshot.name, snapshot.state);
 /// # Ok(()) }
@@ -76,9 +76,9 @@ impl Client {
     /// A [`ClientBuilder`] with nothing set.
     ///
     /// ```
-    /// let client = daytona::Client::builder().api_key("k").build()?;
-    /// assert_eq!(client.api_url(), daytona::DEFAULT_API_URL);
-    /// # Ok::<(), daytona::Error>(())
+    /// let client = pj_daytona::Client::builder().api_key("k").build()?;
+    /// assert_eq!(client.api_url(), pj_daytona::DEFAULT_API_URL);
+    /// # Ok::<(), pj_daytona::Error>(())
     /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
@@ -88,8 +88,8 @@ impl Client {
     /// [`ClientBuilder`]).
     ///
     /// ```no_run
-    /// let client = daytona::Client::from_env()?;
-    /// # Ok::<(), daytona::Error>(())
+    /// let client = pj_daytona::Client::from_env()?;
+    /// # Ok::<(), pj_daytona::Error>(())
     /// ```
     pub fn from_env() -> Result<Self, Error> {
         ClientBuilder::from_env().build()
@@ -139,9 +139,9 @@ impl Client {
     /// The API base URL, without a trailing slash.
     ///
     /// ```
-    /// let client = daytona::Client::builder().api_key("k").api_url("http://127.0.0.1:1/api/").build()?;
+    /// let client = pj_daytona::Client::builder().api_key("k").api_url("http://127.0.0.1:1/api/").build()?;
     /// assert_eq!(client.api_url(), "http://127.0.0.1:1/api");
-    /// # Ok::<(), daytona::Error>(())
+    /// # Ok::<(), pj_daytona::Error>(())
     /// ```
     pub fn api_url(&self) -> &str {
         self.inner.api_url.as_str().trim_end_matches('/')
@@ -150,9 +150,9 @@ impl Client {
     /// The default region, if one is configured.
     ///
     /// ```
-    /// let client = daytona::Client::builder().api_key("k").target("eu").build()?;
+    /// let client = pj_daytona::Client::builder().api_key("k").target("eu").build()?;
     /// assert_eq!(client.target(), Some("eu"));
-    /// # Ok::<(), daytona::Error>(())
+    /// # Ok::<(), pj_daytona::Error>(())
     /// ```
     pub fn target(&self) -> Option<&str> {
         self.inner.target.as_deref()
@@ -161,9 +161,9 @@ impl Client {
     /// The timeouts in force.
     ///
     /// ```
-    /// let client = daytona::Client::builder().api_key("k").build()?;
-    /// assert_eq!(client.timeouts(), daytona::Timeouts::default());
-    /// # Ok::<(), daytona::Error>(())
+    /// let client = pj_daytona::Client::builder().api_key("k").build()?;
+    /// assert_eq!(client.timeouts(), pj_daytona::Timeouts::default());
+    /// # Ok::<(), pj_daytona::Error>(())
     /// ```
     pub fn timeouts(&self) -> Timeouts {
         self.inner.timeouts
@@ -172,7 +172,7 @@ impl Client {
     /// The snapshot endpoints.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
     /// let page = client.snapshots().list(&Default::default()).await?;
     /// # Ok(()) }
     /// ```
@@ -183,7 +183,7 @@ impl Client {
     /// The object-storage endpoints (push access and context uploads).
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
     /// let access = client.object_storage().push_access().await?;
     /// # Ok(()) }
     /// ```
@@ -194,7 +194,7 @@ impl Client {
     /// The sandbox endpoints, and commands through the toolbox.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
     /// let sandbox = client.sandboxes().get("my-sandbox").await?;
     /// # Ok(()) }
     /// ```

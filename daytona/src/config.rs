@@ -14,7 +14,7 @@ pub const DEFAULT_API_URL: &str = "https://app.daytona.io/api";
 /// the organization it acts in (sent as `X-Daytona-Organization-ID`).
 ///
 /// ```
-/// use daytona::Credentials;
+/// use pj_daytona::Credentials;
 /// let creds = Credentials::api_key("dtn_abc");
 /// assert_eq!(format!("{creds:?}"), "ApiKey(Secret([REDACTED]))");
 /// ```
@@ -36,7 +36,7 @@ impl Credentials {
     /// API-key credentials.
     ///
     /// ```
-    /// let creds = daytona::Credentials::api_key("dtn_abc");
+    /// let creds = pj_daytona::Credentials::api_key("dtn_abc");
     /// # let _ = creds;
     /// ```
     pub fn api_key(key: impl Into<Secret>) -> Self {
@@ -46,7 +46,7 @@ impl Credentials {
     /// JWT credentials for an organization.
     ///
     /// ```
-    /// let creds = daytona::Credentials::jwt("eyJ...", "org-1");
+    /// let creds = pj_daytona::Credentials::jwt("eyJ...", "org-1");
     /// # let _ = creds;
     /// ```
     pub fn jwt(token: impl Into<Secret>, organization_id: impl Into<String>) -> Self {
@@ -78,13 +78,13 @@ impl fmt::Debug for Credentials {
 ///
 /// ```
 /// use std::time::Duration;
-/// let policy = daytona::RetryPolicy {
+/// let policy = pj_daytona::RetryPolicy {
 ///     max_retries: 2,
 ///     min_delay: Duration::from_millis(10),
 ///     ..Default::default()
 /// };
 /// assert_eq!(policy.max_retries, 2);
-/// assert_eq!(daytona::RetryPolicy::none().max_retries, 0);
+/// assert_eq!(pj_daytona::RetryPolicy::none().max_retries, 0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -103,7 +103,7 @@ impl RetryPolicy {
     /// A policy that never retries.
     ///
     /// ```
-    /// let policy = daytona::RetryPolicy::none();
+    /// let policy = pj_daytona::RetryPolicy::none();
     /// # let _ = policy;
     /// ```
     pub fn none() -> Self {
@@ -126,7 +126,7 @@ impl Default for RetryPolicy {
 ///
 /// ```
 /// use std::time::Duration;
-/// let timeouts = daytona::Timeouts { request: Duration::from_secs(5), ..Default::default() };
+/// let timeouts = pj_daytona::Timeouts { request: Duration::from_secs(5), ..Default::default() };
 /// assert_eq!(timeouts.connect, Duration::from_secs(10));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,14 +165,14 @@ impl Default for Timeouts {
 ///
 /// ```
 /// use std::time::Duration;
-/// let client = daytona::Client::builder()
+/// let client = pj_daytona::Client::builder()
 ///     .api_key("dtn_abc")
 ///     .api_url("http://127.0.0.1:3000/api")
 ///     .target("us")
-///     .retry(daytona::RetryPolicy::none())
+///     .retry(pj_daytona::RetryPolicy::none())
 ///     .build()?;
 /// assert_eq!(client.api_url(), "http://127.0.0.1:3000/api");
-/// # Ok::<(), daytona::Error>(())
+/// # Ok::<(), pj_daytona::Error>(())
 /// ```
 #[derive(Clone, Default)]
 pub struct ClientBuilder {
@@ -203,7 +203,7 @@ impl ClientBuilder {
     /// An empty builder (nothing read from the environment).
     ///
     /// ```
-    /// let builder = daytona::ClientBuilder::new().api_key("k");
+    /// let builder = pj_daytona::ClientBuilder::new().api_key("k");
     /// # let _ = builder;
     /// ```
     pub fn new() -> Self {
@@ -213,8 +213,8 @@ impl ClientBuilder {
     /// A builder filled from the process environment (see the type docs).
     ///
     /// ```no_run
-    /// let client = daytona::ClientBuilder::from_env().build()?;
-    /// # Ok::<(), daytona::Error>(())
+    /// let client = pj_daytona::ClientBuilder::from_env().build()?;
+    /// # Ok::<(), pj_daytona::Error>(())
     /// ```
     pub fn from_env() -> Self {
         Self::from_env_with(|name| std::env::var(name).ok())
@@ -229,9 +229,9 @@ impl ClientBuilder {
     ///     "DAYTONA_ORGANIZATION_ID" => Some("org-1".to_owned()),
     ///     _ => None,
     /// };
-    /// let client = daytona::ClientBuilder::from_env_with(env).build()?;
-    /// assert_eq!(client.api_url(), daytona::DEFAULT_API_URL);
-    /// # Ok::<(), daytona::Error>(())
+    /// let client = pj_daytona::ClientBuilder::from_env_with(env).build()?;
+    /// assert_eq!(client.api_url(), pj_daytona::DEFAULT_API_URL);
+    /// # Ok::<(), pj_daytona::Error>(())
     /// ```
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
@@ -252,7 +252,7 @@ impl ClientBuilder {
     /// Authenticate with an API key.
     ///
     /// ```
-    /// let builder = daytona::ClientBuilder::new().api_key("dtn_abc");
+    /// let builder = pj_daytona::ClientBuilder::new().api_key("dtn_abc");
     /// # let _ = builder;
     /// ```
     pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
@@ -263,7 +263,7 @@ impl ClientBuilder {
     /// Authenticate with a JWT for an organization.
     ///
     /// ```
-    /// let builder = daytona::ClientBuilder::new().jwt("eyJ...", "org-1");
+    /// let builder = pj_daytona::ClientBuilder::new().jwt("eyJ...", "org-1");
     /// # let _ = builder;
     /// ```
     pub fn jwt(mut self, token: impl Into<Secret>, organization_id: impl Into<String>) -> Self {
@@ -274,7 +274,7 @@ impl ClientBuilder {
     /// Set the credentials.
     ///
     /// ```
-    /// let builder = daytona::ClientBuilder::new().credentials(daytona::Credentials::api_key("k"));
+    /// let builder = pj_daytona::ClientBuilder::new().credentials(pj_daytona::Credentials::api_key("k"));
     /// # let _ = builder;
     /// ```
     pub fn credentials(mut self, credentials: Credentials) -> Self {
@@ -285,7 +285,7 @@ impl ClientBuilder {
     /// The API base URL (`https://app.daytona.io/api`; the local server prints its own).
     ///
     /// ```
-    /// let builder = daytona::ClientBuilder::new().api_url("http://127.0.0.1:3000/api");
+    /// let builder = pj_daytona::ClientBuilder::new().api_url("http://127.0.0.1:3000/api");
     /// # let _ = builder;
     /// ```
     pub fn api_url(mut self, url: impl Into<String>) -> Self {
@@ -297,7 +297,7 @@ impl ClientBuilder {
     /// sandbox creation when the request names none.
     ///
     /// ```
-    /// let builder = daytona::ClientBuilder::new().target("eu");
+    /// let builder = pj_daytona::ClientBuilder::new().target("eu");
     /// # let _ = builder;
     /// ```
     pub fn target(mut self, target: impl Into<String>) -> Self {
@@ -308,7 +308,7 @@ impl ClientBuilder {
     /// The `X-Daytona-Source` header (default `pithy`).
     ///
     /// ```
-    /// let builder = daytona::ClientBuilder::new().source("my-tool");
+    /// let builder = pj_daytona::ClientBuilder::new().source("my-tool");
     /// # let _ = builder;
     /// ```
     pub fn source(mut self, source: impl Into<String>) -> Self {
@@ -320,7 +320,7 @@ impl ClientBuilder {
     /// roots). Per-request timeouts still apply.
     ///
     /// ```
-    /// let builder = daytona::ClientBuilder::new().http_client(reqwest::Client::new());
+    /// let builder = pj_daytona::ClientBuilder::new().http_client(reqwest::Client::new());
     /// # let _ = builder;
     /// ```
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
@@ -331,7 +331,7 @@ impl ClientBuilder {
     /// The retry policy (default: 4 retries, 0.5 s to 10 s backoff).
     ///
     /// ```
-    /// let builder = daytona::ClientBuilder::new().retry(daytona::RetryPolicy::none());
+    /// let builder = pj_daytona::ClientBuilder::new().retry(pj_daytona::RetryPolicy::none());
     /// # let _ = builder;
     /// ```
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
@@ -342,7 +342,7 @@ impl ClientBuilder {
     /// The timeouts (default: 60 s per request, 30 min per upload).
     ///
     /// ```
-    /// let builder = daytona::ClientBuilder::new().timeouts(daytona::Timeouts::default());
+    /// let builder = pj_daytona::ClientBuilder::new().timeouts(pj_daytona::Timeouts::default());
     /// # let _ = builder;
     /// ```
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
@@ -354,7 +354,7 @@ impl ClientBuilder {
     /// absolute `http`/`https` URL.
     ///
     /// ```
-    /// let error = daytona::ClientBuilder::new().build().unwrap_err();
+    /// let error = pj_daytona::ClientBuilder::new().build().unwrap_err();
     /// assert!(error.to_string().starts_with("Authentication credentials not found"));
     /// ```
     pub fn build(self) -> Result<Client, Error> {

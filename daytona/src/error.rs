@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 /// or the storage credentials: they are redacted before an error is built.
 ///
 /// ```
-/// use daytona::Error;
+/// use pj_daytona::Error;
 /// fn explain(error: &Error) -> String {
 ///     match error.status() {
 ///         Some(status) if status.as_u16() == 409 => "the name is taken".to_owned(),
@@ -89,7 +89,7 @@ impl Error {
     /// requests (GET, HEAD, PUT of a content-addressed object), never for a POST.
     ///
     /// ```
-    /// use daytona::Error;
+    /// use pj_daytona::Error;
     /// let error = Error::Timeout { operation: "get snapshot", after: std::time::Duration::from_secs(30) };
     /// assert!(error.is_retryable());
     /// assert!(!Error::Config("no API key".into()).is_retryable());
@@ -110,7 +110,7 @@ impl Error {
     /// The HTTP status, for [`Error::Api`].
     ///
     /// ```
-    /// # let error = daytona::Error::Config("x".into());
+    /// # let error = pj_daytona::Error::Config("x".into());
     /// if error.status().is_some_and(|s| s.as_u16() == 404) { /* not found */ }
     /// ```
     pub fn status(&self) -> Option<StatusCode> {
@@ -123,7 +123,7 @@ impl Error {
     /// Whether this is a 404 (the snapshot, sandbox or object does not exist).
     ///
     /// ```
-    /// assert!(!daytona::Error::Config("x".into()).is_not_found());
+    /// assert!(!pj_daytona::Error::Config("x".into()).is_not_found());
     /// ```
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
@@ -132,7 +132,7 @@ impl Error {
     /// Whether this is a 409 (for snapshots: the name is already taken).
     ///
     /// ```
-    /// assert!(!daytona::Error::Config("x".into()).is_conflict());
+    /// assert!(!pj_daytona::Error::Config("x".into()).is_conflict());
     /// ```
     pub fn is_conflict(&self) -> bool {
         self.status() == Some(StatusCode::CONFLICT)
@@ -141,7 +141,7 @@ impl Error {
     /// The `Retry-After` the server asked for, for [`Error::Api`].
     ///
     /// ```
-    /// assert_eq!(daytona::Error::Config("x".into()).retry_after(), None);
+    /// assert_eq!(pj_daytona::Error::Config("x".into()).retry_after(), None);
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -153,7 +153,7 @@ impl Error {
     /// The operation that failed (`"create snapshot"`), if the error has one.
     ///
     /// ```
-    /// let error = daytona::Error::Timeout { operation: "list snapshots", after: Default::default() };
+    /// let error = pj_daytona::Error::Timeout { operation: "list snapshots", after: Default::default() };
     /// assert_eq!(error.operation(), Some("list snapshots"));
     /// ```
     pub fn operation(&self) -> Option<&'static str> {

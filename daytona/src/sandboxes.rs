@@ -11,8 +11,8 @@ use crate::types::{CreateSandbox, ExecuteRequest, ExecuteResponse, Sandbox, Sand
 /// The sandbox endpoints; from [`Client::sandboxes`].
 ///
 /// ```no_run
-/// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
-/// use daytona::{CreateSandbox, ExecuteRequest};
+/// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
+/// use pj_daytona::{CreateSandbox, ExecuteRequest};
 /// let sandboxes = client.sandboxes();
 /// let sandbox = sandboxes.create(&CreateSandbox::from_snapshot("pithy-jaunt-v1.0.6")).await?;
 /// let sandbox = sandboxes.wait_until_started(&sandbox.id, std::time::Duration::from_secs(120)).await?;
@@ -34,8 +34,8 @@ impl<'a> Sandboxes<'a> {
     /// `POST /sandbox` (sent once). The client's target fills `target` when unset.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
-    /// let sandbox = client.sandboxes().create(&daytona::CreateSandbox::from_snapshot("app-v1")).await?;
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
+    /// let sandbox = client.sandboxes().create(&pj_daytona::CreateSandbox::from_snapshot("app-v1")).await?;
     /// # Ok(()) }
     /// ```
     pub async fn create(&self, request: &CreateSandbox) -> Result<Sandbox, Error> {
@@ -54,7 +54,7 @@ impl<'a> Sandboxes<'a> {
     /// `GET /sandbox/{idOrName}`.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
     /// let sandbox = client.sandboxes().get("my-sandbox").await?;
     /// # Ok(()) }
     /// ```
@@ -68,7 +68,7 @@ impl<'a> Sandboxes<'a> {
     /// `DELETE /sandbox/{idOrName}` (sent once).
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
     /// client.sandboxes().delete("my-sandbox").await?;
     /// # Ok(()) }
     /// ```
@@ -84,7 +84,7 @@ impl<'a> Sandboxes<'a> {
     /// `build_failed`, `destroyed`), for at most `timeout`.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
     /// let sandbox = client.sandboxes().wait_until_started("my-sandbox", std::time::Duration::from_secs(60)).await?;
     /// # Ok(()) }
     /// ```
@@ -117,7 +117,7 @@ impl<'a> Sandboxes<'a> {
     /// The sandbox's toolbox base URL: `GET /sandbox/{id}/toolbox-proxy-url`.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
     /// let base = client.sandboxes().toolbox_url("sandbox-id").await?;
     /// # Ok(()) }
     /// ```
@@ -134,8 +134,8 @@ impl<'a> Sandboxes<'a> {
     /// (sent once). The HTTP timeout is the request timeout plus the command's own.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
-    /// let out = client.sandboxes().execute("sandbox-id", &daytona::ExecuteRequest::new("echo hi")).await?;
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
+    /// let out = client.sandboxes().execute("sandbox-id", &pj_daytona::ExecuteRequest::new("echo hi")).await?;
     /// assert_eq!(out.result.trim(), "hi");
     /// # Ok(()) }
     /// ```

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// [`Secret::expose`], so it cannot end up in a log line or an error by accident.
 ///
 /// ```
-/// use daytona::Secret;
+/// use pj_daytona::Secret;
 /// let key = Secret::new("dtn_0123456789");
 /// assert_eq!(format!("{key} {key:?}"), "[REDACTED] Secret([REDACTED])");
 /// assert_eq!(key.expose(), "dtn_0123456789");
@@ -22,7 +22,7 @@ impl Secret {
     /// Wraps a secret value.
     ///
     /// ```
-    /// let token = daytona::Secret::new(String::from("t0k3n"));
+    /// let token = pj_daytona::Secret::new(String::from("t0k3n"));
     /// assert!(!token.is_empty());
     /// ```
     pub fn new(value: impl Into<String>) -> Self {
@@ -32,7 +32,7 @@ impl Secret {
     /// The secret value itself. Use it only to put it on the wire.
     ///
     /// ```
-    /// assert_eq!(daytona::Secret::new("k").expose(), "k");
+    /// assert_eq!(pj_daytona::Secret::new("k").expose(), "k");
     /// ```
     pub fn expose(&self) -> &str {
         &self.0
@@ -41,7 +41,7 @@ impl Secret {
     /// Whether the secret is the empty string.
     ///
     /// ```
-    /// assert!(daytona::Secret::default().is_empty());
+    /// assert!(pj_daytona::Secret::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

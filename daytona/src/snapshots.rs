@@ -18,8 +18,8 @@ pub const MAX_PAGES: u64 = 5000;
 /// The snapshot endpoints; from [`Client::snapshots`].
 ///
 /// ```no_run
-/// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
-/// use daytona::{CreateBuildInfo, CreateSnapshot};
+/// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
+/// use pj_daytona::{CreateBuildInfo, CreateSnapshot};
 /// let request = CreateSnapshot::build("app-v1.0.0", CreateBuildInfo::new("FROM alpine:3.19\n", Vec::<String>::new()));
 /// let snapshot = client.snapshots().create(&request).await?;
 /// assert_eq!(snapshot.name, "app-v1.0.0");
@@ -41,8 +41,8 @@ impl<'a> Snapshots<'a> {
     /// target fills `regionId` when the request has none.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
-    /// let request = daytona::CreateSnapshot::image("busybox-v1", "busybox:1.36");
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
+    /// let request = pj_daytona::CreateSnapshot::image("busybox-v1", "busybox:1.36");
     /// match client.snapshots().create(&request).await {
     ///     Err(e) if e.is_conflict() => println!("already there"),
     ///     other => { other?; }
@@ -65,7 +65,7 @@ impl<'a> Snapshots<'a> {
     /// `GET /snapshots/{id}`, by id or by name.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
     /// match client.snapshots().get("app-v1.0.0").await {
     ///     Ok(snapshot) => println!("{}", snapshot.state),
     ///     Err(e) if e.is_not_found() => println!("not published yet"),
@@ -83,8 +83,8 @@ impl<'a> Snapshots<'a> {
     /// `GET /snapshots` (one page).
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
-    /// let query = daytona::ListSnapshots { name: Some("app-".into()), ..Default::default() };
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
+    /// let query = pj_daytona::ListSnapshots { name: Some("app-".into()), ..Default::default() };
     /// let page = client.snapshots().list(&query).await?;
     /// println!("{} of {}", page.items.len(), page.total);
     /// # Ok(()) }
@@ -119,7 +119,7 @@ impl<'a> Snapshots<'a> {
     /// or [`MAX_PAGES`] pages. The stream is boxed, so `next()` works on it directly.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
     /// use futures_util::StreamExt;
     /// let mut all = client.snapshots().list_all(Some("app-"), 100);
     /// while let Some(snapshot) = all.next().await {
@@ -166,7 +166,7 @@ impl<'a> Snapshots<'a> {
     /// `DELETE /snapshots/{id}` (by id; sent once).
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client, id: &str) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client, id: &str) -> Result<(), pj_daytona::Error> {
     /// client.snapshots().delete(id).await?;
     /// # Ok(()) }
     /// ```
@@ -181,7 +181,7 @@ impl<'a> Snapshots<'a> {
     /// `POST /snapshots/{id}/activate`: bring an `inactive` snapshot back (sent once).
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client, id: &str) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client, id: &str) -> Result<(), pj_daytona::Error> {
     /// let snapshot = client.snapshots().activate(id).await?;
     /// # Ok(()) }
     /// ```
@@ -195,7 +195,7 @@ impl<'a> Snapshots<'a> {
     /// `GET /snapshots/{id}/build-logs-url`: where the build log is served.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client, id: &str) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client, id: &str) -> Result<(), pj_daytona::Error> {
     /// let url = client.snapshots().build_logs_url(id).await?;
     /// # Ok(()) }
     /// ```
@@ -214,8 +214,8 @@ impl<'a> Snapshots<'a> {
     /// With `follow`, the server keeps the stream open while the build runs.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client, id: &str) -> Result<(), daytona::Error> {
-    /// use daytona::LogEvent;
+    /// # async fn demo(client: pj_daytona::Client, id: &str) -> Result<(), pj_daytona::Error> {
+    /// use pj_daytona::LogEvent;
     /// let mut logs = client.snapshots().build_logs(id, true).await?;
     /// while let Some(event) = logs.next().await? {
     ///     match event {
@@ -237,7 +237,7 @@ impl<'a> Snapshots<'a> {
     /// [`build_logs_url`](Self::build_logs_url), with any query already on it).
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client, url: url::Url) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client, url: url::Url) -> Result<(), pj_daytona::Error> {
     /// let logs = client.snapshots().stream_logs(url).await?;
     /// # Ok(()) }
     /// ```
@@ -271,8 +271,8 @@ impl<'a> Snapshots<'a> {
 /// What [`LogStream::next`] read.
 ///
 /// ```
-/// let event = daytona::LogEvent::Text("Step 1/3 : FROM alpine:3.19\n".into());
-/// assert!(matches!(event, daytona::LogEvent::Text(_)));
+/// let event = pj_daytona::LogEvent::Text("Step 1/3 : FROM alpine:3.19\n".into());
+/// assert!(matches!(event, pj_daytona::LogEvent::Text(_)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogEvent {
@@ -287,9 +287,9 @@ pub enum LogEvent {
 /// A build-log stream; from [`Snapshots::build_logs`].
 ///
 /// ```no_run
-/// # async fn demo(mut logs: daytona::LogStream) -> Result<(), daytona::Error> {
+/// # async fn demo(mut logs: pj_daytona::LogStream) -> Result<(), pj_daytona::Error> {
 /// while let Some(event) = logs.next().await? {
-///     if let daytona::LogEvent::Text(text) = event { print!("{text}"); }
+///     if let pj_daytona::LogEvent::Text(text) = event { print!("{text}"); }
 /// }
 /// # Ok(()) }
 /// ```
@@ -313,7 +313,7 @@ impl LogStream {
     /// The next piece of the log: `Ok(None)` once the server ended the stream.
     ///
     /// ```no_run
-    /// # async fn demo(mut logs: daytona::LogStream) -> Result<(), daytona::Error> {
+    /// # async fn demo(mut logs: pj_daytona::LogStream) -> Result<(), pj_daytona::Error> {
     /// let first = logs.next().await?;
     /// # Ok(()) }
     /// ```
@@ -349,7 +349,7 @@ impl LogStream {
     /// giving up after `max_idle` consecutive idle periods.
     ///
     /// ```no_run
-    /// # async fn demo(logs: daytona::LogStream) -> Result<(), daytona::Error> {
+    /// # async fn demo(logs: pj_daytona::LogStream) -> Result<(), pj_daytona::Error> {
     /// let text = logs.collect(5).await?;
     /// # Ok(()) }
     /// ```

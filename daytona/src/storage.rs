@@ -20,8 +20,8 @@ const PRESIGN: Duration = Duration::from_secs(3600);
 /// What [`ObjectStorage::upload_context`] did.
 ///
 /// ```
-/// let outcome = daytona::Upload::Uploaded { bytes: 10240 };
-/// assert_ne!(outcome, daytona::Upload::Present);
+/// let outcome = pj_daytona::Upload::Uploaded { bytes: 10240 };
+/// assert_ne!(outcome, pj_daytona::Upload::Present);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upload {
@@ -40,7 +40,7 @@ pub enum Upload {
 /// the tar's ([`Error::Io`]); after `Uploading`, the `PUT`'s; before either, the `HEAD`'s.
 ///
 /// ```
-/// use daytona::UploadProgress;
+/// use pj_daytona::UploadProgress;
 /// let mut archived = 0;
 /// let mut follow = |event| if let UploadProgress::Archived { bytes } = event { archived += bytes };
 /// follow(UploadProgress::Archiving);
@@ -69,11 +69,11 @@ pub enum UploadProgress {
 /// The object-storage endpoints; from [`Client::object_storage`].
 ///
 /// ```no_run
-/// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+/// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
 /// use std::path::Path;
 /// let crate_dir = Path::new(".");
 /// let md5 = daytona_contract::context::hash(&crate_dir.join("sandbox"), "sandbox")
-///     .map_err(|e| daytona::Error::Config(e.to_string()))?;
+///     .map_err(|e| pj_daytona::Error::Config(e.to_string()))?;
 /// let storage = client.object_storage();
 /// let access = storage.push_access().await?;
 /// let outcome = storage.upload_context(&access, &crate_dir.join("sandbox"), "sandbox", &md5).await?;
@@ -94,7 +94,7 @@ impl<'a> ObjectStorage<'a> {
     /// prefix of the builds bucket.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
     /// let access = client.object_storage().push_access().await?;
     /// println!("{}/{}", access.storage_url, access.bucket);
     /// # Ok(()) }
@@ -115,7 +115,7 @@ impl<'a> ObjectStorage<'a> {
     /// already uploaded. Retried on transient failures.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client, access: daytona::StorageAccess) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client, access: pj_daytona::StorageAccess) -> Result<(), pj_daytona::Error> {
     /// let present = client.object_storage().context_exists(&access, "0062767e43a7b98b63a594b2504ce32c").await?;
     /// # Ok(()) }
     /// ```
@@ -145,7 +145,7 @@ impl<'a> ObjectStorage<'a> {
     /// [`upload_context_with_progress`](Self::upload_context_with_progress).
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client, access: daytona::StorageAccess) -> Result<(), daytona::Error> {
+    /// # async fn demo(client: pj_daytona::Client, access: pj_daytona::StorageAccess) -> Result<(), pj_daytona::Error> {
     /// let outcome = client.object_storage()
     ///     .upload_context(&access, std::path::Path::new("sandbox"), "sandbox", "30e0b496b75779c18af6dab75e0edbdc")
     ///     .await?;
@@ -166,8 +166,8 @@ impl<'a> ObjectStorage<'a> {
     /// the tar is written.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client, access: daytona::StorageAccess) -> Result<(), daytona::Error> {
-    /// use daytona::UploadProgress;
+    /// # async fn demo(client: pj_daytona::Client, access: pj_daytona::StorageAccess) -> Result<(), pj_daytona::Error> {
+    /// use pj_daytona::UploadProgress;
     /// let mut archived = 0;
     /// client.object_storage()
     ///     .upload_context_with_progress(
@@ -209,8 +209,8 @@ impl<'a> ObjectStorage<'a> {
     /// failures; each attempt re-reads the file from its start). Returns its size.
     ///
     /// ```no_run
-    /// # async fn demo(client: daytona::Client, access: daytona::StorageAccess) -> Result<(), daytona::Error> {
-    /// let file = std::fs::File::open("context.tar").map_err(|e| daytona::Error::Config(e.to_string()))?;
+    /// # async fn demo(client: pj_daytona::Client, access: pj_daytona::StorageAccess) -> Result<(), pj_daytona::Error> {
+    /// let file = std::fs::File::open("context.tar").map_err(|e| pj_daytona::Error::Config(e.to_string()))?;
     /// let size = client.object_storage().put_context_file(&access, "0062767e43a7b98b63a594b2504ce32c", file).await?;
     /// # Ok(()) }
     /// ```

@@ -14,7 +14,7 @@ use crate::secret::Secret;
 /// The state of a snapshot (`SnapshotState`).
 ///
 /// ```
-/// use daytona::SnapshotState;
+/// use pj_daytona::SnapshotState;
 /// let state: SnapshotState = serde_json::from_str("\"build_failed\"").unwrap();
 /// assert_eq!(state, SnapshotState::BuildFailed);
 /// assert!(state.is_terminal());
@@ -53,7 +53,7 @@ impl SnapshotState {
     /// (the states the official SDK stops polling at).
     ///
     /// ```
-    /// assert!(!daytona::SnapshotState::Building.is_terminal());
+    /// assert!(!pj_daytona::SnapshotState::Building.is_terminal());
     /// ```
     pub fn is_terminal(self) -> bool {
         matches!(self, SnapshotState::Active | SnapshotState::Error | SnapshotState::BuildFailed)
@@ -62,7 +62,7 @@ impl SnapshotState {
     /// The wire name (`build_failed`).
     ///
     /// ```
-    /// assert_eq!(daytona::SnapshotState::BuildFailed.as_str(), "build_failed");
+    /// assert_eq!(pj_daytona::SnapshotState::BuildFailed.as_str(), "build_failed");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -89,7 +89,7 @@ impl std::fmt::Display for SnapshotState {
 /// The build information of a snapshot (`BuildInfo`).
 ///
 /// ```
-/// let info: daytona::BuildInfo = serde_json::from_str(r#"{"dockerfileContent":"FROM a:1\n",
+/// let info: pj_daytona::BuildInfo = serde_json::from_str(r#"{"dockerfileContent":"FROM a:1\n",
 ///     "contextHashes":[],"createdAt":"2026-01-01T00:00:00.000Z",
 ///     "updatedAt":"2026-01-01T00:00:00.000Z","snapshotRef":"daytona-ab:daytona"}"#).unwrap();
 /// assert_eq!(info.snapshot_ref, "daytona-ab:daytona");
@@ -113,9 +113,9 @@ pub struct BuildInfo {
 /// A snapshot (`SnapshotDto`).
 ///
 /// ```
-/// let snapshot: daytona::Snapshot = serde_json::from_str(r#"{"id":"1","general":false,
+/// let snapshot: pj_daytona::Snapshot = serde_json::from_str(r#"{"id":"1","general":false,
 ///     "name":"app-v1.0.0","state":"active","cpu":1,"gpu":0,"mem":1,"disk":3}"#).unwrap();
-/// assert_eq!(snapshot.state, daytona::SnapshotState::Active);
+/// assert_eq!(snapshot.state, pj_daytona::SnapshotState::Active);
 /// assert_eq!(snapshot.error_reason, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,7 +185,7 @@ pub struct Snapshot {
 /// A page of snapshots (`PaginatedSnapshots`).
 ///
 /// ```
-/// let page: daytona::SnapshotPage =
+/// let page: pj_daytona::SnapshotPage =
 ///     serde_json::from_str(r#"{"items":[],"total":0,"page":1,"totalPages":0}"#).unwrap();
 /// assert!(page.items.is_empty());
 /// ```
@@ -206,7 +206,7 @@ pub struct SnapshotPage {
 /// The build part of a [`CreateSnapshot`] (`CreateBuildInfo`).
 ///
 /// ```
-/// let info = daytona::CreateBuildInfo::new("FROM alpine:3.19\n", ["0123456789abcdef0123456789abcdef"]);
+/// let info = pj_daytona::CreateBuildInfo::new("FROM alpine:3.19\n", ["0123456789abcdef0123456789abcdef"]);
 /// assert_eq!(info.context_hashes.len(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,7 +223,7 @@ impl CreateBuildInfo {
     /// Build info from a Dockerfile and its context hashes.
     ///
     /// ```
-    /// let info = daytona::CreateBuildInfo::new("FROM alpine:3.19\n", Vec::<String>::new());
+    /// let info = pj_daytona::CreateBuildInfo::new("FROM alpine:3.19\n", Vec::<String>::new());
     /// assert!(info.context_hashes.is_empty());
     /// ```
     pub fn new<S: Into<String>>(
@@ -240,9 +240,9 @@ impl CreateBuildInfo {
 /// The body of `POST /snapshots` (`CreateSnapshot`). Unset fields are not sent.
 ///
 /// ```
-/// let request = daytona::CreateSnapshot::build(
+/// let request = pj_daytona::CreateSnapshot::build(
 ///     "app-v1.0.0",
-///     daytona::CreateBuildInfo::new("FROM alpine:3.19\n", Vec::<String>::new()),
+///     pj_daytona::CreateBuildInfo::new("FROM alpine:3.19\n", Vec::<String>::new()),
 /// )
 /// .resources(2, 4, 8);
 /// let json = serde_json::to_string(&request).unwrap();
@@ -284,7 +284,7 @@ impl CreateSnapshot {
     /// A snapshot built from a Dockerfile and uploaded contexts.
     ///
     /// ```
-    /// let request = daytona::CreateSnapshot::build("s", daytona::CreateBuildInfo::new("FROM a:1\n", ["h"]));
+    /// let request = pj_daytona::CreateSnapshot::build("s", pj_daytona::CreateBuildInfo::new("FROM a:1\n", ["h"]));
     /// assert_eq!(request.name, "s");
     /// ```
     pub fn build(name: impl Into<String>, build_info: CreateBuildInfo) -> Self {
@@ -294,7 +294,7 @@ impl CreateSnapshot {
     /// A snapshot of an existing image (`imageName`).
     ///
     /// ```
-    /// let request = daytona::CreateSnapshot::image("s", "alpine:3.19");
+    /// let request = pj_daytona::CreateSnapshot::image("s", "alpine:3.19");
     /// assert_eq!(request.image_name.as_deref(), Some("alpine:3.19"));
     /// ```
     pub fn image(name: impl Into<String>, image_name: impl Into<String>) -> Self {
@@ -304,7 +304,7 @@ impl CreateSnapshot {
     /// Sets CPU cores, memory (GB) and disk (GB).
     ///
     /// ```
-    /// let request = daytona::CreateSnapshot::image("s", "alpine:3.19").resources(1, 2, 3);
+    /// let request = pj_daytona::CreateSnapshot::image("s", "alpine:3.19").resources(1, 2, 3);
     /// assert_eq!((request.cpu, request.memory, request.disk), (Some(1), Some(2), Some(3)));
     /// ```
     pub fn resources(mut self, cpu: u32, memory: u32, disk: u32) -> Self {
@@ -317,7 +317,7 @@ impl CreateSnapshot {
     /// Sets the region.
     ///
     /// ```
-    /// let request = daytona::CreateSnapshot::image("s", "alpine:3.19").region("eu");
+    /// let request = pj_daytona::CreateSnapshot::image("s", "alpine:3.19").region("eu");
     /// assert_eq!(request.region_id.as_deref(), Some("eu"));
     /// ```
     pub fn region(mut self, region: impl Into<String>) -> Self {
@@ -329,7 +329,7 @@ impl CreateSnapshot {
 /// Filters and paging of `GET /snapshots`.
 ///
 /// ```
-/// let query = daytona::ListSnapshots { name: Some("app-".into()), limit: Some(50), ..Default::default() };
+/// let query = pj_daytona::ListSnapshots { name: Some("app-".into()), limit: Some(50), ..Default::default() };
 /// assert_eq!(query.page, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -350,7 +350,7 @@ pub struct ListSnapshots {
 /// (`StorageAccessDto`). `secret` and `session_token` never print.
 ///
 /// ```
-/// let access: daytona::StorageAccess = serde_json::from_str(r#"{"accessKey":"AK","secret":"S",
+/// let access: pj_daytona::StorageAccess = serde_json::from_str(r#"{"accessKey":"AK","secret":"S",
 ///     "sessionToken":"T","storageUrl":"http://127.0.0.1:9000","organizationId":"org",
 ///     "bucket":"daytona-volume-builds","region":"us-east-1"}"#).unwrap();
 /// assert!(!format!("{access:?}").contains("\"S\""));
@@ -381,7 +381,7 @@ impl StorageAccess {
     /// The object key of a context: `{organizationId}/{md5}/context.tar`.
     ///
     /// ```
-    /// # let access: daytona::StorageAccess = serde_json::from_str(r#"{"accessKey":"AK","secret":"S",
+    /// # let access: pj_daytona::StorageAccess = serde_json::from_str(r#"{"accessKey":"AK","secret":"S",
     /// #     "sessionToken":"T","storageUrl":"http://x","organizationId":"o","bucket":"b","region":""}"#).unwrap();
     /// assert_eq!(access.object_key("h"), "o/h/context.tar");
     /// ```
@@ -393,8 +393,8 @@ impl StorageAccess {
 /// The state of a sandbox (`SandboxState`).
 ///
 /// ```
-/// let state: daytona::SandboxState = serde_json::from_str("\"started\"").unwrap();
-/// assert_eq!(state, daytona::SandboxState::Started);
+/// let state: pj_daytona::SandboxState = serde_json::from_str("\"started\"").unwrap();
+/// assert_eq!(state, pj_daytona::SandboxState::Started);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -430,11 +430,11 @@ pub enum SandboxState {
 /// A sandbox (`Sandbox`).
 ///
 /// ```
-/// let sandbox: daytona::Sandbox = serde_json::from_str(r#"{"id":"s1","organizationId":"o",
+/// let sandbox: pj_daytona::Sandbox = serde_json::from_str(r#"{"id":"s1","organizationId":"o",
 ///     "name":"s1","user":"daytona","env":{},"labels":{},"public":false,"networkBlockAll":false,
 ///     "target":"us","cpu":1,"gpu":0,"memory":1,"disk":3,"state":"started",
 ///     "toolboxProxyUrl":"http://127.0.0.1:1/toolbox"}"#).unwrap();
-/// assert_eq!(sandbox.state, Some(daytona::SandboxState::Started));
+/// assert_eq!(sandbox.state, Some(pj_daytona::SandboxState::Started));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -498,7 +498,7 @@ pub struct Sandbox {
 /// The body of `POST /sandbox` (`CreateSandbox`). Unset fields are not sent.
 ///
 /// ```
-/// let mut request = daytona::CreateSandbox::from_snapshot("app-v1.0.0");
+/// let mut request = pj_daytona::CreateSandbox::from_snapshot("app-v1.0.0");
 /// request.env.insert("A".into(), "1".into());
 /// request.auto_stop_interval = Some(0);
 /// let json = serde_json::to_string(&request).unwrap();
@@ -556,7 +556,7 @@ impl CreateSandbox {
     /// A sandbox from a snapshot (id or name).
     ///
     /// ```
-    /// let request = daytona::CreateSandbox::from_snapshot("app-v1.0.0");
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1.0.0");
     /// assert_eq!(request.snapshot.as_deref(), Some("app-v1.0.0"));
     /// ```
     pub fn from_snapshot(snapshot: impl Into<String>) -> Self {
@@ -567,7 +567,7 @@ impl CreateSandbox {
 /// A command for the toolbox `process/execute` endpoint.
 ///
 /// ```
-/// let request = daytona::ExecuteRequest::new("echo hi").cwd("/app").timeout(30);
+/// let request = pj_daytona::ExecuteRequest::new("echo hi").cwd("/app").timeout(30);
 /// assert_eq!(serde_json::to_string(&request).unwrap(),
 ///     r#"{"command":"echo hi","cwd":"/app","timeout":30}"#);
 /// ```
@@ -592,7 +592,7 @@ impl ExecuteRequest {
     /// A command with the server's defaults.
     ///
     /// ```
-    /// let request = daytona::ExecuteRequest::new("ls");
+    /// let request = pj_daytona::ExecuteRequest::new("ls");
     /// assert_eq!(request.command, "ls");
     /// ```
     pub fn new(command: impl Into<String>) -> Self {
@@ -602,7 +602,7 @@ impl ExecuteRequest {
     /// Sets the working directory.
     ///
     /// ```
-    /// let request = daytona::ExecuteRequest::new("ls").cwd("/");
+    /// let request = pj_daytona::ExecuteRequest::new("ls").cwd("/");
     /// assert_eq!(request.cwd.as_deref(), Some("/"));
     /// ```
     pub fn cwd(mut self, cwd: impl Into<String>) -> Self {
@@ -613,7 +613,7 @@ impl ExecuteRequest {
     /// Sets the timeout in seconds.
     ///
     /// ```
-    /// let request = daytona::ExecuteRequest::new("ls").timeout(5);
+    /// let request = pj_daytona::ExecuteRequest::new("ls").timeout(5);
     /// assert_eq!(request.timeout, Some(5));
     /// ```
     pub fn timeout(mut self, seconds: u64) -> Self {
@@ -625,7 +625,7 @@ impl ExecuteRequest {
 /// The result of a toolbox command.
 ///
 /// ```
-/// let response: daytona::ExecuteResponse = serde_json::from_str(r#"{"exitCode":0,"result":"hi\n"}"#).unwrap();
+/// let response: pj_daytona::ExecuteResponse = serde_json::from_str(r#"{"exitCode":0,"result":"hi\n"}"#).unwrap();
 /// assert_eq!(response.exit_code, 0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,4 +1,4 @@
-//! The daytona client against the local Daytona-compatible server (check-only builds,
+//! The pj-daytona client against the local Daytona-compatible server (check-only builds,
 //! no Docker needed): every endpoint, Daytona's error shapes, retries with call counts,
 //! Retry-After, timeouts, dropped connections, S3 authentication, build checks, fault
 //! injection, persistence and redaction.
@@ -12,12 +12,12 @@ use std::net::TcpListener as StdListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
-use daytona::{
+use futures_util::StreamExt;
+use pj_daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
+use pj_daytona::{
     Client, CreateBuildInfo, CreateSandbox, CreateSnapshot, Error, ListSnapshots, LogEvent, RetryPolicy,
     SnapshotState, Timeouts, Upload, UploadProgress,
 };
-use futures_util::StreamExt;
 use rusty_s3::S3Action;
 use support::{client, fast_retries, server, wait_terminal};
 
@@ -502,7 +502,7 @@ async fn headers_name_pithy_and_credentials_never_show() {
     let lower = head.to_ascii_lowercase();
     assert!(head.starts_with("GET /api/snapshots/s HTTP/1.1\r\n"), "{head}");
     assert!(lower.contains(&format!("authorization: bearer {key}")), "{head}");
-    assert_eq!(daytona::USER_AGENT_VALUE, "pithy-daytona/0.1.0");
+    assert_eq!(pj_daytona::USER_AGENT_VALUE, "pithy-daytona/0.1.0");
     assert!(lower.contains("user-agent: pithy-daytona/0.1.0\r\n"), "{head}");
     assert!(lower.contains("x-daytona-sdk-version: 0.1.0\r\n"), "{head}");
     assert!(lower.contains("x-daytona-source: pithy"), "{head}");
@@ -930,7 +930,7 @@ fn configuration_reads_the_environment_like_the_sdks() {
     let env = |pairs: &'static [(&'static str, &'static str)]| {
         move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
     };
-    let client = daytona::ClientBuilder::from_env_with(env(&[
+    let client = pj_daytona::ClientBuilder::from_env_with(env(&[
         ("DAYTONA_API_KEY", "dtn_env_key"),
         ("DAYTONA_API_URL", "http://127.0.0.1:9/api"),
         ("DAYTONA_TARGET", "eu"),
@@ -940,16 +940,16 @@ fn configuration_reads_the_environment_like_the_sdks() {
     assert_eq!((client.api_url(), client.target()), ("http://127.0.0.1:9/api", Some("eu")));
     assert!(!format!("{client:?}").contains("dtn_env_key"));
 
-    let client = daytona::ClientBuilder::from_env_with(env(&[
+    let client = pj_daytona::ClientBuilder::from_env_with(env(&[
         ("DAYTONA_JWT_TOKEN", "eyJ"),
         ("DAYTONA_ORGANIZATION_ID", "org"),
     ]))
     .target("us")
     .build()
     .expect("client");
-    assert_eq!((client.api_url(), client.target()), (daytona::DEFAULT_API_URL, Some("us")));
+    assert_eq!((client.api_url(), client.target()), (pj_daytona::DEFAULT_API_URL, Some("us")));
 
-    let error = daytona::ClientBuilder::from_env_with(env(&[("DAYTONA_JWT_TOKEN", "eyJ")]))
+    let error = pj_daytona::ClientBuilder::from_env_with(env(&[("DAYTONA_JWT_TOKEN", "eyJ")]))
         .build()
         .expect_err("no org");
     assert!(
@@ -959,7 +959,8 @@ fn configuration_reads_the_environment_like_the_sdks() {
     // CLI users read it: environment variables, no Rust types.
     assert!(error.to_string().contains("DAYTONA_JWT_TOKEN and DAYTONA_ORGANIZATION_ID"), "{error}");
     assert!(!error.to_string().contains("ClientBuilder") && !error.to_string().contains("::"), "{error}");
-    let error =
-        daytona::ClientBuilder::from_env_with(env(&[("DAYTONA_API_KEY", "  ")])).build().expect_err("blank");
+    let error = pj_daytona::ClientBuilder::from_env_with(env(&[("DAYTONA_API_KEY", "  ")]))
+        .build()
+        .expect_err("blank");
     assert!(matches!(error, Error::Config(_)));
 }

@@ -9,8 +9,10 @@ mod support;
 
 use std::time::Duration;
 
-use daytona::server::{BuildMode, LocalDaytona, ServerConfig};
-use daytona::{CreateBuildInfo, CreateSandbox, CreateSnapshot, ExecuteRequest, SandboxState, SnapshotState};
+use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
+use pj_daytona::{
+    CreateBuildInfo, CreateSandbox, CreateSnapshot, ExecuteRequest, SandboxState, SnapshotState,
+};
 
 const BASE: &str = "pj-test-base:1";
 const BUILD: Duration = Duration::from_secs(300);

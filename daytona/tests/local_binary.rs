@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use daytona::{Client, CreateBuildInfo, CreateSnapshot, RetryPolicy, SnapshotState};
+use pj_daytona::{Client, CreateBuildInfo, CreateSnapshot, RetryPolicy, SnapshotState};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Starts the binary on `state` with no `docker` on its PATH; (child, URL, key).
@@ -39,7 +39,7 @@ async fn spawn(state: &std::path::Path, args: &[&str]) -> (tokio::process::Child
     (child, url, key)
 }
 
-async fn wait_terminal(client: &Client, id: &str) -> daytona::Snapshot {
+async fn wait_terminal(client: &Client, id: &str) -> pj_daytona::Snapshot {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let snapshot = client.snapshots().get(id).await.expect("get");
@@ -53,7 +53,7 @@ async fn wait_terminal(client: &Client, id: &str) -> daytona::Snapshot {
 
 /// Creates the snapshot `name` (`FROM busybox:1.36`, an image this machine does not
 /// have), waits until its build ends, and returns it with its build log.
-async fn build_busybox(client: &Client, name: &str) -> (daytona::Snapshot, String) {
+async fn build_busybox(client: &Client, name: &str) -> (pj_daytona::Snapshot, String) {
     let request =
         CreateSnapshot::build(name, CreateBuildInfo::new("FROM busybox:1.36\n", Vec::<String>::new()));
     let created = client.snapshots().create(&request).await.expect("created");
@@ -110,7 +110,7 @@ async fn auto_without_docker_checks_says_so_and_refuses_sandboxes() {
 
     let error = client
         .sandboxes()
-        .create(&daytona::CreateSandbox::from_snapshot("checked-v1"))
+        .create(&pj_daytona::CreateSandbox::from_snapshot("checked-v1"))
         .await
         .expect_err("refused");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400), "{error}");

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
+use pj_daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
 
 #[path = "../../tests/conformance/provision.rs"]
 mod provision;
-use daytona::{CreateBuildInfo, CreateSnapshot, SnapshotState};
+use pj_daytona::{CreateBuildInfo, CreateSnapshot, SnapshotState};
 
 const NAME: &str = "e2e-app-v0.4.2";
 
@@ -99,7 +99,7 @@ async fn xtask(server: Option<&LocalDaytona>, args: &[&str]) -> Run {
     run
 }
 
-fn client(server: &LocalDaytona) -> daytona::Client {
+fn client(server: &LocalDaytona) -> pj_daytona::Client {
     server.client_builder().build().expect("client")
 }
 
@@ -492,13 +492,16 @@ async fn one_local_server_serves_snapshot_local_and_applications() {
     assert_code(&mismatch, 2);
     assert!(mismatch.stderr.contains("builds with --local-build check, not docker"), "{}", mismatch.text());
 
-    let client = daytona::Client::builder()
+    let client = pj_daytona::Client::builder()
         .api_key(server.key.as_str())
         .api_url(server.url.as_str())
         .build()
         .expect("client");
-    let error =
-        client.sandboxes().create(&daytona::CreateSandbox::from_snapshot(NAME)).await.expect_err("refused");
+    let error = client
+        .sandboxes()
+        .create(&pj_daytona::CreateSandbox::from_snapshot(NAME))
+        .await
+        .expect_err("refused");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
     assert!(error.to_string().contains(&format!("Snapshot {NAME} was only checked, not built")), "{error}");
 

@@ -143,7 +143,7 @@ enum Built {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// use daytona::server::{BuildMode, build_decision};
+/// use pj_daytona::server::{BuildMode, build_decision};
 ///
 /// let dockerfile = "FROM debian:bookworm-slim\nRUN echo hello\n";
 /// assert_eq!(build_decision(BuildMode::Docker, dockerfile).await, Ok(()));

@@ -18,7 +18,7 @@ use crate::types::SnapshotState;
 /// A route of the local server, for fault injection and the request log.
 ///
 /// ```
-/// use daytona::server::Route;
+/// use pj_daytona::server::Route;
 /// assert_eq!(Route::classify_api(&"GET".parse().unwrap(), "/api/snapshots/abc"), Route::GetSnapshot);
 /// assert_eq!(Route::classify_s3(&"HEAD".parse().unwrap(), "/b/org/h/context.tar"), Route::S3Head);
 /// ```
@@ -73,7 +73,7 @@ impl Route {
     /// The route of an API request (`path` includes the `/api` prefix).
     ///
     /// ```
-    /// use daytona::server::Route;
+    /// use pj_daytona::server::Route;
     /// assert_eq!(Route::classify_api(&"POST".parse().unwrap(), "/api/snapshots"), Route::CreateSnapshot);
     /// ```
     pub fn classify_api(method: &Method, path: &str) -> Route {
@@ -101,7 +101,7 @@ impl Route {
     /// The route of an S3 request (path-style: `/{bucket}/{key}`).
     ///
     /// ```
-    /// use daytona::server::Route;
+    /// use pj_daytona::server::Route;
     /// assert_eq!(Route::classify_s3(&"PUT".parse().unwrap(), "/b/o/h/context.tar"), Route::S3Put);
     /// assert_eq!(Route::classify_s3(&"GET".parse().unwrap(), "/b"), Route::S3List);
     /// ```
@@ -129,8 +129,8 @@ impl Route {
 ///
 /// ```
 /// use std::time::Duration;
-/// let fault = daytona::server::Fault::Status { status: 429, retry_after: Some(Duration::from_secs(1)) };
-/// assert!(matches!(fault, daytona::server::Fault::Status { .. }));
+/// let fault = pj_daytona::server::Fault::Status { status: 429, retry_after: Some(Duration::from_secs(1)) };
+/// assert!(matches!(fault, pj_daytona::server::Fault::Status { .. }));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -171,11 +171,11 @@ struct FaultState {
 ///
 /// ```
 /// use std::time::Duration;
-/// use daytona::server::{Faults, Route};
+/// use pj_daytona::server::{Faults, Route};
 /// let faults = Faults::default();
 /// faults.fail_next(Route::GetSnapshot, 2, 503);
 /// faults.rate_limit_next(Route::ListSnapshots, 1, Duration::from_secs(1));
-/// faults.stick("slow-v1", daytona::SnapshotState::Building);
+/// faults.stick("slow-v1", pj_daytona::SnapshotState::Building);
 /// faults.fail_build("broken-v1", "the runner ran out of disk");
 /// faults.clear();
 /// ```
@@ -193,8 +193,8 @@ impl Faults {
     /// for the same route are used up).
     ///
     /// ```
-    /// # let faults = daytona::server::Faults::default();
-    /// faults.inject(daytona::server::Route::S3Put, 1, daytona::server::Fault::DropMidBody);
+    /// # let faults = pj_daytona::server::Faults::default();
+    /// faults.inject(pj_daytona::server::Route::S3Put, 1, pj_daytona::server::Fault::DropMidBody);
     /// ```
     pub fn inject(&self, route: Route, times: usize, fault: Fault) {
         if times > 0 {
@@ -205,8 +205,8 @@ impl Faults {
     /// The next `times` requests of `route` fail with `status`.
     ///
     /// ```
-    /// # let faults = daytona::server::Faults::default();
-    /// faults.fail_next(daytona::server::Route::CreateSnapshot, 1, 500);
+    /// # let faults = pj_daytona::server::Faults::default();
+    /// faults.fail_next(pj_daytona::server::Route::CreateSnapshot, 1, 500);
     /// ```
     pub fn fail_next(&self, route: Route, times: usize, status: u16) {
         self.inject(route, times, Fault::Status { status, retry_after: None });
@@ -216,8 +216,8 @@ impl Faults {
     /// (rounded up to whole seconds, as the header requires).
     ///
     /// ```
-    /// # let faults = daytona::server::Faults::default();
-    /// faults.rate_limit_next(daytona::server::Route::GetSnapshot, 1, std::time::Duration::from_secs(1));
+    /// # let faults = pj_daytona::server::Faults::default();
+    /// faults.rate_limit_next(pj_daytona::server::Route::GetSnapshot, 1, std::time::Duration::from_secs(1));
     /// ```
     pub fn rate_limit_next(&self, route: Route, times: usize, retry_after: Duration) {
         self.inject(route, times, Fault::Status { status: 429, retry_after: Some(retry_after) });
@@ -226,8 +226,8 @@ impl Faults {
     /// The next `times` requests of `route` are carried out, then answered after `delay`.
     ///
     /// ```
-    /// # let faults = daytona::server::Faults::default();
-    /// faults.delay_next(daytona::server::Route::GetSnapshot, 1, std::time::Duration::from_secs(2));
+    /// # let faults = pj_daytona::server::Faults::default();
+    /// faults.delay_next(pj_daytona::server::Route::GetSnapshot, 1, std::time::Duration::from_secs(2));
     /// ```
     pub fn delay_next(&self, route: Route, times: usize, delay: Duration) {
         self.inject(route, times, Fault::Delay(delay));
@@ -236,8 +236,8 @@ impl Faults {
     /// The next `times` responses of `route` are cut off mid-body.
     ///
     /// ```
-    /// # let faults = daytona::server::Faults::default();
-    /// faults.drop_next(daytona::server::Route::ListSnapshots, 1);
+    /// # let faults = pj_daytona::server::Faults::default();
+    /// faults.drop_next(pj_daytona::server::Route::ListSnapshots, 1);
     /// ```
     pub fn drop_next(&self, route: Route, times: usize) {
         self.inject(route, times, Fault::DropMidBody);
@@ -247,8 +247,8 @@ impl Faults {
     /// `building`, ...) and never progress.
     ///
     /// ```
-    /// # let faults = daytona::server::Faults::default();
-    /// faults.stick("slow-v1", daytona::SnapshotState::Pending);
+    /// # let faults = pj_daytona::server::Faults::default();
+    /// faults.stick("slow-v1", pj_daytona::SnapshotState::Pending);
     /// ```
     pub fn stick(&self, name: impl Into<String>, state: SnapshotState) {
         self.lock().stuck.insert(name.into(), state);
@@ -257,7 +257,7 @@ impl Faults {
     /// Builds of snapshots named `name` fail with `reason` (after the checks pass).
     ///
     /// ```
-    /// # let faults = daytona::server::Faults::default();
+    /// # let faults = pj_daytona::server::Faults::default();
     /// faults.fail_build("broken-v1", "injected failure");
     /// ```
     pub fn fail_build(&self, name: impl Into<String>, reason: impl Into<String>) {
@@ -267,7 +267,7 @@ impl Faults {
     /// Removes every fault.
     ///
     /// ```
-    /// # let faults = daytona::server::Faults::default();
+    /// # let faults = pj_daytona::server::Faults::default();
     /// faults.clear();
     /// ```
     pub fn clear(&self) {
@@ -295,8 +295,8 @@ impl Faults {
 /// One request the server received (never its headers or body).
 ///
 /// ```
-/// # fn check(record: &daytona::server::RequestRecord) {
-/// if record.route == daytona::server::Route::S3Put { println!("{} {}", record.method, record.path); }
+/// # fn check(record: &pj_daytona::server::RequestRecord) {
+/// if record.route == pj_daytona::server::Route::S3Put { println!("{} {}", record.method, record.path); }
 /// # }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

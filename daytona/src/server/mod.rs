@@ -23,7 +23,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use daytona::server::{LocalDaytona, Route, ServerConfig};
+//! use pj_daytona::server::{LocalDaytona, Route, ServerConfig};
 //! let dir = tempfile::tempdir()?;
 //! let server = LocalDaytona::start(ServerConfig::new(dir.path())).await?;
 //! let client = server.client_builder().build()?;
@@ -72,7 +72,7 @@ use state::{Store, random_string, uuid};
 /// from it is refused with a 400 that says how to get a real build.
 ///
 /// ```
-/// use daytona::server::BuildMode;
+/// use pj_daytona::server::BuildMode;
 /// assert_eq!("auto".parse::<BuildMode>(), Ok(BuildMode::Auto));
 /// assert_eq!(BuildMode::CheckOnly.to_string(), "check");
 /// assert!("fast".parse::<BuildMode>().unwrap_err().contains("auto, docker or check"));
@@ -96,7 +96,7 @@ impl BuildMode {
     /// The name used by the command-line flags (`auto`, `docker`, `check`).
     ///
     /// ```
-    /// assert_eq!(daytona::server::BuildMode::Docker.as_str(), "docker");
+    /// assert_eq!(pj_daytona::server::BuildMode::Docker.as_str(), "docker");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -129,9 +129,9 @@ impl std::str::FromStr for BuildMode {
 /// The configuration of a [`LocalDaytona`].
 ///
 /// ```
-/// let config = daytona::server::ServerConfig::new("/tmp/daytona-local")
+/// let config = pj_daytona::server::ServerConfig::new("/tmp/daytona-local")
 ///     .api_key("dtn_local_test")
-///     .build_mode(daytona::server::BuildMode::CheckOnly);
+///     .build_mode(pj_daytona::server::BuildMode::CheckOnly);
 /// assert_eq!(config.port, 0);
 /// ```
 #[derive(Clone)]
@@ -189,7 +189,7 @@ impl ServerConfig {
     /// region `us`, embedded (not standalone).
     ///
     /// ```
-    /// let config = daytona::server::ServerConfig::new("state");
+    /// let config = pj_daytona::server::ServerConfig::new("state");
     /// assert_eq!(config.region, "us");
     /// ```
     pub fn new(state_dir: impl Into<PathBuf>) -> Self {
@@ -211,7 +211,7 @@ impl ServerConfig {
     /// Prints a line per request to stderr (see [`log_requests`](Self::log_requests)).
     ///
     /// ```
-    /// let config = daytona::server::ServerConfig::new("state").log_requests(true);
+    /// let config = pj_daytona::server::ServerConfig::new("state").log_requests(true);
     /// assert!(config.log_requests);
     /// ```
     pub fn log_requests(mut self, log: bool) -> Self {
@@ -223,7 +223,7 @@ impl ServerConfig {
     /// [`standalone`](Self::standalone)).
     ///
     /// ```
-    /// let config = daytona::server::ServerConfig::new("state").standalone(true);
+    /// let config = pj_daytona::server::ServerConfig::new("state").standalone(true);
     /// assert!(config.standalone);
     /// ```
     pub fn standalone(mut self, standalone: bool) -> Self {
@@ -234,7 +234,7 @@ impl ServerConfig {
     /// Sets the API key.
     ///
     /// ```
-    /// let config = daytona::server::ServerConfig::new("state").api_key("k");
+    /// let config = pj_daytona::server::ServerConfig::new("state").api_key("k");
     /// # let _ = config;
     /// ```
     pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
@@ -245,7 +245,7 @@ impl ServerConfig {
     /// Also accept this JWT (with the organization header).
     ///
     /// ```
-    /// let config = daytona::server::ServerConfig::new("state").jwt("eyJ");
+    /// let config = pj_daytona::server::ServerConfig::new("state").jwt("eyJ");
     /// # let _ = config;
     /// ```
     pub fn jwt(mut self, jwt: impl Into<Secret>) -> Self {
@@ -256,7 +256,7 @@ impl ServerConfig {
     /// Sets the build mode.
     ///
     /// ```
-    /// let config = daytona::server::ServerConfig::new("state").build_mode(daytona::server::BuildMode::CheckOnly);
+    /// let config = pj_daytona::server::ServerConfig::new("state").build_mode(pj_daytona::server::BuildMode::CheckOnly);
     /// # let _ = config;
     /// ```
     pub fn build_mode(mut self, mode: BuildMode) -> Self {
@@ -267,7 +267,7 @@ impl ServerConfig {
     /// Sets the least time a build stays `building`.
     ///
     /// ```
-    /// let config = daytona::server::ServerConfig::new("state").min_build_time(std::time::Duration::from_secs(3));
+    /// let config = pj_daytona::server::ServerConfig::new("state").min_build_time(std::time::Duration::from_secs(3));
     /// # let _ = config;
     /// ```
     pub fn min_build_time(mut self, at_least: Duration) -> Self {
@@ -278,7 +278,7 @@ impl ServerConfig {
     /// Sets the ports (0: any free port).
     ///
     /// ```
-    /// let config = daytona::server::ServerConfig::new("state").ports(3000, 3001);
+    /// let config = pj_daytona::server::ServerConfig::new("state").ports(3000, 3001);
     /// # let _ = config;
     /// ```
     pub fn ports(mut self, api: u16, s3: u16) -> Self {
@@ -345,7 +345,7 @@ impl Shared {
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
 /// let dir = tempfile::tempdir()?;
-/// let server = daytona::server::LocalDaytona::start(daytona::server::ServerConfig::new(dir.path())).await?;
+/// let server = pj_daytona::server::LocalDaytona::start(pj_daytona::server::ServerConfig::new(dir.path())).await?;
 /// println!("DAYTONA_API_URL={}", server.url());
 /// server.shutdown().await;
 /// # Ok(()) }
@@ -382,7 +382,7 @@ impl LocalDaytona {
     ///
     /// ```no_run
     /// # async fn demo() -> std::io::Result<()> {
-    /// let server = daytona::server::LocalDaytona::start(daytona::server::ServerConfig::new("state")).await?;
+    /// let server = pj_daytona::server::LocalDaytona::start(pj_daytona::server::ServerConfig::new("state")).await?;
     /// # Ok(()) }
     /// ```
     pub async fn start(config: ServerConfig) -> std::io::Result<LocalDaytona> {
@@ -477,7 +477,7 @@ impl LocalDaytona {
     /// The API base URL (`http://127.0.0.1:<port>/api`), for `DAYTONA_API_URL`.
     ///
     /// ```no_run
-    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
     /// assert!(server.url().ends_with("/api"));
     /// # }
     /// ```
@@ -488,7 +488,7 @@ impl LocalDaytona {
     /// The API key (the local server's own; tests pass it to clients).
     ///
     /// ```no_run
-    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
     /// let key = server.api_key();
     /// # }
     /// ```
@@ -499,7 +499,7 @@ impl LocalDaytona {
     /// The S3 endpoint (`http://127.0.0.1:<port>`), as push access hands it out.
     ///
     /// ```no_run
-    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
     /// assert!(server.storage_url().starts_with("http://127.0.0.1:"));
     /// # }
     /// ```
@@ -510,7 +510,7 @@ impl LocalDaytona {
     /// The organization every request acts in.
     ///
     /// ```no_run
-    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
     /// let org = server.organization_id();
     /// # }
     /// ```
@@ -521,7 +521,7 @@ impl LocalDaytona {
     /// The state directory's S3 root: objects are files at `<root>/<bucket>/<key>`.
     ///
     /// ```no_run
-    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
     /// let tar = server.object_path("0062767e43a7b98b63a594b2504ce32c");
     /// # }
     /// ```
@@ -537,7 +537,7 @@ impl LocalDaytona {
     /// A [`ClientBuilder`] pointed at this server with its API key.
     ///
     /// ```no_run
-    /// # fn demo(server: &daytona::server::LocalDaytona) -> Result<(), daytona::Error> {
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona) -> Result<(), pj_daytona::Error> {
     /// let client = server.client_builder().build()?;
     /// # Ok(()) }
     /// ```
@@ -548,8 +548,8 @@ impl LocalDaytona {
     /// The fault controls.
     ///
     /// ```no_run
-    /// # fn demo(server: &daytona::server::LocalDaytona) {
-    /// server.faults().fail_next(daytona::server::Route::CreateSnapshot, 1, 500);
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// server.faults().fail_next(pj_daytona::server::Route::CreateSnapshot, 1, 500);
     /// # }
     /// ```
     pub fn faults(&self) -> &Faults {
@@ -559,7 +559,7 @@ impl LocalDaytona {
     /// Every request received so far (oldest first).
     ///
     /// ```no_run
-    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
     /// for record in server.requests() { println!("{} {}", record.method, record.path); }
     /// # }
     /// ```
@@ -570,8 +570,8 @@ impl LocalDaytona {
     /// How many requests of `route` were received.
     ///
     /// ```no_run
-    /// # fn demo(server: &daytona::server::LocalDaytona) {
-    /// assert_eq!(server.count(daytona::server::Route::S3Put), 0);
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// assert_eq!(server.count(pj_daytona::server::Route::S3Put), 0);
     /// # }
     /// ```
     pub fn count(&self, route: Route) -> usize {
@@ -581,7 +581,7 @@ impl LocalDaytona {
     /// Forgets the requests received so far.
     ///
     /// ```no_run
-    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
     /// server.clear_requests();
     /// # }
     /// ```
@@ -593,8 +593,8 @@ impl LocalDaytona {
     /// time (an unused snapshot going `inactive`). Returns whether it exists.
     ///
     /// ```no_run
-    /// # fn demo(server: &daytona::server::LocalDaytona) {
-    /// server.set_snapshot_state("app-v1.0.0", daytona::SnapshotState::Inactive);
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// server.set_snapshot_state("app-v1.0.0", pj_daytona::SnapshotState::Inactive);
     /// # }
     /// ```
     pub fn set_snapshot_state(&self, id_or_name: &str, state: SnapshotState) -> bool {
@@ -614,7 +614,7 @@ impl LocalDaytona {
     /// How it builds.
     ///
     /// ```no_run
-    /// # fn demo(server: &daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
     /// println!("builds: {}", server.build_mode());
     /// # }
     /// ```
@@ -625,7 +625,7 @@ impl LocalDaytona {
     /// Whether a Docker engine answered (always `false` in [`BuildMode::CheckOnly`]).
     ///
     /// ```no_run
-    /// # async fn demo(server: &daytona::server::LocalDaytona) {
+    /// # async fn demo(server: &pj_daytona::server::LocalDaytona) {
     /// if !server.docker_available().await { eprintln!("builds will fail"); }
     /// # }
     /// ```
@@ -637,7 +637,7 @@ impl LocalDaytona {
     /// connections).
     ///
     /// ```no_run
-    /// # async fn demo(server: daytona::server::LocalDaytona) {
+    /// # async fn demo(server: pj_daytona::server::LocalDaytona) {
     /// server.shutdown().await;
     /// # }
     /// ```

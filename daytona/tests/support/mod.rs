@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use daytona::server::{BuildMode, LocalDaytona, ServerConfig};
-use daytona::{Client, RetryPolicy, Snapshot, SnapshotState};
+use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
+use pj_daytona::{Client, RetryPolicy, Snapshot, SnapshotState};
 
 /// A fast retry policy for tests: 3 retries, millisecond backoff.
 pub fn fast_retries() -> RetryPolicy {

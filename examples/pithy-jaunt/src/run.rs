@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use daytona::{Client, CreateSandbox, ExecuteRequest};
+use pj_daytona::{Client, CreateSandbox, ExecuteRequest};
 
 /// How long the sandbox may take to start, and the task to run.
 const START_TIMEOUT: Duration = Duration::from_secs(180);

@@ -9,8 +9,8 @@
 
 use std::time::{Duration, Instant};
 
-use daytona::server::{BuildMode, LocalDaytona, ServerConfig};
-use daytona::{CreateBuildInfo, CreateSnapshot, SnapshotState};
+use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
+use pj_daytona::{CreateBuildInfo, CreateSnapshot, SnapshotState};
 
 #[path = "../../../tests/conformance/provision.rs"]
 mod provision;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use daytona::server::BuildMode;
+use pj_daytona::server::BuildMode;
 
 use crate::failure::EXIT_CODES;
 use crate::local;
@@ -20,17 +20,34 @@ pub const AFTER_HELP: &str = concat!(
   DAYTONA_TARGET             the region (default: the organization's)
 
 ",
-    crate::exit_codes!()
+    crate::failure::exit_codes!()
 );
 
-#[derive(Parser)]
-#[command(name = "cargo xtask", bin_name = "cargo xtask", about = "The pithy project's commands", after_help = AFTER_HELP)]
+/// The command line of `cargo xtask`: one of [`Command`]. [`crate::main`] parses it.
+///
+/// ```
+/// use clap::Parser;
+///
+/// let cli = pj_xtask::Cli::try_parse_from(["cargo xtask", "snapshot", "--check"]).expect("valid");
+/// assert!(matches!(cli.command, pj_xtask::Command::Snapshot(ref args) if args.check));
+/// ```
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", about = "The pithy project's commands", long_about = None, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Subcommand)]
+/// pithy's commands, a `clap::Subcommand`: mount it in a team's own xtask with
+/// `#[command(flatten)]` and run it with [`crate::run`] (see the crate's front page).
+///
+/// ```
+/// use clap::Parser;
+///
+/// let cli = pj_xtask::Cli::try_parse_from(["cargo xtask", "local", "--env"]).expect("valid");
+/// assert!(matches!(cli.command, pj_xtask::Command::Local(ref args) if args.env));
+/// ```
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// Publish the application's image as the Daytona snapshot `<name>-v<version>`,
     /// safely: re-running converges, nothing is duplicated, nothing is deleted unless asked.
@@ -47,7 +64,8 @@ pub enum Command {
     Local(LocalArgs),
 }
 
-#[derive(Args)]
+/// The options of `cargo xtask local`.
+#[derive(Debug, Args)]
 pub struct LocalArgs {
     /// The API port on 127.0.0.1; the S3 endpoint uses the next one.
     #[arg(long, value_name = "N", default_value_t = local::DEFAULT_PORT)]
@@ -67,7 +85,8 @@ pub fn parse_build_mode(s: &str) -> Result<BuildMode, String> {
     s.parse()
 }
 
-#[derive(Args)]
+/// Which application, and which server: the options `snapshot` and `verify-snapshot` share.
+#[derive(Debug, Args)]
 pub struct Target {
     /// The application package (default: the workspace's only crate with
     /// [package.metadata.pithy-image]).
@@ -86,7 +105,8 @@ pub struct Target {
     pub local_build: Option<BuildMode>,
 }
 
-#[derive(Args)]
+/// The options of `cargo xtask snapshot`.
+#[derive(Debug, Args)]
 pub struct SnapshotArgs {
     #[command(flatten)]
     pub target: Target,
@@ -110,7 +130,8 @@ pub struct SnapshotArgs {
     pub timeout: Duration,
 }
 
-#[derive(Args)]
+/// The options of `cargo xtask verify-snapshot`.
+#[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The snapshot name (default: the application's `<name>-v<version>`).
     pub name: Option<String>,

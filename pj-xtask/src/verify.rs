@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use daytona::{Client, Snapshot};
+use pj_daytona::{Client, Snapshot};
 
 use crate::cli::VerifyArgs;
 use crate::connect::connect;

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use daytona::{Client, LogEvent, Snapshot, SnapshotState};
+use pj_daytona::{Client, LogEvent, Snapshot, SnapshotState};
 
 use crate::failure::{Failure, code};
 

@@ -22,7 +22,6 @@ pub mod code {
 }
 
 /// The exit codes as a literal, for `concat!` into the commands' `--help`.
-#[macro_export]
 macro_rules! exit_codes {
     () => {
         "Exit codes:
@@ -35,6 +34,8 @@ macro_rules! exit_codes {
   130  interrupted; re-run to resume"
     };
 }
+
+pub(crate) use exit_codes;
 
 /// Documented in `--help`.
 pub const EXIT_CODES: &str = exit_codes!();
@@ -64,7 +65,7 @@ impl Failure {
     }
 
     /// A failure of the Daytona API: the client's error (which never holds the key).
-    pub fn api(context: &str, e: &daytona::Error) -> Self {
+    pub fn api(context: &str, e: &pj_daytona::Error) -> Self {
         let failure = Failure::new(code::FAILED, format!("{context}: {e}"));
         match e.status().map(|s| s.as_u16()) {
             Some(401 | 403) => Failure { code: code::CONFIG, ..failure }

@@ -1,7 +1,7 @@
 //! "Same definition": the same Dockerfile, the same context hashes and the same
 //! resources (`docs/DESIGN.md`, "Publishing rules"). Differences are described line by line.
 
-use daytona::Snapshot;
+use pj_daytona::Snapshot;
 use pj_image::Definition;
 
 /// What differs between the local definition and a snapshot; empty when they match.

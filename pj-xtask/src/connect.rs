@@ -1,8 +1,8 @@
 //! The client a command talks to: Daytona, configured from the environment, or with
 //! `--local` the local server (the running `cargo xtask local`, else an embedded one).
 
-use daytona::Client;
-use daytona::server::{BuildMode, LocalDaytona};
+use pj_daytona::Client;
+use pj_daytona::server::{BuildMode, LocalDaytona};
 
 use crate::cli::Target;
 use crate::failure::{Failure, code};

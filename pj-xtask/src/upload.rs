@@ -5,8 +5,8 @@
 
 use std::collections::HashSet;
 
-use daytona::{Client, ObjectStorage, StorageAccess, UploadProgress};
 use indicatif::{ProgressBar, ProgressStyle};
+use pj_daytona::{Client, ObjectStorage, StorageAccess, UploadProgress};
 
 use crate::failure::{Failure, code};
 use crate::project::Scanned;
@@ -78,7 +78,7 @@ async fn upload(
         (None, e) => Failure::api(&format!("cannot check context {}", c.archive_path), &e),
         (
             Some(UploadProgress::Archiving | UploadProgress::Archived { .. }),
-            daytona::Error::Io { source, .. },
+            pj_daytona::Error::Io { source, .. },
         ) => Failure::new(code::FAILED, format!("cannot archive {}: {source}", c.archive_path))
             .help("fix it and re-run"),
         (_, e) => Failure::api(&format!("cannot upload context {}", c.archive_path), &e),

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use daytona::Snapshot;
+use pj_daytona::Snapshot;
 use pj_image::{ContextKind, Definition};
 
 use crate::project::{Project, Scanned};
@@ -55,7 +55,7 @@ pub fn summary(snap: &Snapshot, elapsed: Duration, local: bool) {
     if local {
         match (&snap.checked_only, snap.state) {
             (Some(reason), _) => println!("image       not built: checked only, because {reason}"),
-            (None, daytona::SnapshotState::Active) => {
+            (None, pj_daytona::SnapshotState::Active) => {
                 let image = snap
                     .build_info
                     .as_ref()

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use daytona::Client;
-use daytona::server::{BuildMode, LocalDaytona, ServerConfig, discover};
+use pj_daytona::Client;
+use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig, discover};
 
 use crate::failure::{Failure, code};
 
@@ -33,7 +33,7 @@ pub async fn connect(
 ) -> Result<(Client, Option<LocalDaytona>, BuildMode), Failure> {
     let state = state_dir(target_dir);
     let configure =
-        |e: daytona::Error| Failure::new(code::CONFIG, format!("cannot configure the client: {e}"));
+        |e: pj_daytona::Error| Failure::new(code::CONFIG, format!("cannot configure the client: {e}"));
     match discover(&state).map_err(|e| discovery_failed(&state, e))? {
         Some(running) if running.standalone => {
             if let Some(mode) = mode.filter(|m| *m != running.build_mode) {
