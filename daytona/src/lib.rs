@@ -1,4 +1,4 @@
-//! # daytona: an async client for the Daytona API
+//! # pj-daytona: an async client for the Daytona API, and a local Daytona to test it on
 //!
 //! Daytona has no official Rust SDK; this crate covers what [pithy] needs, built to be
 //! useful on its own: snapshots (create from a Dockerfile and uploaded contexts, get,
@@ -32,8 +32,32 @@
 //! # Ok(()) }
 //! ```
 //!
-//! With the `server` feature, [`server::LocalDaytona`] is a small Daytona-compatible
-//! server (API, S3 endpoint, Docker builds) for tests and offline use.
+//! With the `server` feature (on by default; a client-only user sets
+//! `default-features = false`), [`server::LocalDaytona`] is a small Daytona-compatible
+//! server (API, S3 endpoint, Docker builds) for tests and offline use, and
+//! `cargo install pj-daytona` installs it as the `daytona-local` binary. The same client
+//! code runs against it, offline:
+//!
+//! ```
+//! # #[cfg(feature = "server")]
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
+//! use pj_daytona::{CreateBuildInfo, CreateSnapshot};
+//!
+//! let state = tempfile::tempdir()?;
+//! let config = ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly);
+//! let server = LocalDaytona::start(config).await?;
+//! let client = server.client_builder().build()?;
+//!
+//! let request = CreateSnapshot::build("demo-v1.0.0", CreateBuildInfo::new("FROM alpine:3.20\n", [""; 0]));
+//! client.snapshots().create(&request).await?;
+//! assert_eq!(client.snapshots().get("demo-v1.0.0").await?.name, "demo-v1.0.0");
+//! server.shutdown().await;
+//! # Ok(()) }
+//! # #[cfg(not(feature = "server"))]
+//! # fn main() {}
+//! ```
 //!
 //! [pithy]: https://example.invalid/pithy
 

@@ -1,4 +1,4 @@
-//! The daytona client against the local Daytona-compatible server (check-only builds,
+//! The pj-daytona client against the local Daytona-compatible server (check-only builds,
 //! no Docker needed): every endpoint, Daytona's error shapes, retries with call counts,
 //! Retry-After, timeouts, dropped connections, S3 authentication, build checks, fault
 //! injection, persistence and redaction.

@@ -6,7 +6,7 @@ use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use cargo_metadata::{Message, MetadataCommand, Package};
+use cargo_metadata::{Message, Metadata, MetadataCommand, Package};
 use daytona_contract::context::{self, Context, ContextSummary};
 use indicatif::{ProgressBar, ProgressStyle};
 use pj_image::Definition;
@@ -58,10 +58,22 @@ fn snapshot_name<'d>(project: &Project, definition: &'d Definition) -> Result<&'
 /// Finds the package: `-p NAME`, or the workspace's only crate with
 /// `[package.metadata.pithy-image]`.
 fn locate(wanted: Option<&str>) -> Result<Project, Failure> {
-    let metadata = MetadataCommand::new().no_deps().exec().map_err(|e| {
+    select(&workspace(MetadataCommand::new())?, wanted)
+}
+
+/// The workspace around the current directory (or the command's `current_dir`), as
+/// `cargo metadata` reads it: from any directory below its root, whether the root
+/// manifest is virtual or a package.
+fn workspace(mut command: MetadataCommand) -> Result<Metadata, Failure> {
+    command.no_deps().exec().map_err(|e| {
         Failure::new(code::CONFIG, format!("cannot read the workspace with `cargo metadata`: {e}"))
             .help("run cargo xtask from inside the workspace")
-    })?;
+    })
+}
+
+/// The package among the workspace's members, wherever they are and however many:
+/// `wanted`, or the only one with `[package.metadata.pithy-image]`.
+fn select(metadata: &Metadata, wanted: Option<&str>) -> Result<Project, Failure> {
     let members: Vec<&Package> = metadata.workspace_packages();
     let package = match wanted {
         Some(name) => members.iter().find(|p| p.name.as_str() == name).copied().ok_or_else(|| {
@@ -104,11 +116,7 @@ fn locate(wanted: Option<&str>) -> Result<Project, Failure> {
 
 /// The workspace's target directory (for `cargo xtask local`, which needs no package).
 pub fn target_dir() -> Result<PathBuf, Failure> {
-    let metadata = MetadataCommand::new().no_deps().exec().map_err(|e| {
-        Failure::new(code::CONFIG, format!("cannot read the workspace with `cargo metadata`: {e}"))
-            .help("run cargo xtask from inside the workspace")
-    })?;
-    Ok(metadata.target_directory.into_std_path_buf())
+    Ok(workspace(MetadataCommand::new())?.target_directory.into_std_path_buf())
 }
 
 /// Builds the crate (so the macro checks the definition against the files as they are
@@ -182,4 +190,120 @@ pub fn contexts(definition: &Definition) -> Result<Vec<Scanned>, Failure> {
         out.push(Scanned { context: c.clone(), summary });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Finding the application in the layouts a team's workspace may have (`cargo metadata`
+    //! on small workspaces written to a temporary directory; nothing is built).
+
+    use std::path::Path;
+
+    use super::*;
+
+    /// A package manifest; `image` adds `[package.metadata.pithy-image]`.
+    fn package(name: &str, image: bool) -> String {
+        let metadata = if image { "\n[package.metadata.pithy-image]\n" } else { "" };
+        format!("[package]\nname = \"{name}\"\nversion = \"0.3.0\"\nedition = \"2024\"\n{metadata}")
+    }
+
+    /// A workspace of `files` (path, text); every package gets an empty `src/lib.rs`.
+    fn workspace_of(files: &[(&str, String)]) -> tempfile::TempDir {
+        let root = tempfile::tempdir().expect("tempdir");
+        for (path, text) in files {
+            let path = root.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, text).expect("write");
+            if path.ends_with("Cargo.toml") && text.contains("[package]") {
+                let src = path.with_file_name("src");
+                std::fs::create_dir_all(&src).expect("mkdir src");
+                std::fs::write(src.join("lib.rs"), "").expect("write lib.rs");
+            }
+        }
+        root
+    }
+
+    /// What `cargo xtask snapshot [-p wanted]` run in `root/from` finds.
+    fn found(root: &Path, from: &str, wanted: Option<&str>) -> Result<Project, Failure> {
+        let mut command = MetadataCommand::new();
+        command.current_dir(root.join(from));
+        select(&workspace(command)?, wanted)
+    }
+
+    fn virtual_manifest(members: &str) -> (&'static str, String) {
+        ("Cargo.toml", format!("[workspace]\nresolver = \"3\"\nmembers = [{members}]\n"))
+    }
+
+    #[test]
+    fn a_virtual_manifest_with_the_app_in_a_folder_among_other_members() {
+        let ws = workspace_of(&[
+            virtual_manifest(r#""apps/web", "crates/util", "xtask""#),
+            ("apps/web/Cargo.toml", package("web", true)),
+            ("crates/util/Cargo.toml", package("util", false)),
+            ("xtask/Cargo.toml", package("xtask", false)),
+        ]);
+        for from in ["", "xtask", "crates/util/src", "apps/web"] {
+            let project = found(ws.path(), from, None).unwrap_or_else(|f| panic!("from {from:?}: {f}"));
+            assert_eq!(project.package, "web", "from {from:?}");
+            assert_eq!(project.version, "0.3.0");
+            assert!(project.manifest_path.ends_with("apps/web/Cargo.toml"), "{:?}", project.manifest_path);
+            assert!(project.target_dir.ends_with("target"), "{:?}", project.target_dir);
+        }
+    }
+
+    #[test]
+    fn glob_members_and_a_root_package_that_is_not_the_app() {
+        let ws = workspace_of(&[
+            ("Cargo.toml", format!("{}\n[workspace]\nmembers = [\"services/*\"]\n", package("root", false))),
+            ("services/api/Cargo.toml", package("api", false)),
+            ("services/sandbox-app/Cargo.toml", package("sandbox-app", true)),
+        ]);
+        let project = found(ws.path(), "services/api", None).expect("found");
+        assert_eq!(project.package, "sandbox-app");
+    }
+
+    #[test]
+    fn several_apps_need_p_and_p_picks_any_member() {
+        let ws = workspace_of(&[
+            virtual_manifest(r#""apps/a", "apps/b", "lib""#),
+            ("apps/a/Cargo.toml", package("a", true)),
+            ("apps/b/Cargo.toml", package("b", true)),
+            ("lib/Cargo.toml", package("lib", false)),
+        ]);
+        let several = found(ws.path(), "", None).expect_err("ambiguous");
+        assert_eq!(several.code, code::CONFIG);
+        assert_eq!(several.what, "several packages declare [package.metadata.pithy-image]: a, b");
+        assert_eq!(several.help.as_deref(), Some("choose one with -p PACKAGE"));
+        for (from, wanted) in [("", "b"), ("apps/a", "b"), ("lib/src", "a")] {
+            let project = found(ws.path(), from, Some(wanted)).expect("found");
+            assert_eq!(project.package, wanted, "-p {wanted} from {from:?}");
+            assert!(project.manifest_path.ends_with(format!("apps/{wanted}/Cargo.toml")));
+        }
+        let unknown = found(ws.path(), "", Some("c")).expect_err("no such package");
+        assert_eq!(unknown.what, "no package `c` in this workspace");
+        assert_eq!(unknown.notes, ["the packages are: a, b, lib"]);
+    }
+
+    #[test]
+    fn a_single_package_workspace_and_none_with_an_image() {
+        let single = workspace_of(&[("Cargo.toml", package("solo", true))]);
+        assert_eq!(found(single.path(), "src", None).expect("found").package, "solo");
+
+        let none = workspace_of(&[
+            virtual_manifest(r#""x", "y""#),
+            ("x/Cargo.toml", package("x", false)),
+            ("y/Cargo.toml", package("y", false)),
+        ]);
+        let failure = found(none.path(), "", None).expect_err("no app");
+        assert_eq!(failure.what, "no package declares [package.metadata.pithy-image]");
+        assert_eq!(found(none.path(), "", Some("y")).expect("-p works without metadata").package, "y");
+    }
+
+    #[test]
+    fn outside_any_workspace_says_where_to_run() {
+        let empty = tempfile::tempdir().expect("tempdir");
+        let failure = found(empty.path(), "", None).expect_err("no workspace");
+        assert_eq!(failure.code, code::CONFIG);
+        assert_eq!(failure.help.as_deref(), Some("run cargo xtask from inside the workspace"));
+    }
 }

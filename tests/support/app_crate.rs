@@ -34,6 +34,27 @@ pub fn write(path: &Path, text: &str) {
 /// appended to `[package]`), this workspace's Cargo.lock (same dependency versions),
 /// build.rs calling the build-script helper, and `src/main.rs`.
 pub fn scaffold(dir: &Path, name: &str, version: &str, extra_manifest: &str, main_rs: &str) {
+    write_crate(dir, name, version, extra_manifest, "[workspace]\n", main_rs);
+    if !dir.join("Cargo.lock").exists() {
+        std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
+    }
+}
+
+/// The same crate as [`scaffold`] writes, as a member of a workspace whose root is above
+/// `dir` (no `[workspace]` table, no Cargo.lock of its own).
+pub fn member(dir: &Path, name: &str, version: &str, extra_manifest: &str, main_rs: &str) {
+    write_crate(dir, name, version, extra_manifest, "", main_rs);
+}
+
+/// Cargo.toml (with `workspace_table` after `[package]`), build.rs and `src/main.rs`.
+fn write_crate(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    extra_manifest: &str,
+    workspace_table: &str,
+    main_rs: &str,
+) {
     let ws = workspace();
     write(
         &dir.join("Cargo.toml"),
@@ -43,8 +64,7 @@ name = "{name}"
 version = "{version}"
 edition = "2024"
 {extra_manifest}
-[workspace]
-
+{workspace_table}
 [dependencies]
 pj-image = {{ path = "{ws}/pj-image" }}
 pj-image-macros = {{ path = "{ws}/pj-image-macros" }}
@@ -55,9 +75,6 @@ pj-image = {{ path = "{ws}/pj-image" }}
             ws = ws.display()
         ),
     );
-    if !dir.join("Cargo.lock").exists() {
-        std::fs::copy(ws.join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
-    }
     write(&dir.join("build.rs"), "fn main() { pj_image::build::run(); }\n");
     write(&dir.join("src/main.rs"), main_rs);
 }

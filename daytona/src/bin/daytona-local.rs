@@ -18,8 +18,18 @@ const HELP: &str = "daytona-local: a local Daytona-compatible server (API + S3 +
 USAGE:
     daytona-local [OPTIONS]
 
-In the pithy workspace, run `cargo xtask local` instead: the same server, on a fixed port,
-with the state directory `cargo xtask snapshot --local` publishes to (<target dir>/pithy-local).
+It prints `export DAYTONA_API_URL=...` and `export DAYTONA_API_KEY=...` and serves until
+Ctrl-C. Daytona's SDKs read those variables, so a client uses it once they are set, e.g.:
+
+    daytona-local --port 3986 > daytona-local.env &
+    . ./daytona-local.env    # once the server has written the two lines
+
+Snapshots, sandboxes, build logs, uploaded contexts and the key live in the state directory,
+so a restart keeps them. Builds check what Daytona's runner checks, then build with this
+machine's Docker engine as --local-build says (no registry is used: base images must be local).
+Sandboxes run as `docker run` of a snapshot's image; the toolbox's execute as `docker exec`.
+In a pithy workspace, `cargo xtask local` runs this server on the state directory that
+`cargo xtask snapshot --local` publishes to.
 
 OPTIONS:
     --state-dir DIR     where snapshots, logs and objects live (default: .daytona-local)
