@@ -31,6 +31,8 @@ pub enum Situation {
     LocalUpToDateOnServer,
     EvalEnv,
     RunHello,
+    // out_of_tree.rs: the workspace of "Use pithy in your project", built from the README.
+    OwnProjectApp,
 }
 
 /// Each README `$ ` line (runs of spaces folded to one) and the situation it runs in.
@@ -58,6 +60,7 @@ pub const SITUATIONS: &[(&str, Situation)] = &[
     ("cargo xtask snapshot --local # shell 2", Situation::LocalUpToDateOnServer),
     ("eval \"$(cargo xtask local --env)\"", Situation::EvalEnv),
     ("cargo run -q -p pithy-jaunt -- run hello", Situation::RunHello),
+    ("cargo run -q -p my-app", Situation::OwnProjectApp),
 ];
 
 /// One `$ ` line of the README and the output under it.
