@@ -1,11 +1,13 @@
 //! Object storage: push access, and context uploads (`HEAD`, then `PUT` of the tar).
-//! The upload sequence (`HEAD` → spool the tar → `PUT`) lives here once; callers that
-//! show progress follow it through [`UploadProgress`].
+//! The upload sequence (`HEAD` → spool the tar, hashing the same bytes → verify the hash
+//! → `PUT`) lives here once; callers that show progress follow it through
+//! [`UploadProgress`].
 
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use daytona_contract::context::{ContextChanged, Tarred, write_tar_hashed};
 use reqwest::Method;
 use reqwest::header::CONTENT_LENGTH;
 use rusty_s3::{Bucket, Credentials as S3Credentials, S3Action, UrlStyle};
@@ -138,8 +140,15 @@ impl<'a> ObjectStorage<'a> {
     }
 
     /// Uploads a context unless it is already there: `HEAD`, and on 404 the tar of
-    /// `source` (rooted at `archive`, written by `daytona_contract::context::write_tar`)
-    /// is spooled to an anonymous temporary file and `PUT` with its `Content-Length`.
+    /// `source` (rooted at `archive`, written by
+    /// `daytona_contract::context::write_tar_hashed`) is spooled to an anonymous
+    /// temporary file and `PUT` with its `Content-Length`.
+    ///
+    /// Each file is read once: the bytes spooled are the bytes hashed. The object is
+    /// named by `hash`, so the tar is only sent when its hash is `hash`; otherwise a
+    /// file changed since `hash` was computed (e.g. since the crate was compiled), and
+    /// the upload fails with [`Error::Io`] whose inner error is a
+    /// `daytona_contract::context::ContextChanged`, and nothing is stored.
     /// Memory use does not grow with the context; the `PUT` of this content-addressed
     /// object is retried on transient failures. To follow it, see
     /// [`upload_context_with_progress`](Self::upload_context_with_progress).
@@ -197,9 +206,17 @@ impl<'a> ObjectStorage<'a> {
             return Ok(Upload::Present);
         }
         progress(UploadProgress::Archiving);
-        let spooled = spool_tar(source.to_path_buf(), archive.to_owned(), progress).await?;
-        let bytes =
-            spooled.metadata().map_err(|source| Error::Io { operation: "archive context", source })?.len();
+        let (spooled, tarred) = spool_tar(source.to_path_buf(), archive.to_owned(), progress).await?;
+        if tarred.md5 != hash {
+            // The object name is the hash: content B must never be stored as md5(A).
+            let changed = ContextChanged {
+                archive_path: archive.to_owned(),
+                compiled: hash.to_owned(),
+                now: tarred.md5,
+            };
+            return Err(Error::Io { operation: "archive context", source: std::io::Error::other(changed) });
+        }
+        let bytes = tarred.bytes;
         progress(UploadProgress::Uploading { bytes });
         let bytes = self.put_context_file(access, hash, spooled).await?;
         Ok(Upload::Uploaded { bytes })
@@ -263,24 +280,25 @@ fn bucket(access: &StorageAccess) -> Result<(Bucket, S3Credentials), Error> {
 }
 
 /// Writes the tar of a context to an anonymous temporary file (on a blocking thread),
-/// reporting the file bytes archived as [`UploadProgress::Archived`].
+/// hashing the bytes it archives, and reports the file bytes archived as
+/// [`UploadProgress::Archived`].
 async fn spool_tar(
     source: PathBuf,
     archive: String,
     progress: &mut (dyn FnMut(UploadProgress) + Send),
-) -> Result<std::fs::File, Error> {
+) -> Result<(std::fs::File, Tarred), Error> {
     let operation = "archive context";
     // The blocking thread cannot borrow `progress`: it sends the counts here instead.
     let (sender, mut archived) = tokio::sync::mpsc::unbounded_channel();
-    let task = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+    let task = tokio::task::spawn_blocking(move || -> std::io::Result<(std::fs::File, Tarred)> {
         let file = tempfile::tempfile()?;
         let mut out = BufWriter::new(file);
-        daytona_contract::context::write_tar_with_progress(&source, &archive, &mut out, &mut |bytes| {
+        let tarred = write_tar_hashed(&source, &archive, &mut out, &mut |bytes| {
             // The receiver only goes away with this future; nothing to report then.
             let _ = sender.send(bytes);
         })?;
         out.flush()?;
-        out.into_inner().map_err(|e| e.into_error())
+        Ok((out.into_inner().map_err(|e| e.into_error())?, tarred))
     });
     // The sender is dropped when the task ends, which ends this loop.
     while let Some(bytes) = archived.recv().await {

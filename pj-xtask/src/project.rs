@@ -157,37 +157,46 @@ fn definition(project: &Project) -> Result<Definition, Failure> {
     Definition::read_manifest(&out_dir).map_err(|e| Failure::new(code::CONFIG, e.to_string()))
 }
 
-/// Re-hashes every context now and compares with the hashes the compiler embedded.
+/// Checks one context on disk now (what Daytona cannot carry stops the run) and sizes
+/// it, for the progress bars and the dry run. Reads no file content.
+pub fn scan(c: &Context) -> Result<Scanned, Failure> {
+    let summary = context::scan(c.source_path(), &c.archive_path, c.kind).map_err(|problems| {
+        let mut f = Failure::new(code::CONFIG, format!("context `{}` cannot be uploaded", c.archive_path));
+        for problem in problems {
+            f = f.note(problem.to_string());
+        }
+        f.help("fix it and rebuild")
+    })?;
+    Ok(Scanned { context: c.clone(), summary })
+}
+
+/// The refusal when a context's content is not what the crate was compiled with.
+pub fn changed_since_compiled(archive_path: &str, compiled: &str, now: &str) -> Failure {
+    Failure::new(code::CONFIG, format!("context `{archive_path}` changed since the crate was compiled"))
+        .note(format!("compiled hash {compiled}, hash now {now}"))
+        .help("rebuild the crate (cargo build), then re-run; the snapshot must match the binary")
+}
+
+/// Re-hashes every context now and compares with the hashes the compiler embedded (for
+/// `--dry-run` and `--docker`, which upload nothing; publishing hashes while it uploads).
 pub fn contexts(definition: &Definition) -> Result<Vec<Scanned>, Failure> {
     let mut out = Vec::new();
     for c in definition.contexts.iter() {
-        let source = c.source_path();
-        let summary = context::scan(source, &c.archive_path, c.kind).map_err(|problems| {
-            let mut f =
-                Failure::new(code::CONFIG, format!("context `{}` cannot be uploaded", c.archive_path));
-            for problem in problems {
-                f = f.note(problem.to_string());
-            }
-            f.help("fix it and rebuild")
-        })?;
-        let bar = ProgressBar::new(summary.bytes).with_style(
+        let scanned = scan(c)?;
+        let bar = ProgressBar::new(scanned.summary.bytes).with_style(
             ProgressStyle::with_template("    hashing {msg} {bar:30} {bytes}/{total_bytes}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        bar.set_message(format!("{} ({} files)", c.archive_path, summary.files));
-        let md5 = context::hash_with_progress(source, &c.archive_path, &mut |n| bar.inc(n)).map_err(|e| {
-            Failure::new(code::FAILED, format!("cannot hash context `{}`: {e}", c.archive_path))
-        })?;
+        bar.set_message(format!("{} ({} files)", c.archive_path, scanned.summary.files));
+        let md5 = context::hash_with_progress(c.source_path(), &c.archive_path, &mut |n| bar.inc(n))
+            .map_err(|e| {
+                Failure::new(code::FAILED, format!("cannot hash context `{}`: {e}", c.archive_path))
+            })?;
         bar.finish_and_clear();
         if md5 != c.md5 {
-            return Err(Failure::new(
-                code::CONFIG,
-                format!("context `{}` changed since the crate was compiled", c.archive_path),
-            )
-            .note(format!("compiled hash {}, hash now {md5}", c.md5))
-            .help("rebuild the crate (cargo build), then re-run; the snapshot must match the binary"));
+            return Err(changed_since_compiled(&c.archive_path, &c.md5, &md5));
         }
-        out.push(Scanned { context: c.clone(), summary });
+        out.push(scanned);
     }
     Ok(out)
 }

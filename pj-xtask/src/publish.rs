@@ -10,7 +10,7 @@ use pj_image::Definition;
 
 use crate::decide::{LocalBuild, Options, Rebuild, Refusal, Step, Usable, asks_local_server, decide};
 use crate::failure::{Failure, code};
-use crate::project::{Project, Scanned};
+use crate::project::Project;
 use crate::report;
 use crate::upload;
 use crate::wait;
@@ -22,7 +22,6 @@ pub struct Publish<'a> {
     pub client: &'a Client,
     pub project: &'a Project,
     pub definition: &'a Definition,
-    pub contexts: &'a [Scanned],
     pub deadline: Instant,
     pub replace: bool,
     /// With the local server: how it builds (`None`: Daytona).
@@ -190,7 +189,7 @@ impl Publish<'_> {
 
     /// Uploads what is missing, creates the snapshot, and waits for it.
     async fn create(&self) -> Result<Snapshot, Failure> {
-        upload::contexts(self.client, self.contexts).await?;
+        upload::contexts(self.client, &self.definition.contexts).await?;
         let r = self.definition.resources;
         let mut request = CreateSnapshot::build(
             self.project.snapshot.clone(),

@@ -1,18 +1,23 @@
 //! Uploading the contexts that object storage does not have yet, with progress. The
-//! sequence itself (HEAD, spool the tar, PUT) is the client's
+//! sequence itself (HEAD, spool the tar while hashing it, verify, PUT) is the client's
 //! (`ObjectStorage::upload_context_with_progress`); this module says what happens and
-//! names the step that failed.
+//! names the step that failed. Contexts are read only here, once: the hash of the bytes
+//! uploaded must be the hash compiled into the application, or nothing is stored.
 
 use std::collections::HashSet;
 
+use daytona_contract::Context;
+use daytona_contract::context::ContextChanged;
 use indicatif::{ProgressBar, ProgressStyle};
 use pj_daytona::{Client, ObjectStorage, StorageAccess, UploadProgress};
 
 use crate::failure::{Failure, code};
-use crate::project::Scanned;
+use crate::project::{self, Scanned};
 use crate::report::bytes;
 
-pub async fn contexts(client: &Client, contexts: &[Scanned]) -> Result<(), Failure> {
+/// Uploads each distinct context of the definition that object storage lacks, checking
+/// and sizing it first ([`project::scan`]).
+pub async fn contexts(client: &Client, contexts: &[Context]) -> Result<(), Failure> {
     if contexts.is_empty() {
         return Ok(());
     }
@@ -20,9 +25,9 @@ pub async fn contexts(client: &Client, contexts: &[Scanned]) -> Result<(), Failu
     let access =
         storage.push_access().await.map_err(|e| Failure::api("cannot get object storage access", &e))?;
     let mut seen = HashSet::new();
-    for scanned in contexts {
-        if seen.insert(scanned.context.md5.clone()) {
-            upload(&storage, &access, scanned).await?;
+    for c in contexts {
+        if seen.insert(c.md5.clone()) {
+            upload(&storage, &access, &project::scan(c)?).await?;
         }
     }
     Ok(())
@@ -79,8 +84,13 @@ async fn upload(
         (
             Some(UploadProgress::Archiving | UploadProgress::Archived { .. }),
             pj_daytona::Error::Io { source, .. },
-        ) => Failure::new(code::FAILED, format!("cannot archive {}: {source}", c.archive_path))
-            .help("fix it and re-run"),
+        ) => match source.get_ref().and_then(|e| e.downcast_ref::<ContextChanged>()) {
+            Some(changed) => {
+                project::changed_since_compiled(&changed.archive_path, &changed.compiled, &changed.now)
+            }
+            None => Failure::new(code::FAILED, format!("cannot archive {}: {source}", c.archive_path))
+                .help("fix it and re-run"),
+        },
         (_, e) => Failure::api(&format!("cannot upload context {}", c.archive_path), &e),
     })
 }

@@ -812,3 +812,67 @@ fn main() {}
     assert!(run.stderr.contains("has no snapshot name"), "{}", run.text());
     assert!(run.stderr.contains("fn main() { pj_image::build::run(); }"), "{}", run.text());
 }
+
+/// An application whose context [`a_same_size_edit_after_the_build_is_refused_and_nothing_is_stored`]
+/// edits while xtask runs (its own crate, so the other tests' app stays intact).
+fn edited_app() -> PathBuf {
+    let dir = workspace().join("target/pj-apps/e2e-edited");
+    app_crate::scaffold(
+        &dir,
+        "e2e-edited",
+        "0.1.0",
+        "\n[package.metadata.pithy-image]\n",
+        r#"use pj_image::Image;
+use pj_image_macros::pithy_image;
+
+#[pithy_image(cpu = 1, memory = 1, disk = 3)]
+fn image() -> Image {
+    Image::base("pj-test-base:1").add_local_dir("sandbox/data", "/app/data")
+}
+
+fn main() {}
+"#,
+    );
+    write(&dir.join("sandbox/data/a.txt"), "alpha\n");
+    dir
+}
+
+/// A file edited (same size) after cargo compiled the crate and before the upload read
+/// it: the tar's hash is not the compiled one, so the run stops with "rebuild" and no
+/// object is stored, neither under the compiled hash nor under the new one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_same_size_edit_after_the_build_is_refused_and_nothing_is_stored() {
+    let (server, _state) = server(Duration::ZERO).await;
+    let app = edited_app();
+    let data = app.join("sandbox/data");
+    let compiled = pj_image::context::hash(&data, "sandbox/data").expect("hash");
+    // Push access comes after the build and before the upload: the edit lands in its delay.
+    server.faults().delay_next(Route::PushAccess, 1, Duration::from_secs(3));
+    let mut cmd = command_in(&app, &["snapshot", "--timeout", "60s"]);
+    cmd.env("DAYTONA_API_URL", server.url()).env("DAYTONA_API_KEY", server.api_key());
+    let run = tokio::spawn(output(cmd));
+    let deadline = std::time::Instant::now() + Duration::from_secs(600);
+    while server.count(Route::PushAccess) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline && !run.is_finished(),
+            "xtask never asked for push access"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    write(&data.join("a.txt"), "omega\n");
+    let now = pj_image::context::hash(&data, "sandbox/data").expect("hash");
+    let run = run.await.expect("join");
+    assert_code(&run, 2);
+    assert!(
+        run.stderr.contains("context `sandbox/data` changed since the crate was compiled")
+            && run.stderr.contains(&format!("compiled hash {compiled}, hash now {now}"))
+            && run.stderr.contains("rebuild the crate"),
+        "{}",
+        run.text()
+    );
+    assert_eq!(server.count(Route::S3Put), 0, "nothing uploaded");
+    assert_eq!(server.count(Route::CreateSnapshot), 0);
+    for hash in [&compiled, &now] {
+        assert!(!server.object_path(hash).exists(), "an object under {hash}");
+    }
+}

@@ -51,7 +51,9 @@ pub use hash::{hash, hash_with_progress};
 pub use problem::{PathError, Problem, ProblemKind};
 pub use runner::write_runner_context;
 pub use scan::scan;
-pub use tarball::{FileChanged, TAR_MTIME, write_tar, write_tar_with_progress};
+pub use tarball::{
+    ContextChanged, FileChanged, TAR_MTIME, Tarred, write_tar, write_tar_hashed, write_tar_with_progress,
+};
 
 /// One build context: a local file or directory, uploaded as `context.tar` under its
 /// hash and copied by the Dockerfile from its archive path. The one record of a context

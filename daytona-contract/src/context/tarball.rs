@@ -6,9 +6,10 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
+use md5::{Digest, Md5};
 use tar::{Builder, EntryType, Header};
 
-use super::hash::read_error;
+use super::hash::{hex, read_error};
 use super::walk::{NodeKind, Walk, display_path};
 
 /// The mode of every directory entry.
@@ -58,6 +59,47 @@ impl fmt::Display for FileChanged {
 }
 
 impl std::error::Error for FileChanged {}
+
+/// A context's content is not what was compiled: the hash of the tar just written
+/// ([`Tarred::md5`]) differs from the hash the definition carries, so a file changed
+/// since the crate was compiled. The tar must not be stored under the compiled hash;
+/// rebuild the crate and publish again.
+///
+/// Uploaders return it as the [inner error](io::Error::get_ref) of an `io::Error`:
+///
+/// ```
+/// use daytona_contract::context::ContextChanged;
+/// let changed = ContextChanged {
+///     archive_path: "sandbox".into(),
+///     compiled: "30e0b496b75779c18af6dab75e0edbdc".into(),
+///     now: "62cabd3fb3fa8038813d87977b8ab372".into(),
+/// };
+/// let error = std::io::Error::other(changed.clone());
+/// assert_eq!(error.get_ref().and_then(|e| e.downcast_ref::<ContextChanged>()), Some(&changed));
+/// assert!(changed.to_string().contains("rebuild"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextChanged {
+    /// The context's archive path (`sandbox/data`).
+    pub archive_path: String,
+    /// The hash compiled into the application.
+    pub compiled: String,
+    /// The hash of the content as it was archived now.
+    pub now: String,
+}
+
+impl fmt::Display for ContextChanged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "context `{}` changed since the crate was compiled (compiled hash {}, hash now {}); rebuild \
+             the crate, then publish again",
+            self.archive_path, self.compiled, self.now
+        )
+    }
+}
+
+impl std::error::Error for ContextChanged {}
 
 /// Writes the context `source` (with archive path `archive`) to `out` as an uncompressed
 /// tar, streaming: memory use does not depend on file sizes. Returns the number of bytes
@@ -124,12 +166,64 @@ pub fn write_tar_with_progress<W: Write>(
     out: W,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<u64> {
+    write_tar_hashed(source, archive, out, progress).map(|tarred| tarred.bytes)
+}
+
+/// What [`write_tar_hashed`] wrote: the size of the tar and the context hash of exactly
+/// the bytes it archived.
+///
+/// ```
+/// let tarred = daytona_contract::context::Tarred { bytes: 2048, md5: "0062767e43a7b98b63a594b2504ce32c".into() };
+/// assert_eq!(tarred.md5.len(), 32);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tarred {
+    /// The number of bytes written to the output.
+    pub bytes: u64,
+    /// The [`hash`](super::hash) of the context as archived: the file bytes that went
+    /// into the tar, in the contract's hash order.
+    pub md5: String,
+}
+
+/// [`write_tar_with_progress`], computing the context [`hash`](super::hash) in the same
+/// walk: each file is read once, and the bytes read feed both the tar and the MD5. The
+/// hash is therefore the hash of what the tar holds, even if a file is edited meanwhile
+/// (without changing size; a size change fails with [`FileChanged`]). Compare it with
+/// the hash the object is stored under before publishing the tar (`docs/DESIGN.md`,
+/// "Publishing rules").
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// let dir = tempfile::tempdir()?;
+/// std::fs::create_dir(dir.path().join("hashdemo"))?;
+/// std::fs::write(dir.path().join("hashdemo/a.txt"), "hello\n")?;
+/// std::fs::write(dir.path().join("hashdemo/b.txt"), "world\n")?;
+/// let mut tar = Vec::new();
+/// let tarred = daytona_contract::context::write_tar_hashed(
+///     &dir.path().join("hashdemo"),
+///     "hashdemo",
+///     &mut tar,
+///     &mut |_| {},
+/// )?;
+/// assert_eq!(tarred.md5, "62cabd3fb3fa8038813d87977b8ab372");
+/// assert_eq!(tarred.bytes as usize, tar.len());
+/// # Ok(())
+/// # }
+/// ```
+pub fn write_tar_hashed<W: Write>(
+    source: &Path,
+    archive: &str,
+    out: W,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Tarred> {
     let mut builder = Builder::new(Guarded { inner: out, written: 0, failed: false });
-    match append_all(&mut builder, source, archive, progress) {
+    let mut md5 = Md5::new();
+    md5.update(archive.as_bytes());
+    match append_all(&mut builder, source, archive, &mut md5, progress) {
         Ok(()) => {
             let mut out = builder.into_inner()?;
             out.flush()?;
-            Ok(out.written)
+            Ok(Tarred { bytes: out.written, md5: hex(&md5.finalize()) })
         }
         Err(error) => {
             // `Builder`'s destructor would append the end-of-archive marker.
@@ -143,13 +237,19 @@ fn append_all<W: Write>(
     builder: &mut Builder<W>,
     source: &Path,
     archive: &str,
+    md5: &mut Md5,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<()> {
+    // The hash's order is the walk's (see `hash`): an empty directory contributes its
+    // relative path, a file its relative path then its bytes.
     for item in Walk::new(source) {
         let node = item.map_err(|problem| problem.into_io_error(archive))?;
         let name = display_path(archive, &node.rel);
         match node.kind {
-            NodeKind::Dir { .. } => {
+            NodeKind::Dir { empty } => {
+                if empty {
+                    md5.update(node.rel.as_bytes());
+                }
                 if archive == "." && node.rel.is_empty() {
                     continue;
                 }
@@ -175,7 +275,9 @@ fn append_all<W: Write>(
                 }
                 let size = metadata.len();
                 let mut header = header(EntryType::Regular, file_mode(&metadata), size);
-                let reader = Exact { file, name: &name, expected: size, left: size, progress };
+                md5.update(node.rel.as_bytes());
+                let reader =
+                    Exact { file, name: &name, expected: size, left: size, md5: &mut *md5, progress };
                 builder.append_data(&mut header, &name, reader)?;
             }
         }
@@ -213,6 +315,8 @@ struct Exact<'a> {
     name: &'a str,
     expected: u64,
     left: u64,
+    /// The context hash, fed the same bytes as the tar.
+    md5: &'a mut Md5,
     progress: &'a mut dyn FnMut(u64),
 }
 
@@ -244,6 +348,7 @@ impl Read for Exact<'_> {
             return Err(self.changed(false));
         }
         self.left -= read as u64;
+        self.md5.update(buf.get(..read).unwrap_or_default());
         (self.progress)(read as u64);
         Ok(read)
     }

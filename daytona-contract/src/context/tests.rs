@@ -94,7 +94,36 @@ fn hash_vectors_json() {
         let archive = vector["archive"].as_str().expect("archive");
         assert_eq!(archive_path(local).as_deref(), Ok(archive), "{local}");
         assert_eq!(md5(&root.join(local), archive), vector["md5"].as_str().expect("md5"), "{local}");
+        // The tar computes the same hash in its one read of the files.
+        let mut tar = Vec::new();
+        let tarred = write_tar_hashed(&root.join(local), archive, &mut tar, &mut |_| {});
+        if let Ok(tarred) = tarred {
+            assert_eq!(tarred.md5, vector["md5"].as_str().expect("md5"), "tar of {local}");
+            assert_eq!(tarred.bytes, tar.len() as u64, "{local}");
+        } else {
+            assert!(
+                archive == "." && root.join(local).is_file(),
+                "only a file named `.` has no tar: {local}"
+            );
+        }
     }
+}
+
+/// The hash of the tar is the hash of the bytes archived: an edit of the same size
+/// between hashing and archiving shows as a different hash, never as the old one.
+#[test]
+fn the_tar_hash_is_of_the_content_archived() {
+    let tmp = tempdir();
+    let source = file(tmp.path(), "ctx/data/a.txt", "alpha\n");
+    dir(tmp.path(), "ctx/data/empty");
+    let before = md5(&tmp.path().join("ctx/data"), "ctx/data");
+    std::fs::write(&source, "omega\n").expect("same-size edit");
+    let mut tar = Vec::new();
+    let tarred =
+        write_tar_hashed(&tmp.path().join("ctx/data"), "ctx/data", &mut tar, &mut |_| {}).expect("tar");
+    assert_ne!(tarred.md5, before);
+    assert_eq!(tarred.md5, md5(&tmp.path().join("ctx/data"), "ctx/data"));
+    assert!(tar.windows(6).any(|w| w == b"omega\n"));
 }
 
 #[test]
