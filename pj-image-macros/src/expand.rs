@@ -112,15 +112,20 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     }
     tracked.extend(definition.files.iter().map(ToString::to_string));
+    let mut manifest = None;
     if let Ok(out_dir) = std::env::var("OUT_DIR") {
         let out_dir = PathBuf::from(out_dir);
-        let written = definition
-            .write_manifest(&out_dir)
-            .and_then(|()| pj_image::definition::write_track_file(&out_dir, &tracked));
-        if let Err(e) = written {
-            let msg = format!("cannot write the pithy image manifest into {}: {e}", out_dir.display());
-            cx.error_spanned_by(&func.sig.ident, msg);
-            return with_errors(item, cx.check(), Some((&func, resources)));
+        let written = definition.write_manifest(&out_dir).and_then(|path| {
+            pj_image::definition::write_track_file(&out_dir, &tracked)?;
+            Ok(path)
+        });
+        match written {
+            Ok(path) => manifest = Some(compiled_manifest(&func, &path)),
+            Err(e) => {
+                let msg = format!("cannot write the pithy image manifest into {}: {e}", out_dir.display());
+                cx.error_spanned_by(&func.sig.ident, msg);
+                return with_errors(item, cx.check(), Some((&func, resources)));
+            }
         }
     }
     // Nothing was collected on the way here: the definition is emitted without errors.
@@ -135,8 +140,31 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     quote! {
         #item
         #constant
+        #manifest
         // Recompile (and re-check) when a file the definition read changes.
         const _: () = { #( const _: &[u8] = ::core::include_bytes!(#files); )* };
+    }
+}
+
+/// Binds the manifest to this compilation, and allows one per crate:
+/// - `include_bytes!` of the manifest puts its path in the crate's dep-info, which is
+///   how `cargo xtask` finds the manifest of the artifact cargo built (see
+///   `pj_image::definition`), and makes cargo rebuild the crate if the file goes away;
+/// - a `#[macro_export]` macro lives at the crate root whatever module the function is
+///   in, so a second `#[pithy_image]` in the crate is a compile error ("defined multiple
+///   times", pointing at the second function) instead of a second manifest.
+fn compiled_manifest(func: &syn::ItemFn, path: &std::path::Path) -> TokenStream {
+    let path = path.to_string_lossy();
+    // Spanned on the function's name, so the error points at the second function.
+    let span = func.sig.ident.span();
+    let guard = quote::quote_spanned! {span=>
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! only_one_pithy_image_per_crate { () => {}; }
+    };
+    quote! {
+        const _: &[u8] = ::core::include_bytes!(#path);
+        #guard
     }
 }
 

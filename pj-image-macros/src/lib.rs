@@ -43,8 +43,10 @@
 //!   (`pj_image::Resources::MAX`); defaults 1, 1, 3, 0.
 //! - On success the function is emitted unchanged, next to
 //!   `pub const PITHY_DEFINITION: pj_image::Definition` (the checked, rendered
-//!   definition); the same definition is written to `$OUT_DIR/pithy-image.json` for
-//!   `cargo xtask snapshot` (see `pj_image::definition`). Files read are tracked with
+//!   definition); the same definition is written to `$OUT_DIR/pithy-image-<digest>.json`
+//!   and included in the crate, for `cargo xtask snapshot` (see `pj_image::definition`).
+//!   One `#[pithy_image]` per crate when it has a build script (a second one is a
+//!   compile error). Files read are tracked with
 //!   `include_bytes!`; directories through the crate's build script, which must call
 //!   `pj_image::build::run()`.
 //! - The snapshot name is not resolved here: the build script resolves it and hands it

@@ -6,17 +6,23 @@
 //! The macro renders the definition at compile time and
 //! - embeds it as `pub const PITHY_DEFINITION: pj_image::Definition` next to the
 //!   annotated function, for the application's own use;
-//! - writes the same value as JSON to `$OUT_DIR/pithy-image.json` ([`MANIFEST_FILE`]),
-//!   where `OUT_DIR` is the application's build-script output directory (the crate's
-//!   `build.rs` calls [`crate::build::run`]), and the list of files and directories it
-//!   read to `$OUT_DIR/pithy-image.track` ([`TRACK_FILE`]), which the build script
-//!   turns into `cargo:rerun-if-changed` lines.
+//! - writes the same value as JSON to `$OUT_DIR/pithy-image-<digest>.json`
+//!   ([`Definition::manifest_name`]; the digest is of the JSON itself), where `OUT_DIR` is
+//!   the application's build-script output directory (the crate's `build.rs` calls
+//!   [`crate::build::run`]), and the list of files and directories it read to
+//!   `$OUT_DIR/pithy-image.track` ([`TRACK_FILE`]), which the build script turns into
+//!   `cargo:rerun-if-changed` lines;
+//! - includes that manifest in the crate (`include_bytes!`), so the compilation's
+//!   dep-info names exactly the manifest it wrote, and cargo rebuilds the crate if that
+//!   file disappears or changes.
 //!
-//! A tool builds the crate (`cargo build -p <package> --message-format=json`), takes
-//! the `out_dir` of the package's `build-script-executed` message, and reads the
-//! manifest with [`Definition::read_manifest`]. Nothing is re-derived: the manifest is
-//! what the compiler checked. One `#[pithy_image]` per crate (the snapshot name is per
-//! crate).
+//! A tool builds the crate (`cargo build -p <package> --message-format=json`), reads the
+//! dep-info of the artifact cargo reports (`<artifact>.d`), takes the manifest it names
+//! in the package's `OUT_DIR`, and reads it with [`Definition::read_manifest`], which
+//! checks the content against the digest in its name. Manifests of other expansions (an
+//! editor's, an older build's) have other names and are never read. Nothing is
+//! re-derived: the manifest is what the compiler checked. One `#[pithy_image]` per
+//! crate (the snapshot name is per crate): a second one is a compile error.
 //!
 //! # The snapshot name
 //!
@@ -34,8 +40,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Context, Rendered, Resources};
 
-/// The manifest's file name inside the application's `OUT_DIR`.
-pub const MANIFEST_FILE: &str = "pithy-image.json";
+/// How a manifest's file name starts, inside the application's `OUT_DIR`
+/// (`pithy-image-<digest>.json`, see [`Definition::manifest_name`]).
+pub const MANIFEST_PREFIX: &str = "pithy-image-";
+/// How a manifest's file name ends.
+pub const MANIFEST_SUFFIX: &str = ".json";
 /// The file listing what the macro read (one absolute path per line, directories
 /// ending in `/`), inside the application's `OUT_DIR`.
 pub const TRACK_FILE: &str = "pithy-image.track";
@@ -92,6 +101,16 @@ pub enum ManifestError {
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
+    },
+    /// The file's content is not the one its name was made from: it was changed after
+    /// the compilation wrote it.
+    #[error(
+        "the pithy image manifest {path} does not match its name (changed after it was compiled); rebuild \
+         the crate"
+    )]
+    Altered {
+        /// The manifest path.
+        path: PathBuf,
     },
     /// The file is not a manifest of this pj-image version.
     #[error(
@@ -152,34 +171,97 @@ impl Definition {
         serde_json::from_str(json)
     }
 
-    /// The manifest path inside an `OUT_DIR`.
-    pub fn manifest_path(out_dir: &Path) -> PathBuf {
-        out_dir.join(MANIFEST_FILE)
+    /// The manifest's file name, `pithy-image-<digest>.json`: the digest is the first 128
+    /// bits of the SHA-256 of [`to_json`](Self::to_json), in hex. Two definitions never
+    /// share a name, so the file a compilation wrote is never overwritten by another
+    /// expansion.
+    ///
+    /// ```
+    /// use pj_image::{Definition, Image, Resources};
+    /// let rendered = Image::base("alpine:3.19").render().unwrap();
+    /// let def = Definition::new("image", &rendered, Resources::default());
+    /// let name = def.manifest_name();
+    /// assert!(pj_image::definition::is_manifest_name(&name));
+    /// assert_ne!(name, def.clone().with_snapshot("app-v1.0.0").manifest_name());
+    /// ```
+    pub fn manifest_name(&self) -> String {
+        manifest_name_of(self.to_json().as_bytes())
     }
 
-    /// Reads the manifest the macro wrote into the application's `OUT_DIR`.
-    pub fn read_manifest(out_dir: &Path) -> Result<Definition, ManifestError> {
-        let path = Self::manifest_path(out_dir);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|source| ManifestError::Read { path: path.clone(), source })?;
-        Self::from_json(&text).map_err(|source| ManifestError::Parse { path, source })
+    /// Reads a manifest file and checks that its content is the one its name was made
+    /// from ([`ManifestError::Altered`] otherwise).
+    ///
+    /// ```
+    /// use pj_image::{Definition, Image, Resources};
+    /// let out = tempfile::tempdir().unwrap();
+    /// let def = Definition::new("image", &Image::base("alpine:3.19").render().unwrap(), Resources::default());
+    /// let path = def.write_manifest(out.path()).unwrap();
+    /// assert_eq!(Definition::read_manifest(&path).unwrap(), def);
+    /// ```
+    pub fn read_manifest(path: &Path) -> Result<Definition, ManifestError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ManifestError::Read { path: path.to_owned(), source })?;
+        let named =
+            path.file_name().and_then(|n| n.to_str()) == Some(manifest_name_of(text.as_bytes()).as_str());
+        if !named {
+            return Err(ManifestError::Altered { path: path.to_owned() });
+        }
+        Self::from_json(&text).map_err(|source| ManifestError::Parse { path: path.to_owned(), source })
     }
 
-    /// Writes the manifest into `out_dir` atomically (temp file + rename), and only when
-    /// its content changed, so an unchanged definition does not look modified.
-    pub fn write_manifest(&self, out_dir: &Path) -> std::io::Result<()> {
-        write_if_changed(&Self::manifest_path(out_dir), self.to_json().as_bytes())
+    /// Writes the manifest into `out_dir` under [`manifest_name`](Self::manifest_name)
+    /// (atomically, and only when absent or different) and returns its path. Its
+    /// modification time is set to the Unix epoch: the name fixes the content, and the
+    /// crate that includes it must not look out of date because the file was written
+    /// while it compiled.
+    pub fn write_manifest(&self, out_dir: &Path) -> std::io::Result<PathBuf> {
+        let json = self.to_json();
+        let path = out_dir.join(manifest_name_of(json.as_bytes()));
+        write_if_changed_as_of(&path, json.as_bytes(), Some(std::time::SystemTime::UNIX_EPOCH))?;
+        Ok(path)
     }
+}
+
+/// Whether `file_name` is the name of a manifest (`pithy-image-<32 hex digits>.json`).
+///
+/// ```
+/// assert!(pj_image::definition::is_manifest_name("pithy-image-00112233445566778899aabbccddeeff.json"));
+/// assert!(!pj_image::definition::is_manifest_name("pithy-image.json"));
+/// ```
+pub fn is_manifest_name(file_name: &str) -> bool {
+    file_name
+        .strip_prefix(MANIFEST_PREFIX)
+        .and_then(|rest| rest.strip_suffix(MANIFEST_SUFFIX))
+        .is_some_and(|digest| digest.len() == 32 && digest.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn manifest_name_of(json: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(json);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("{MANIFEST_PREFIX}{hex}{MANIFEST_SUFFIX}")
 }
 
 /// Writes `content` to `path` through a temp file and a rename, unless the file
 /// already holds exactly that content.
 pub(crate) fn write_if_changed(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    write_if_changed_as_of(path, content, None)
+}
+
+/// [`write_if_changed`], giving a newly written file the modification time `mtime`.
+fn write_if_changed_as_of(
+    path: &Path,
+    content: &[u8],
+    mtime: Option<std::time::SystemTime>,
+) -> std::io::Result<()> {
     if std::fs::read(path).is_ok_and(|old| old == content) {
         return Ok(());
     }
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, content)?;
+    if let Some(mtime) = mtime {
+        std::fs::File::options().write(true).open(&tmp)?.set_modified(mtime)?;
+    }
     std::fs::rename(&tmp, path)
 }
 
@@ -224,5 +306,19 @@ mod tests {
         old.as_object_mut().expect("object").remove("snapshot");
         let old = Definition::from_json(&old.to_string()).expect("an older manifest reads");
         assert_eq!(old, def);
+    }
+
+    #[test]
+    fn a_manifest_changed_after_it_was_written_is_refused() {
+        let out = tempfile::tempdir().expect("tempdir");
+        let rendered = crate::Image::base("alpine:3.19").render().expect("valid");
+        let def = Definition::new("image", &rendered, Resources::default()).with_snapshot("app-v1.0.0");
+        let path = def.write_manifest(out.path()).expect("write");
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).expect("mtime");
+        assert_eq!(modified, std::time::SystemTime::UNIX_EPOCH);
+        let foreign = def.to_json().replace("app-v1.0.0", "app-v9.9.9");
+        std::fs::write(&path, foreign).expect("plant");
+        let refused = Definition::read_manifest(&path).expect_err("altered");
+        assert!(matches!(refused, ManifestError::Altered { .. }), "{refused}");
     }
 }

@@ -1,15 +1,22 @@
-//! The application crate: which package, and the definition the compiler checked (read
-//! from the manifest `#[pithy_image]` wrote into `OUT_DIR`), which carries the snapshot
-//! name the crate's build script resolved. xtask never resolves the name itself.
+//! The application crate: which package, and the definition the compiler checked, which
+//! carries the snapshot name the crate's build script resolved. xtask never resolves the
+//! name itself.
+//!
+//! The definition is the manifest that the compilation of the artifact cargo just
+//! reported included (`include_bytes!` by `#[pithy_image]`): it is named in that
+//! artifact's dep-info, and its name is the digest of its content
+//! (`pj_image::definition`). Other manifests in `OUT_DIR` (an editor's expansion, an
+//! older build) are never read.
 
 use std::io::BufReader;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use cargo_metadata::{Message, Metadata, MetadataCommand, Package};
 use daytona_contract::context::{self, Context, ContextSummary};
 use indicatif::{ProgressBar, ProgressStyle};
 use pj_image::Definition;
+use pj_image::definition::is_manifest_name;
 
 use crate::failure::{Failure, code};
 
@@ -134,12 +141,20 @@ fn definition(project: &Project) -> Result<Definition, Failure> {
         .spawn()
         .map_err(|e| Failure::new(code::FAILED, format!("cannot run cargo: {e}")))?;
     let mut out_dir = None;
+    let mut artifacts = Vec::new();
     if let Some(stdout) = child.stdout.take() {
         for message in Message::parse_stream(BufReader::new(stdout)).flatten() {
-            if let Message::BuildScriptExecuted(script) = message
-                && script.package_id.repr == project.package_id
-            {
-                out_dir = Some(script.out_dir.into_std_path_buf());
+            match message {
+                Message::BuildScriptExecuted(script) if script.package_id.repr == project.package_id => {
+                    out_dir = Some(script.out_dir.into_std_path_buf());
+                }
+                Message::CompilerArtifact(artifact)
+                    if artifact.package_id.repr == project.package_id
+                        && !artifact.target.is_custom_build() =>
+                {
+                    artifacts.extend(artifact.filenames.into_iter().map(|f| f.into_std_path_buf()));
+                }
+                _ => {}
             }
         }
     }
@@ -154,7 +169,78 @@ fn definition(project: &Project) -> Result<Definition, Failure> {
             "add build.rs with `fn main() { pj_image::build::run(); }` and pj-image in [build-dependencies]",
         )
     })?;
-    Definition::read_manifest(&out_dir).map_err(|e| Failure::new(code::CONFIG, e.to_string()))
+    let manifest = compiled_manifest(project, &out_dir, &artifacts)?;
+    Definition::read_manifest(&manifest).map_err(|e| Failure::new(code::CONFIG, e.to_string()))
+}
+
+/// The one manifest that the package's artifacts were compiled with: named in their
+/// dep-info (cargo writes `<artifact>.d` beside each), inside the package's `OUT_DIR`.
+fn compiled_manifest(project: &Project, out_dir: &Path, artifacts: &[PathBuf]) -> Result<PathBuf, Failure> {
+    let mut found: Vec<PathBuf> = Vec::new();
+    for artifact in artifacts {
+        let dep_info = artifact.with_extension("d");
+        // Only uplifted artifacts (bin, rlib) have one; their `.rmeta` twins do not.
+        let Ok(text) = std::fs::read_to_string(&dep_info) else { continue };
+        for path in dep_info_paths(&text) {
+            let ours = path.parent() == Some(out_dir)
+                && path.file_name().and_then(|n| n.to_str()).is_some_and(is_manifest_name);
+            if ours && !found.contains(&path) {
+                found.push(path);
+            }
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Failure::new(
+            code::CONFIG,
+            format!("`{}` was compiled without an image definition", project.package),
+        )
+        .note("none of its artifacts includes a manifest written by #[pithy_image]")
+        .help("add a #[pithy_image] function to the crate (and `pj_image::build::run()` to its build.rs)")),
+        _ => Err(Failure::new(
+            code::CONFIG,
+            format!(
+                "`{}` has several #[pithy_image] definitions (in its lib and bin targets)",
+                project.package
+            ),
+        )
+        .note("the snapshot name is per package, so it has one image definition")
+        .help("keep one #[pithy_image] function in the package")),
+    }
+}
+
+/// The paths of a Makefile-style dep-info file (`target: dep dep ...`), with `\ `
+/// read as a space.
+fn dep_info_paths(text: &str) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    for line in text.lines() {
+        if line.ends_with(':') {
+            // `dep:`, the empty rule rustc adds per dependency: already listed.
+            continue;
+        }
+        // The target, then its dependencies (a path can hold `: `, but not unescaped).
+        let deps = line.split_once(": ").map_or(line, |(_, deps)| deps);
+        let mut current = String::new();
+        let mut chars = deps.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some(' ') => current.push(' '),
+                    Some(other) => {
+                        current.push('\\');
+                        current.push(other);
+                    }
+                    None => {}
+                },
+                ' ' => {
+                    paths.extend((!current.is_empty()).then(|| PathBuf::from(std::mem::take(&mut current))))
+                }
+                c => current.push(c),
+            }
+        }
+        paths.extend((!current.is_empty()).then(|| PathBuf::from(current)));
+    }
+    paths
 }
 
 /// Checks one context on disk now (what Daytona cannot carry stops the run) and sizes
@@ -306,6 +392,17 @@ mod tests {
         let failure = found(none.path(), "", None).expect_err("no app");
         assert_eq!(failure.what, "no package declares [package.metadata.pithy-image]");
         assert_eq!(found(none.path(), "", Some("y")).expect("-p works without metadata").package, "y");
+    }
+
+    #[test]
+    fn dep_info_paths_read_escaped_spaces() {
+        let text =
+            "/t/debug/app: /src/my\\ app/main.rs /t/out/pithy-image-00.json\n\n/src/my\\ app/main.rs:\n";
+        let paths = dep_info_paths(text);
+        assert_eq!(
+            paths,
+            [PathBuf::from("/src/my app/main.rs"), PathBuf::from("/t/out/pithy-image-00.json"),]
+        );
     }
 
     #[test]

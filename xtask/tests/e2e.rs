@@ -876,3 +876,71 @@ async fn a_same_size_edit_after_the_build_is_refused_and_nothing_is_stored() {
         assert!(!server.object_path(hash).exists(), "an object under {hash}");
     }
 }
+
+/// Manifests that the last compilation did not include (an editor's expansion of an
+/// unsaved buffer, an older build's fixed-name file) are never published: xtask reads
+/// the one named in the dep-info of the artifact cargo built.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_planted_manifest_is_not_what_is_published() {
+    let first = xtask(None, &["snapshot", "--dry-run"]).await;
+    assert_code(&first, 0);
+    let build = target_dir().join("debug/build");
+    let out_dirs: Vec<PathBuf> = std::fs::read_dir(&build)
+        .expect("build dirs")
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("out"))
+        .filter(|out| out.parent().is_some_and(|p| p.to_string_lossy().contains("/e2e-app-")) && out.is_dir())
+        .collect();
+    assert!(!out_dirs.is_empty(), "no OUT_DIR of e2e-app under {}", build.display());
+    let rendered = pj_image::Image::base("planted:1").render().expect("valid");
+    let foreign =
+        pj_image::Definition::new("image", &rendered, pj_image::Resources::default()).with_snapshot(NAME);
+    for out in &out_dirs {
+        // What an editor's expansion writes now, and what older versions read.
+        foreign.write_manifest(out).expect("plant a foreign manifest");
+        std::fs::write(out.join("pithy-image.json"), foreign.to_json()).expect("plant the old name");
+    }
+    let run = xtask(None, &["snapshot", "--dry-run"]).await;
+    assert_code(&run, 0);
+    assert!(run.stdout.contains("FROM pj-test-base:1"), "{}", run.text());
+    assert!(!run.text().contains("planted"), "the planted manifest was read:\n{}", run.text());
+}
+
+/// Two `#[pithy_image]` functions in one crate (in different modules) do not compile:
+/// they would be two definitions for the crate's one snapshot name.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_images_in_one_crate_are_a_compile_error() {
+    let dir = workspace().join("target/pj-apps/e2e-two");
+    app_crate::scaffold(
+        &dir,
+        "e2e-two",
+        "0.1.0",
+        "\n[package.metadata.pithy-image]\n",
+        r#"mod first {
+    use pj_image::Image;
+    #[pj_image_macros::pithy_image]
+    fn image() -> Image {
+        Image::base("pj-test-base:1")
+    }
+}
+
+mod second {
+    use pj_image::Image;
+    #[pj_image_macros::pithy_image]
+    fn other() -> Image {
+        Image::base("pj-test-base:2")
+    }
+}
+
+fn main() {}
+"#,
+    );
+    let run = output(command_in(&dir, &["snapshot", "--dry-run"])).await;
+    assert_code(&run, 2);
+    assert!(
+        run.stderr.contains("the name `only_one_pithy_image_per_crate` is defined multiple times")
+            && run.stderr.contains("fn other() -> Image"),
+        "{}",
+        run.text()
+    );
+}
