@@ -54,7 +54,8 @@ pub enum Upload {
 pub enum UploadProgress {
     /// `HEAD` found the context: nothing is sent.
     Present,
-    /// `HEAD` did not find it: the tar is being written to a temporary file.
+    /// `HEAD` did not find it: the tar is being written to a temporary file and hashed
+    /// in the same read; it is sent only if that hash is the one asked for.
     Archiving,
     /// `bytes` more file bytes went into the tar (the total is the context's size).
     Archived {
