@@ -1,6 +1,6 @@
 //! `#[pithy_image]`: a Daytona image definition that the compiler checks.
 //!
-//! ```ignore
+//! ```
 //! use pj_image::Image;
 //! use pj_image_macros::pithy_image;
 //!
@@ -10,10 +10,18 @@
 //!         .run_commands(["python -m venv /opt/venv"])
 //!         .env([("PATH", "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")])
 //!         .pip_install(["openai==1.54.0", "anthropic==0.39.0"])
-//!         .add_local_file("sandbox/execution.sh", "/app/execution.sh")
 //!         .workdir("/app")
 //! }
+//!
+//! // The checked, rendered definition, embedded next to the function.
+//! assert_eq!(PITHY_DEFINITION.dockerfile, image().dockerfile());
+//! assert!(PITHY_DEFINITION.dockerfile.contains("RUN python -m pip install anthropic==0.39.0 openai==1.54.0\n"));
+//! assert_eq!(PITHY_DEFINITION.resources.cpu, 2);
 //! ```
+//!
+//! In an application, `.add_local_file("sandbox/execution.sh", "/app/execution.sh")`
+//! and the like name files relative to the crate directory, and the crate's build
+//! script (`pj_image::build::run()`) gives it its snapshot name.
 //!
 //! The macro reads the body's method chain, lowers it into pj-image's own calls
 //! through pj-image's method table (`pj_image::call`), builds the same
