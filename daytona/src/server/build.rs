@@ -1,12 +1,13 @@
 //! Builds: the runner's checks (every context present, every COPY source inside the
-//! union of the context tars), the runner's build context, and a Docker build.
+//! union of the context tars), then a Docker build of the runner's build context
+//! (`assemble.rs`) when the build mode decides to build.
 
 use std::collections::BTreeSet;
-use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::assemble::{self, normalize};
 use super::state::now_iso;
 use super::{BuildMode, Shared, docker};
 use crate::types::SnapshotState;
@@ -244,11 +245,11 @@ async fn build(
         log(shared, id, &format!("Context {hash} found"));
         tars.push(path);
     }
-    let dir = build_dir.to_path_buf();
-    let dockerfile_owned = dockerfile.to_owned();
-    let files = tokio::task::spawn_blocking(move || assemble(&dir, &dockerfile_owned, &tars))
+    // Headers only: a check-only build never copies the contexts' bytes.
+    let index = tokio::task::spawn_blocking(move || assemble::index(&tars))
         .await
-        .map_err(|e| format!("assembling the build context failed: {e}"))??;
+        .map_err(|e| format!("reading the context tars failed: {e}"))??;
+    let files = index.files();
     let sources = copy_sources(dockerfile);
     let missing = missing_sources(&sources, &files);
     if !missing.is_empty() {
@@ -288,6 +289,11 @@ async fn build(
         log(shared, id, &format!("Image {snapshot_ref} is already built; reusing it"));
         return Ok(Built::Image(Some(gigabytes(bytes))));
     }
+    let dir = build_dir.to_path_buf();
+    let dockerfile_owned = dockerfile.to_owned();
+    tokio::task::spawn_blocking(move || assemble::extract(&index, &dir, &dockerfile_owned))
+        .await
+        .map_err(|e| format!("assembling the build context failed: {e}"))??;
     let code =
         docker::build(build_dir, snapshot_ref, shared.build_timeout, |line| log(shared, id, line)).await;
     match code {
@@ -335,67 +341,6 @@ fn set_state(
         }
         None => false,
     })
-}
-
-/// The runner's build context in `dir`: every non-directory entry of every tar as a
-/// regular file (links become empty files, as Daytona's runner does), then the
-/// Dockerfile at the root. Returns the paths of the files from the tars.
-fn assemble(dir: &Path, dockerfile: &str, tars: &[PathBuf]) -> Result<BTreeSet<String>, String> {
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut files = BTreeSet::new();
-    for tar_path in tars {
-        let file =
-            std::fs::File::open(tar_path).map_err(|e| format!("cannot open {}: {e}", tar_path.display()))?;
-        let mut archive = tar::Archive::new(BufReader::new(file));
-        let entries = archive.entries().map_err(|e| format!("{} is not a tar: {e}", tar_path.display()))?;
-        for entry in entries {
-            let mut entry = entry.map_err(|e| format!("{} is not a valid tar: {e}", tar_path.display()))?;
-            if entry.header().entry_type().is_dir() {
-                continue;
-            }
-            let raw = entry.path().map_err(|e| format!("a tar member has an invalid path: {e}"))?;
-            let Some(rel) = normalize(&raw.to_string_lossy()) else {
-                return Err(format!("a context tar member leaves the build context: {}", raw.display()));
-            };
-            if rel.is_empty() {
-                continue;
-            }
-            let target = dir.join(&rel);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-            }
-            let mut out = std::fs::File::create(&target).map_err(|e| format!("cannot write {rel}: {e}"))?;
-            if entry.header().entry_type().is_file() {
-                std::io::copy(&mut entry, &mut out).map_err(|e| format!("cannot extract {rel}: {e}"))?;
-            }
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                let mode = entry.header().mode().unwrap_or(0o644) & 0o7777;
-                let _ = std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode | 0o400));
-            }
-            files.insert(rel);
-        }
-    }
-    std::fs::write(dir.join("Dockerfile"), dockerfile)
-        .map_err(|e| format!("cannot write the Dockerfile: {e}"))?;
-    Ok(files)
-}
-
-/// A relative path without `.` segments or a leading `/`; `None` if it climbs out
-/// with `..`.
-fn normalize(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => return None,
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// The sources of the Dockerfile's `COPY` instructions (without `--from`), as Daytona's
@@ -654,12 +599,5 @@ mod tests {
         assert!(wildcard(b"a?c", b"abc"));
         assert!(!wildcard(b"*.txt", b"a.md"));
         assert!(wildcard(b"*", b""));
-    }
-
-    #[test]
-    fn normalization() {
-        assert_eq!(normalize("./a//b/./c/").as_deref(), Some("a/b/c"));
-        assert_eq!(normalize("/abs").as_deref(), Some("abs"));
-        assert_eq!(normalize("a/../b"), None);
     }
 }

@@ -38,6 +38,7 @@
 //! [s3s-fs]: https://docs.rs/s3s-fs
 
 mod api;
+mod assemble;
 mod build;
 mod discovery;
 mod docker;
