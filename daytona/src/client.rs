@@ -48,6 +48,9 @@ struct Inner {
     source: String,
     retry: RetryPolicy,
     timeouts: Timeouts,
+    /// Bounds the memory of context uploads, however many run at once (see
+    /// `storage::parts`).
+    upload_parts: Arc<tokio::sync::Semaphore>,
 }
 
 impl fmt::Debug for Client {
@@ -132,6 +135,7 @@ impl Client {
                 source: builder.source.unwrap_or_else(|| DEFAULT_SOURCE.to_owned()),
                 retry: builder.retry,
                 timeouts: builder.timeouts,
+                upload_parts: Arc::new(tokio::sync::Semaphore::new(crate::storage::PARTS_IN_MEMORY)),
             }),
         })
     }
@@ -204,6 +208,11 @@ impl Client {
 
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
+    }
+
+    /// The permits for upload parts held in memory (one per part buffer).
+    pub(crate) fn upload_parts(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.inner.upload_parts
     }
 
     pub(crate) fn secret(&self) -> &Secret {

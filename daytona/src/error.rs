@@ -68,7 +68,16 @@ pub enum Error {
         /// The raw body (truncated to 4 KiB).
         body: String,
     },
-    /// A local file could not be read or spooled (a context tar).
+    /// The object storage answered 2xx without what the protocol promises (an upload
+    /// id, a part's `ETag`).
+    #[error("Failed to {operation}: {message}")]
+    Unexpected {
+        /// What the client was doing.
+        operation: &'static str,
+        /// What was missing or malformed.
+        message: String,
+    },
+    /// A local file could not be read (a context tar).
     #[error("Failed to {operation}: {source}")]
     Io {
         /// What the client was doing.
@@ -103,7 +112,7 @@ impl Error {
             }
             Error::Timeout { .. } => true,
             Error::Transport { source, .. } => !source.is_builder() && !source.is_redirect(),
-            Error::Decode { .. } | Error::Io { .. } | Error::Config(_) => false,
+            Error::Decode { .. } | Error::Unexpected { .. } | Error::Io { .. } | Error::Config(_) => false,
         }
     }
 
@@ -162,6 +171,7 @@ impl Error {
             | Error::Timeout { operation, .. }
             | Error::Transport { operation, .. }
             | Error::Decode { operation, .. }
+            | Error::Unexpected { operation, .. }
             | Error::Io { operation, .. } => Some(operation),
             Error::Config(_) => None,
         }

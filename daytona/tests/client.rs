@@ -9,9 +9,10 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpListener as StdListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use daytona_contract::context::ContextChanged;
 use futures_util::StreamExt;
 use pj_daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
 use pj_daytona::{
@@ -699,6 +700,107 @@ async fn uploads_retry_put_and_head() {
     server.faults().fail_next(Route::S3Head, 1, 503);
     let error = once.object_storage().context_exists(&access, &hash).await.expect_err("503");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    server.shutdown().await;
+}
+
+/// A crate directory whose `big/` context is over two 5 MiB parts: `big/data.bin`
+/// (12 MiB of a byte pattern that never repeats a part) and `big/small.txt`.
+fn big_crate_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::create_dir_all(dir.path().join("big")).expect("mkdir");
+    let data: Vec<u8> = (0u32..12 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    std::fs::write(dir.path().join("big/data.bin"), data).expect("write");
+    std::fs::write(dir.path().join("big/small.txt"), "small\n").expect("write");
+    dir
+}
+
+/// Files left under the server's state directory whose name says they are parts of a
+/// multipart upload.
+fn leftover_parts(state: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![state.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.file_name().is_some_and(|n| n.to_string_lossy().contains(".part-")) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+// `docs/daytona-contract.md` §3.5: the Python SDK uploads every context as an S3
+// multipart upload of 5 MiB parts; pithy does so for contexts over one part, streaming.
+#[tokio::test]
+async fn large_contexts_stream_as_multipart_uploads_and_retry_each_step() {
+    let state = tempfile::tempdir().expect("a temp dir");
+    let server = server(state.path(), BuildMode::CheckOnly).await;
+    let client = client(&server);
+    let root = big_crate_dir();
+    server.faults().fail_next(Route::S3Post, 1, 503);
+    server.faults().fail_next(Route::S3Put, 1, 500);
+    server.faults().drop_next(Route::S3Put, 1);
+    let (hash, outcome) = upload(&client, root.path(), "big").await;
+    let mut expected = Vec::new();
+    daytona_contract::context::write_tar(&root.path().join("big"), "big", &mut expected).expect("tar");
+    assert_eq!(outcome, Upload::Uploaded { bytes: expected.len() as u64 });
+    assert_eq!(std::fs::read(server.object_path(&hash)).expect("stored"), expected, "the parts, in order");
+    // create (503, then again), 3 parts (5 + 5 + 2 MiB) of which one failed (500) and one
+    // was stored but its answer cut off (so stored again), complete
+    let ok = |route| server.requests().iter().filter(|r| r.route == route && r.status == Some(200)).count();
+    assert_eq!((ok(Route::S3Post), ok(Route::S3Put)), (2, 4), "{:#?}", server.requests());
+    assert_eq!((server.count(Route::S3Post), server.count(Route::S3Put)), (3, 5));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.route == Route::S3Post && r.query.as_deref().is_some_and(|q| q.contains("uploads"))),
+        "a multipart upload was started"
+    );
+    assert_eq!(leftover_parts(state.path()), Vec::<PathBuf>::new());
+
+    let (_, again) = upload(&client, root.path(), "big").await;
+    assert_eq!(again, Upload::Present);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_multipart_upload_whose_content_is_not_the_hash_is_aborted_and_stores_nothing() {
+    let state = tempfile::tempdir().expect("a temp dir");
+    let server = server(state.path(), BuildMode::CheckOnly).await;
+    let client = client(&server);
+    let root = big_crate_dir();
+    let storage = client.object_storage();
+    let access = storage.push_access().await.expect("push access");
+    // The hash compiled before `small.txt` was edited (same size): the parts already sent
+    // hold the new content, so the upload must not be completed.
+    let compiled = md5(root.path(), "big");
+    std::fs::write(root.path().join("big/small.txt"), "SMALL\n").expect("edit");
+    let mut events = Vec::new();
+    let error = storage
+        .upload_context_with_progress(&access, &root.path().join("big"), "big", &compiled, &mut |e| {
+            events.push(e)
+        })
+        .await
+        .expect_err("changed since hashed");
+    let changed = match &error {
+        Error::Io { source, .. } => source.get_ref().and_then(|e| e.downcast_ref::<ContextChanged>()),
+        _ => None,
+    };
+    assert_eq!(changed.map(|c| c.now.clone()), Some(md5(root.path(), "big")), "{error}");
+    assert!(events.iter().all(|e| !matches!(e, UploadProgress::Uploading { .. })), "{events:?}");
+    assert!(!server.object_path(&compiled).exists(), "nothing stored under the compiled hash");
+    assert!(server.count(Route::S3Put) >= 2, "parts were sent while the tar was written");
+    let aborted = server.requests().iter().any(|r| {
+        r.method == "DELETE"
+            && r.query.as_deref().is_some_and(|q| q.contains("uploadId"))
+            && r.status == Some(204)
+    });
+    assert!(aborted, "the multipart upload was aborted: {:#?}", server.requests());
+    assert_eq!(leftover_parts(state.path()), Vec::<PathBuf>::new(), "the parts are gone");
     server.shutdown().await;
 }
 

@@ -1,22 +1,29 @@
 //! Uploading the contexts that object storage does not have yet, with progress. The
-//! sequence itself (HEAD, spool the tar while hashing it, verify, PUT) is the client's
-//! (`ObjectStorage::upload_context_with_progress`); this module says what happens and
-//! names the step that failed. Contexts are read only here, once: the hash of the bytes
-//! uploaded must be the hash compiled into the application, or nothing is stored.
+//! sequence itself (write the tar while hashing and sending it, verify, store) is the
+//! client's (`ObjectStorage::send_context`); this module checks every context at once,
+//! uploads the missing ones two at a time, and names the step that failed. Contexts are
+//! read only here, once: the hash of the bytes uploaded must be the hash compiled into
+//! the application, or nothing is stored.
 
 use std::collections::HashSet;
 
 use daytona_contract::Context;
 use daytona_contract::context::ContextChanged;
-use indicatif::{ProgressBar, ProgressStyle};
+use futures_util::{StreamExt, TryStreamExt, future};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use pj_daytona::{Client, ObjectStorage, StorageAccess, UploadProgress};
 
 use crate::failure::{Failure, code};
 use crate::project::{self, Scanned};
 use crate::report::bytes;
 
+/// Contexts uploaded at once: one reading thread each, on a 2-core machine already
+/// enough to keep the storage busy (each upload has several parts in flight).
+const UPLOADS_AT_ONCE: usize = 2;
+
 /// Uploads each distinct context of the definition that object storage lacks, checking
-/// and sizing it first ([`project::scan`]).
+/// and sizing it first ([`project::scan`]). All `HEAD`s go out at once; then one line per
+/// context to upload, in the definition's order, and the uploads.
 pub async fn contexts(client: &Client, contexts: &[Context]) -> Result<(), Failure> {
     if contexts.is_empty() {
         return Ok(());
@@ -25,62 +32,60 @@ pub async fn contexts(client: &Client, contexts: &[Context]) -> Result<(), Failu
     let access =
         storage.push_access().await.map_err(|e| Failure::api("cannot get object storage access", &e))?;
     let mut seen = HashSet::new();
-    for c in contexts {
-        if seen.insert(c.md5.clone()) {
-            upload(&storage, &access, &project::scan(c)?).await?;
+    let distinct: Vec<&Context> = contexts.iter().filter(|c| seen.insert(c.md5.clone())).collect();
+    let present = future::try_join_all(distinct.iter().map(|c| async {
+        storage
+            .context_exists(&access, &c.md5)
+            .await
+            .map_err(|e| Failure::api(&format!("cannot check context {}", c.archive_path), &e))
+    }))
+    .await?;
+    let mut missing = Vec::new();
+    for (c, present) in distinct.into_iter().zip(present) {
+        if present {
+            eprintln!("    context {} ({}) is already uploaded", c.archive_path, &c.md5[..8]);
+        } else {
+            missing.push(project::scan(c)?);
         }
     }
-    Ok(())
+    let bars = MultiProgress::new();
+    for Scanned { context: c, summary } in &missing {
+        let files = if summary.files == 1 { "1 file".to_owned() } else { format!("{} files", summary.files) };
+        eprintln!("    uploading {} ({files}, {})", c.archive_path, bytes(summary.bytes));
+    }
+    futures_util::stream::iter(missing.iter().map(|scanned| upload(&storage, &access, scanned, &bars)))
+        .buffer_unordered(UPLOADS_AT_ONCE)
+        .try_collect::<()>()
+        .await
 }
 
-/// Uploads one context unless it is there, printing each step and a progress bar while
-/// the tar is written.
+/// Uploads one context that storage lacks, with a progress bar while it is read.
 async fn upload(
     storage: &ObjectStorage<'_>,
     access: &StorageAccess,
     scanned: &Scanned,
+    bars: &MultiProgress,
 ) -> Result<(), Failure> {
     let Scanned { context: c, summary } = scanned;
+    let bar = bars.add(
+        ProgressBar::new(summary.bytes).with_style(
+            ProgressStyle::with_template("    {prefix} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+    );
+    bar.set_prefix(c.archive_path.clone());
     let mut last = None;
-    let mut bar = None;
     let mut follow = |event| {
-        match event {
-            UploadProgress::Present => {
-                eprintln!("    context {} ({}) is already uploaded", c.archive_path, &c.md5[..8]);
-            }
-            UploadProgress::Archiving => {
-                let files =
-                    if summary.files == 1 { "1 file".to_owned() } else { format!("{} files", summary.files) };
-                eprintln!("    archiving {} ({files}, {})", c.archive_path, bytes(summary.bytes));
-                bar = Some(
-                    ProgressBar::new(summary.bytes).with_style(
-                        ProgressStyle::with_template("    {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
-                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                    ),
-                );
-            }
-            UploadProgress::Archived { bytes } => {
-                if let Some(bar) = &bar {
-                    bar.inc(bytes);
-                }
-            }
-            UploadProgress::Uploading { bytes: size } => {
-                if let Some(bar) = bar.take() {
-                    bar.finish_and_clear();
-                }
-                eprintln!("    uploading {} ({})", c.archive_path, bytes(size));
-            }
-            _ => {}
+        if let UploadProgress::Archived { bytes } = event {
+            bar.inc(bytes);
         }
         last = Some(event);
     };
-    let outcome = storage
-        .upload_context_with_progress(access, c.source_path(), &c.archive_path, &c.md5, &mut follow)
-        .await;
+    let outcome = storage.send_context(access, c.source_path(), &c.archive_path, &c.md5, &mut follow).await;
+    bar.finish_and_clear();
     let Err(e) = outcome else { return Ok(()) };
-    // The last step reported is the one that failed (see `UploadProgress`).
+    // An I/O error while archiving is the tar's; any other, the storage's.
     Err(match (last, e) {
-        (None, e) => Failure::api(&format!("cannot check context {}", c.archive_path), &e),
         (
             Some(UploadProgress::Archiving | UploadProgress::Archived { .. }),
             pj_daytona::Error::Io { source, .. },

@@ -14,7 +14,8 @@
 //! `--profile dev` times the xtask binary `cargo xtask` runs. The data and the generated
 //! application live in one temp dir (about 280 MiB plus one server's objects at a time),
 //! removed at the end; the application builds in `target/pj-apps/target`, as the e2e
-//! tests' applications do. `PJ_BENCH_ROUNDS=N` changes the number of rounds.
+//! tests' applications do. `PJ_BENCH_ROUNDS=N` changes the number of rounds;
+//! `PJ_BENCH_DIR=DIR` generates the application in `DIR/bench-app` and keeps it.
 
 use std::io::Write;
 use std::path::Path;
@@ -229,8 +230,13 @@ fn main() -> Result<()> {
         return Ok(());
     }
     let rounds = std::env::var("PJ_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
-    let root = tempfile::Builder::new().prefix("pj-publish-bench").tempdir()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    // `PJ_BENCH_DIR=DIR` keeps the generated application there, to publish it by hand.
+    if let Some(dir) = std::env::var_os("PJ_BENCH_DIR") {
+        std::fs::create_dir_all(&dir)?;
+        return runtime.block_on(bench(Path::new(&dir), rounds));
+    }
+    let root = tempfile::Builder::new().prefix("pj-publish-bench").tempdir()?;
     let outcome = runtime.block_on(bench(root.path(), rounds));
     drop(runtime);
     root.close()?;
