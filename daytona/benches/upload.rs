@@ -1,11 +1,11 @@
 //! Context upload: throughput and peak memory against the local server, for growing
-//! context sizes. The claim under test: the tar is streamed (daytona-contract `write_tar` into
-//! a spooled temp file, then a file-backed PUT), so the client's memory does not grow
-//! with the context.
+//! context sizes. The claim under test: the tar is streamed (daytona-contract
+//! `write_tar_hashed` into 5 MiB multipart parts, at most six held at once, no temporary
+//! file), so the client's memory does not grow with the context.
 //!
 //! `cargo bench -p pj-daytona --features server --bench upload` (sizes in MiB:
-//! `PJ_BENCH_MB=16,256`). Peak memory is the process's `VmHWM` (Linux), which includes
-//! the in-process server; each size runs in a fresh child process so peaks don't mix.
+//! `PJ_BENCH_MB=16,256`). The server runs in the bench's process; each size's upload runs
+//! in a fresh child process, whose `VmHWM` (Linux) is the client's peak memory alone.
 
 use std::io::Write;
 use std::time::Instant;
@@ -33,9 +33,9 @@ fn one(mb: u64) -> Result<(), Box<dyn std::error::Error>> {
     drop(file);
     let before = peak_rss_kib();
     runtime.block_on(async {
-        let state = tempfile::tempdir()?;
-        let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly)).await?;
-        let client = server.client_builder().build()?;
+        let url = std::env::var("PJ_BENCH_API_URL")?;
+        let key = std::env::var("PJ_BENCH_API_KEY")?;
+        let client = pj_daytona::Client::builder().api_url(url).api_key(key).build()?;
         let hash = daytona_contract::context::hash(&dir, "data")?;
         let storage = client.object_storage();
         let access = storage.push_access().await?;
@@ -50,7 +50,6 @@ fn one(mb: u64) -> Result<(), Box<dyn std::error::Error>> {
             after.map_or_else(|| "?".to_owned(), |v| v.to_string()),
             before.map_or_else(|| "?".to_owned(), |v| v.to_string()),
         );
-        server.shutdown().await;
         Ok::<(), Box<dyn std::error::Error>>(())
     })
 }
@@ -65,12 +64,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return one(mb.parse()?);
     }
     let sizes = std::env::var("PJ_BENCH_MB").unwrap_or_else(|_| "16,128,512".to_owned());
-    println!("context upload to the local server (in-process, check-only; one child process per size)");
-    for mb in sizes.split(',').filter_map(|s| s.trim().parse::<u64>().ok()) {
-        let status = std::process::Command::new(&args[0]).env("PJ_BENCH_CHILD", mb.to_string()).status()?;
-        if !status.success() {
-            return Err(format!("the {mb} MiB run failed").into());
+    println!("context upload to the local server (check-only; the client in one child process per size)");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async {
+        let state = tempfile::tempdir()?;
+        let server =
+            LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly)).await?;
+        for mb in sizes.split(',').filter_map(|s| s.trim().parse::<u64>().ok()) {
+            let status = tokio::process::Command::new(&args[0])
+                .env("PJ_BENCH_CHILD", mb.to_string())
+                .env("PJ_BENCH_API_URL", server.url())
+                .env("PJ_BENCH_API_KEY", server.api_key())
+                .status()
+                .await?;
+            if !status.success() {
+                return Err(format!("the {mb} MiB run failed").into());
+            }
         }
-    }
-    Ok(())
+        server.shutdown().await;
+        Ok(())
+    })
 }

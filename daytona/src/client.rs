@@ -50,7 +50,7 @@ struct Inner {
     timeouts: Timeouts,
     /// Bounds the memory of context uploads, however many run at once (see
     /// `storage::parts`).
-    upload_parts: Arc<tokio::sync::Semaphore>,
+    upload_parts: Arc<crate::storage::PartBuffers>,
 }
 
 impl fmt::Debug for Client {
@@ -135,7 +135,7 @@ impl Client {
                 source: builder.source.unwrap_or_else(|| DEFAULT_SOURCE.to_owned()),
                 retry: builder.retry,
                 timeouts: builder.timeouts,
-                upload_parts: Arc::new(tokio::sync::Semaphore::new(crate::storage::PARTS_IN_MEMORY)),
+                upload_parts: crate::storage::PartBuffers::new(),
             }),
         })
     }
@@ -210,8 +210,8 @@ impl Client {
         &self.inner.http
     }
 
-    /// The permits for upload parts held in memory (one per part buffer).
-    pub(crate) fn upload_parts(&self) -> &Arc<tokio::sync::Semaphore> {
+    /// The buffers of context uploads (a bounded, reused pool).
+    pub(crate) fn upload_parts(&self) -> &Arc<crate::storage::PartBuffers> {
         &self.inner.upload_parts
     }
 

@@ -18,6 +18,9 @@ pub(crate) const MANIFEST_DIR_OVERRIDE: &str = "PITHY_IMAGE_MANIFEST_DIR";
 /// Files up to this size are tracked with `include_bytes!`.
 const INCLUDE_LIMIT: u64 = 1 << 20;
 
+/// The context hash cache in `OUT_DIR` (see `pj_image::context::HashCache`).
+const HASH_CACHE: &str = "pithy-context-hashes";
+
 pub(crate) fn pithy_image(attr: TokenStream, item: TokenStream) -> TokenStream {
     // The macro never panics; should a dependency do so, the user still gets the item
     // and an error instead of an aborted compile.
@@ -90,7 +93,17 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     for rule in allow {
         image = image.allow(rule);
     }
-    let rendered = match image.render() {
+    // Hashes are remembered in OUT_DIR: cargo compiles a crate twice on its first build
+    // (the build script learns which contexts to watch from the first), and again after
+    // every code edit; neither needs to read unchanged contexts.
+    let mut cache = match std::env::var_os("OUT_DIR") {
+        Some(dir) => pj_image::context::HashCache::open(PathBuf::from(dir).join(HASH_CACHE)),
+        None => pj_image::context::HashCache::none(),
+    };
+    let rendered = image.render_cached(&mut cache);
+    // A cache that cannot be written only costs a re-read next time.
+    let _ = cache.save();
+    let rendered = match rendered {
         Ok(r) => Some(r),
         Err(violations) => {
             for v in violations.iter() {

@@ -362,7 +362,22 @@ impl Image {
     /// Validates, then renders the Dockerfile and hashes every context: everything
     /// Daytona needs (`dockerfileContent`, `contextHashes`) and the files that were read.
     pub fn render(&self) -> Result<Rendered, Violations> {
-        render::render(&self.calls)
+        render::render(&self.calls, &mut crate::context::HashCache::none())
+    }
+
+    /// [`render`](Image::render), taking context hashes from `cache` while the contexts'
+    /// metadata shows them unchanged (and recording new ones): what `#[pithy_image]`
+    /// does, with a cache in the crate's `OUT_DIR`, so a recompile does not read the
+    /// contexts again.
+    ///
+    /// ```
+    /// use pj_image::Image;
+    /// let mut cache = pj_image::context::HashCache::none();
+    /// let rendered = Image::base("alpine:3.19").render_cached(&mut cache).expect("valid");
+    /// assert!(rendered.dockerfile.starts_with("FROM alpine:3.19"));
+    /// ```
+    pub fn render_cached(&self, cache: &mut crate::context::HashCache) -> Result<Rendered, Violations> {
+        render::render(&self.calls, cache)
     }
 
     /// The violations as a plain list (empty when valid); see [`validate`](Image::validate).

@@ -87,7 +87,7 @@ pub(crate) fn plan(calls: &[Call]) -> Plan {
     Plan { dockerfile, contexts: checked.contexts, violations: checked.violations, files: checked.files }
 }
 
-pub(crate) fn render(calls: &[Call]) -> Result<Rendered, Violations> {
+pub(crate) fn render(calls: &[Call], cache: &mut context::HashCache) -> Result<Rendered, Violations> {
     let plan = plan(calls);
     if !plan.violations.is_empty() {
         return Err(Violations(plan.violations));
@@ -95,7 +95,7 @@ pub(crate) fn render(calls: &[Call]) -> Result<Rendered, Violations> {
     let mut contexts = Vec::with_capacity(plan.contexts.len());
     let mut violations = Vec::new();
     for (call, mut c) in plan.contexts {
-        match context::hash(c.source_path(), &c.archive_path) {
+        match cache.hash(c.source_path(), &c.archive_path) {
             Ok(md5) => {
                 c.md5 = md5.into();
                 contexts.push(c);

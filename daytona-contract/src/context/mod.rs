@@ -39,6 +39,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 mod archive;
+mod cache;
 mod hash;
 mod problem;
 mod runner;
@@ -47,6 +48,7 @@ mod tarball;
 mod walk;
 
 pub use archive::archive_path;
+pub use cache::HashCache;
 pub use hash::{hash, hash_with_progress};
 pub use problem::{PathError, Problem, ProblemKind};
 pub use runner::write_runner_context;

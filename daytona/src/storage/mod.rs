@@ -19,7 +19,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{OnceCell, mpsc};
 
 use self::multipart::Multipart;
-pub(crate) use self::parts::PARTS_IN_MEMORY;
+pub(crate) use self::parts::PartBuffers;
 use self::parts::{Part, PartWriter};
 
 use crate::client::{Client, Idempotent};
