@@ -16,7 +16,7 @@ use url::Url;
 use crate::config::{ClientBuilder, Credentials, DEFAULT_API_URL, RetryPolicy, Timeouts};
 use crate::error::{Error, truncate};
 use crate::sandboxes::Sandboxes;
-use crate::secret::{Secret, redact};
+use crate::secret::{Secret, redact, scrub_credentials};
 use crate::snapshots::Snapshots;
 use crate::storage::ObjectStorage;
 
@@ -261,9 +261,37 @@ impl Client {
         let timeout = self.inner.timeouts.request;
         self.retrying(idempotent, || async {
             let response = self.send(operation, make(), timeout, false).await?;
-            response.bytes().await.map_err(|e| self.transport(operation, e, timeout, false))
+            self.read_body(operation, response, timeout, BODY_MAX, false).await
         })
         .await
+    }
+
+    /// Reads a response body of at most `limit` bytes: a longer one is an error, not a
+    /// growing buffer (a misbehaving or hostile server cannot exhaust memory).
+    pub(crate) async fn read_body(
+        &self,
+        operation: &'static str,
+        mut response: Response,
+        timeout: Duration,
+        limit: usize,
+        strip_url: bool,
+    ) -> Result<Bytes, Error> {
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) =
+            response.chunk().await.map_err(|e| self.transport(operation, e, timeout, strip_url))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(Error::Unexpected {
+                    operation,
+                    message: format!(
+                        "the answer is over {} MiB, more than any answer it expects",
+                        limit >> 20
+                    ),
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
     }
 
     /// [`call`](Self::call), then decodes the JSON body.
@@ -351,7 +379,8 @@ impl Client {
     ) -> Error {
         let status = response.status();
         let retry_after = parse_retry_after(response.headers());
-        let body = match tokio::time::timeout(timeout, response.bytes()).await {
+        // Only the start of an error body is kept (`BODY_LIMIT`); read a little more, no more.
+        let body = match tokio::time::timeout(timeout, error_body_start(response)).await {
             Ok(Ok(body)) => body,
             Ok(Err(e)) => return self.transport(operation, e, timeout, strip_url),
             Err(_) => return Error::Timeout { operation, after: timeout },
@@ -362,12 +391,28 @@ impl Client {
     }
 }
 
-/// Decodes a JSON body, keeping the raw body in the error.
+/// The largest answer the client reads (snapshot lists are the largest it expects).
+pub(crate) const BODY_MAX: usize = 32 << 20;
+
+/// The first 64 KiB of an error body: enough to find its message and code.
+async fn error_body_start(mut response: Response) -> Result<Bytes, reqwest::Error> {
+    let mut body = bytes::BytesMut::new();
+    while body.len() < 64 << 10
+        && let Some(chunk) = response.chunk().await?
+    {
+        body.extend_from_slice(&chunk);
+    }
+    body.truncate(64 << 10);
+    Ok(body.freeze())
+}
+
+/// Decodes a JSON body, keeping the raw body in the error with every credential field
+/// scrubbed (a malformed push-access answer holds the storage secret and token).
 pub(crate) fn decode<T: DeserializeOwned>(operation: &'static str, body: &[u8]) -> Result<T, Error> {
     serde_json::from_slice(body).map_err(|source| Error::Decode {
         operation,
         source,
-        body: truncate(String::from_utf8_lossy(body).into_owned()),
+        body: truncate(scrub_credentials(&String::from_utf8_lossy(body))),
     })
 }
 
@@ -405,14 +450,16 @@ pub(crate) fn parse_error_body(status: StatusCode, text: &str) -> (String, Optio
         return (message, code, None);
     }
     if let Some(code) = xml_tag(text, "Code") {
+        // Only the code and message of an S3 error: the rest can echo the signed request
+        // (`CanonicalRequest`, `StringToSign`), session token included.
         let message = xml_tag(text, "Message").unwrap_or_else(|| code.clone());
-        return (message, Some(code), Some(truncate(text.to_owned())));
+        return (message, Some(code), None);
     }
-    let trimmed = text.trim();
+    let trimmed = scrub_credentials(text.trim());
     if trimmed.is_empty() {
         (reason(), None, None)
     } else {
-        (truncate(trimmed.to_owned()), None, Some(truncate(text.to_owned())))
+        (truncate(trimmed.clone()), None, Some(truncate(trimmed)))
     }
 }
 
@@ -454,6 +501,31 @@ mod tests {
             "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>bad token</Message></Error>";
         let (m, c, _) = parse_error_body(StatusCode::FORBIDDEN, xml);
         assert_eq!((m.as_str(), c.as_deref()), ("bad token", Some("AccessDenied")));
+    }
+
+    #[test]
+    fn storage_credentials_never_reach_an_error() {
+        // A push-access answer that does not decode: the body is kept, the credentials not.
+        let body = br#"{"accessKey":"AKIAEXAMPLE1","secret":"wJalrXUtnFEMI-secret","sessionToken":"FQoGZXIvYXdz-token","storageUrl":1"#;
+        let error = decode::<crate::types::StorageAccess>("get push access", body).expect_err("malformed");
+        // An S3 error that echoes the signed request, token in its query.
+        let xml = "<Error><Code>SignatureDoesNotMatch</Code><Message>no</Message><CanonicalRequest>PUT\n/b/k\n\
+                   X-Amz-Security-Token=FQoGZXIvYXdz-token</CanonicalRequest></Error>";
+        let (message, code, raw) = parse_error_body(StatusCode::FORBIDDEN, xml);
+        let s3 = Error::Api {
+            operation: "upload context",
+            status: StatusCode::FORBIDDEN,
+            message,
+            code,
+            body: raw,
+            retry_after: None,
+        };
+        for shown in [error.to_string(), format!("{error:?}"), s3.to_string(), format!("{s3:?}")] {
+            for secret in ["AKIAEXAMPLE1", "wJalrXUtnFEMI-secret", "FQoGZXIvYXdz-token"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+        }
+        assert!(s3.to_string().contains("SignatureDoesNotMatch") || s3.to_string().contains("no"), "{s3}");
     }
 
     #[test]

@@ -96,9 +96,67 @@ pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
     out
 }
 
+/// JSON fields whose string values are credentials, wherever they appear.
+const CREDENTIAL_FIELDS: &[&str] =
+    &["secret", "sessionToken", "accessKey", "apiKey", "token", "password", "secretAccessKey"];
+
+/// Replaces the string value of every credential field (`"secret": "..."`) in `text` with
+/// `[REDACTED]`. A text scan, not a parse: it works on the malformed or truncated bodies
+/// that error values keep, which is where a credential could otherwise leak.
+pub(crate) fn scrub_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'scan: while let Some(quote) = rest.find('"') {
+        out.push_str(&rest[..quote]);
+        rest = &rest[quote..];
+        for field in CREDENTIAL_FIELDS {
+            let Some(after) =
+                rest.strip_prefix('"').and_then(|r| r.strip_prefix(field)).and_then(|r| r.strip_prefix('"'))
+            else {
+                continue;
+            };
+            let Some(value) = after.trim_start().strip_prefix(':').map(str::trim_start) else { continue };
+            let Some(body) = value.strip_prefix('"') else { continue };
+            out.push_str(&rest[..rest.len() - body.len()]);
+            out.push_str("[REDACTED]");
+            // The value ends at the next unescaped quote (or the end of a truncated body).
+            let mut escaped = false;
+            let end = body
+                .char_indices()
+                .find(|&(_, c)| {
+                    let closes = c == '"' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    closes
+                })
+                .map_or(body.len(), |(i, _)| i);
+            rest = &body[end..];
+            continue 'scan;
+        }
+        out.push('"');
+        rest = &rest[1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credential_fields_are_scrubbed_even_in_broken_json() {
+        let body =
+            r#"{"accessKey":"AKIA1","secret" : "s3cr\"et","sessionToken":"tok-123","storageUrl":"http://x"}"#;
+        let scrubbed = scrub_credentials(body);
+        for leaked in ["AKIA1", "s3cr", "tok-123"] {
+            assert!(!scrubbed.contains(leaked), "{scrubbed}");
+        }
+        assert!(scrubbed.contains(r#""storageUrl":"http://x""#), "{scrubbed}");
+        // Truncated in the middle of a value, as error bodies are.
+        assert_eq!(scrub_credentials(r#"{"secret":"abcdef"#), r#"{"secret":"[REDACTED]"#);
+        assert_eq!(scrub_credentials("no \"quotes\" here"), "no \"quotes\" here");
+        assert_eq!(scrub_credentials(r#"{"tokens":"keep"}"#), r#"{"tokens":"keep"}"#);
+    }
 
     #[test]
     fn redact_replaces_every_occurrence() {

@@ -493,6 +493,38 @@ fn one_shot(response: String) -> (String, std::thread::JoinHandle<String>) {
 }
 
 #[tokio::test]
+async fn an_oversized_answer_is_refused_not_buffered() {
+    // 40 MiB of JSON-looking bytes, over the client's 32 MiB cap for any answer.
+    let listener = StdListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/api", listener.local_addr().expect("addr"));
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("a connection");
+        stream.set_write_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let mut head = [0u8; 4096];
+        let _ = stream.read(&mut head);
+        let size = 40usize << 20;
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {size}\r\nconnection: close\r\n\r\n["
+        );
+        let _ = stream.write_all(reply.as_bytes());
+        let chunk = vec![b' '; 1 << 20];
+        for _ in 0..40 {
+            if stream.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let client =
+        Client::builder().api_key("k1234").api_url(url).retry(RetryPolicy::none()).build().expect("client");
+    let error = client.snapshots().get("x").await.expect_err("too large");
+    assert!(matches!(error, Error::Unexpected { .. }), "{error:?}");
+    assert!(error.to_string().contains("over 32 MiB"), "{error}");
+    drop(client);
+    // Joined off the runtime's thread, which must stay free to close the connection.
+    let _ = tokio::task::spawn_blocking(move || server.join()).await;
+}
+
+#[tokio::test]
 async fn headers_name_pithy_and_credentials_never_show() {
     let key = "dtn_super_secret_key_1234";
     let (url, head) = one_shot("{\"message\":\"bad credentials {AUTH}\",\"code\":\"E_AUTH\"}".to_owned());

@@ -1,12 +1,21 @@
 //! "Same definition": the same Dockerfile, the same context hashes and the same
-//! resources (`docs/DESIGN.md`, "Publishing rules"). Differences are described line by line.
+//! resources (`docs/DESIGN.md`, "Publishing rules"), available in the region asked for
+//! (`DAYTONA_TARGET`). Differences are described line by line.
 
 use pj_daytona::Snapshot;
 use pj_image::Definition;
 
 /// What differs between the local definition and a snapshot; empty when they match.
-pub fn differences(def: &Definition, snap: &Snapshot) -> Vec<String> {
+/// `region`: the target region, if one is set; a snapshot that lists its regions and not
+/// this one is not usable there.
+pub fn differences(def: &Definition, snap: &Snapshot, region: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
+    if let (Some(region), Some(regions)) = (region, snap.region_ids.as_deref())
+        && !regions.is_empty()
+        && !regions.iter().any(|r| r == region)
+    {
+        out.push(format!("region: snapshot in {}, target {region} (DAYTONA_TARGET)", regions.join(", ")));
+    }
     let info = snap.build_info.as_ref();
     match info.and_then(|i| i.dockerfile_content.as_deref()) {
         None => out.push("the snapshot was not built from a Dockerfile (it has no buildInfo)".to_owned()),

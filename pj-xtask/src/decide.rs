@@ -18,6 +18,9 @@ pub struct Options {
     /// `--replace`: delete and rebuild a snapshot that differs from the definition,
     /// failed, or was only checked, not built.
     pub replace: bool,
+    /// The target region (`DAYTONA_TARGET`), if set: a snapshot only in other regions
+    /// differs.
+    pub region: Option<String>,
     /// The local server's answer for a snapshot it only checked. `None` on Daytona, for
     /// `--check` (a check never rebuilds), and whenever [`asks_local_server`] is false.
     pub local: Option<LocalBuild>,
@@ -104,7 +107,7 @@ pub fn asks_local_server(remote: Option<&Snapshot>) -> bool {
 /// state. `--replace` never rebuilds a snapshot that is built and matches.
 pub fn decide(definition: &Definition, remote: Option<&Snapshot>, options: &Options) -> Step {
     let Some(snap) = remote else { return Step::Create };
-    let diffs = differences(definition, snap);
+    let diffs = differences(definition, snap, options.region.as_deref());
     if !diffs.is_empty() {
         return if options.replace {
             Step::Rebuild(Rebuild::Drift)
@@ -183,13 +186,13 @@ mod tests {
     }
 
     fn replace() -> Options {
-        Options { replace: true, local: None }
+        Options { replace: true, ..Options::default() }
     }
 
     fn local(now: Result<(), &str>) -> Options {
         Options {
-            replace: false,
             local: Some(LocalBuild { mode: BuildMode::Auto, now: now.map_err(str::to_owned) }),
+            ..Options::default()
         }
     }
 
@@ -208,6 +211,23 @@ mod tests {
         assert_eq!(step(&snapshot("active"), &Options::default()), Step::UpToDate(Usable::Built));
         assert_eq!(step(&snapshot("active"), &replace()), Step::UpToDate(Usable::Built));
         assert_eq!(step(&snapshot("active"), &local(Ok(()))), Step::UpToDate(Usable::Built));
+    }
+
+    #[test]
+    fn a_snapshot_only_in_other_regions_differs_from_the_target() {
+        let in_eu = snapshot_with("active", |v| v["regionIds"] = json!(["eu"]));
+        let target = |region: &str| Options { region: Some(region.to_owned()), ..Options::default() };
+        let Step::Refuse(Refusal::Drift(diffs)) = step(&in_eu, &target("us")) else {
+            panic!("{:?}", step(&in_eu, &target("us")))
+        };
+        assert_eq!(diffs, ["region: snapshot in eu, target us (DAYTONA_TARGET)"]);
+        assert_eq!(step(&in_eu, &target("eu")), Step::UpToDate(Usable::Built));
+        assert_eq!(step(&in_eu, &Options::default()), Step::UpToDate(Usable::Built), "no target: any region");
+        assert_eq!(
+            step(&snapshot("active"), &target("us")),
+            Step::UpToDate(Usable::Built),
+            "regions not listed"
+        );
     }
 
     #[test]

@@ -16,7 +16,9 @@ use crate::upload;
 use crate::wait;
 
 /// How many times a `POST /snapshots` whose outcome is unknown is reconciled.
-const CREATE_ATTEMPTS: usize = 3;
+const CREATE_ATTEMPTS: u32 = 3;
+/// The first pause before creating again, when the server named none (`Retry-After`).
+const CREATE_BACKOFF: Duration = Duration::from_secs(1);
 
 pub struct Publish<'a> {
     pub client: &'a Client,
@@ -78,7 +80,11 @@ impl Publish<'_> {
 
     /// Decides what the snapshot found needs ([`decide`]) and does it.
     async fn converge(&self, found: Option<Snapshot>) -> Result<Snapshot, Failure> {
-        let options = Options { replace: self.replace, local: self.local_build(found.as_ref()).await };
+        let options = Options {
+            replace: self.replace,
+            region: self.client.target().map(str::to_owned),
+            local: self.local_build(found.as_ref()).await,
+        };
         let step = decide(self.definition, found.as_ref(), &options);
         match (step, found) {
             // `decide` answers `Create` for a missing snapshot, and only for one.
@@ -169,10 +175,25 @@ impl Publish<'_> {
                 eprintln!("    --replace: deleting {} ({})", old.name, old.id);
             }
         }
-        if let Err(e) = self.client.snapshots().delete(&old.id).await
-            && !e.is_not_found()
-        {
-            return Err(Failure::api(&format!("cannot delete {}", old.name), &e));
+        match self.client.snapshots().delete(&old.id).await {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => {}
+            // The answer was lost (a cut connection, a timeout, a 5xx): the deletion may
+            // have happened. Reading by name tells, instead of failing a run that worked.
+            Err(e) if e.status().is_none() || e.is_retryable() => {
+                eprintln!(
+                    "    deleting {} failed ({e}); reading it by name to see whether it was deleted",
+                    old.name
+                );
+                if let Some(still) = find(self.client, &old.name).await?
+                    && still.id == old.id
+                    && still.state != SnapshotState::Removing
+                {
+                    return Err(Failure::api(&format!("cannot delete {}", old.name), &e)
+                        .help("re-run the same command; nothing was created"));
+                }
+            }
+            Err(e) => return Err(Failure::api(&format!("cannot delete {}", old.name), &e)),
         }
         while find(self.client, &old.name).await?.is_some() {
             if Instant::now() >= self.deadline {
@@ -211,11 +232,12 @@ impl Publish<'_> {
     }
 
     /// `POST /snapshots` is never repeated blindly: when its outcome is unknown (a
-    /// timeout, a lost connection, a 5xx), the snapshot is read by name first.
+    /// timeout, a lost connection, a 429 or 5xx), the snapshot is read by name first, and
+    /// created again only after the server's `Retry-After` (or a backoff).
     async fn create_reconciled(&self, request: &CreateSnapshot) -> Result<Created, Failure> {
         let name = &self.project.snapshot;
         let mut last = None;
-        for _ in 0..CREATE_ATTEMPTS {
+        for attempt in 0..CREATE_ATTEMPTS {
             match self.client.snapshots().create(request).await {
                 Ok(snap) => return Ok(Created::New(snap)),
                 Err(e) if e.is_conflict() => {
@@ -231,6 +253,17 @@ impl Publish<'_> {
                     );
                     if let Some(s) = find(self.client, name).await? {
                         return Ok(Created::Existing(s));
+                    }
+                    // Not created: try again after the wait the server asked for, or a
+                    // growing one (1 s, 2 s), never past the deadline.
+                    let pause = e.retry_after().unwrap_or(CREATE_BACKOFF * (1 << attempt));
+                    if attempt + 1 < CREATE_ATTEMPTS {
+                        if Instant::now() + pause >= self.deadline {
+                            last = Some(e);
+                            break;
+                        }
+                        eprintln!("    trying again in {:.0} s", pause.as_secs_f64().ceil());
+                        tokio::time::sleep(pause).await;
                     }
                     last = Some(e);
                 }

@@ -18,7 +18,7 @@ pub async fn check(
     definition: &pj_image::Definition,
 ) -> Result<(), Failure> {
     let found = publish::find(client, &project.snapshot).await?;
-    verdict(project, definition, found.as_ref())
+    verdict(project, definition, found.as_ref(), client.target())
 }
 
 /// `--check` and `verify-snapshot`: the publishing table's step for the snapshot found,
@@ -28,11 +28,13 @@ fn verdict(
     project: &project::Project,
     definition: &pj_image::Definition,
     found: Option<&Snapshot>,
+    region: Option<&str>,
 ) -> Result<(), Failure> {
     let name = &project.snapshot;
     // No --replace and no local-server facts: a check never rebuilds, so a snapshot
     // that was only checked, not built, is up to date with its reason.
-    let step = decide(definition, found, &Options::default());
+    let step =
+        decide(definition, found, &Options { region: region.map(str::to_owned), ..Options::default() });
     match (step, found) {
         (Step::Create, _) | (_, None) => {
             Err(Failure::new(code::DRIFT, format!("snapshot {name} does not exist"))
@@ -80,7 +82,7 @@ pub async fn verify(args: VerifyArgs) -> Result<(), Failure> {
         report::summary(&snap, Duration::ZERO, args.target.local);
         let remote_key = snap.build_info.as_ref().map(|b| b.snapshot_ref.clone()).unwrap_or_default();
         println!("build key   {remote_key}");
-        let diffs = compare::differences(&definition, &snap);
+        let diffs = compare::differences(&definition, &snap, client.target());
         if diffs.is_empty() {
             println!("match       yes: the Dockerfile, context hashes and resources of {}", project.package);
         } else {
@@ -93,7 +95,7 @@ pub async fn verify(args: VerifyArgs) -> Result<(), Failure> {
         }
         let mut checked = project.clone();
         checked.snapshot = name.clone();
-        verdict(&checked, &definition, Some(&snap))
+        verdict(&checked, &definition, Some(&snap), client.target())
     }
     .await;
     if let Some(server) = server {

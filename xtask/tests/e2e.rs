@@ -202,8 +202,16 @@ async fn different_definition_is_refused_unless_replace() {
     readme::assert_matches(&session, &shown, &readme::redactions(app(), &target_dir()));
     assert_eq!(server.count(Route::DeleteSnapshot), 0, "never deletes unless asked");
 
+    // The DELETE is carried out but its answer is cut off: the run reads the name to
+    // learn it is gone, instead of failing.
+    server.faults().drop_next(Route::DeleteSnapshot, 1);
     let replaced = xtask(Some(&server), &["snapshot", "--replace", "--timeout", "60s"]).await;
     assert_code(&replaced, 0);
+    assert!(
+        replaced.stderr.contains("reading it by name to see whether it was deleted"),
+        "{}",
+        replaced.text()
+    );
     assert_eq!(server.count(Route::DeleteSnapshot), 1);
     assert_eq!(count_named(&server).await, 1);
     assert_code(&xtask(Some(&server), &["snapshot", "--check"]).await, 0);
@@ -259,6 +267,21 @@ async fn stuck_pending_ends_at_the_deadline_and_rerun_attaches() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_snapshot_that_turns_inactive_or_removing_while_waited_on_stops_the_wait_at_once() {
+    for (state, says) in
+        [(SnapshotState::Inactive, "became inactive"), (SnapshotState::Removing, "being removed")]
+    {
+        let (server, _state) = server(Duration::ZERO).await;
+        server.faults().stick(NAME, state);
+        // A wait that ran to the deadline would exit 5 (timeout); this one stops at once.
+        let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+        assert_code(&run, 3);
+        assert!(run.stderr.contains(says), "{}", run.text());
+        assert!(!run.stderr.contains("at the deadline"), "{}", run.text());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn server_errors_and_rate_limits_are_retried() {
     let (server, _state) = server(Duration::ZERO).await;
     server.faults().fail_next(Route::GetSnapshot, 3, 500);
@@ -284,6 +307,22 @@ async fn a_dropped_upload_and_a_lost_create_response_converge_without_duplicates
     assert_eq!(server.count(Route::CreateSnapshot), 1, "the POST is not repeated blindly");
     assert_eq!(count_named(&server).await, 1);
     assert_code(&xtask(Some(&server), &["snapshot", "--check"]).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limited_create_is_reconciled_then_sent_again_after_retry_after() {
+    let (server, _state) = server(Duration::ZERO).await;
+    server.faults().rate_limit_next(Route::CreateSnapshot, 1, Duration::from_secs(2));
+    let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&run, 0);
+    assert!(run.stderr.contains("reading it by name"), "{}", run.text());
+    assert!(run.stderr.contains("trying again in 2 s"), "{}", run.text());
+    let creates: Vec<_> =
+        server.requests().into_iter().filter(|r| r.route == Route::CreateSnapshot).collect();
+    assert_eq!(creates.len(), 2, "{creates:#?}");
+    let waited = creates[1].at.duration_since(creates[0].at);
+    assert!(waited >= Duration::from_secs(2), "sent again after {waited:?}, before the Retry-After of 2 s");
+    assert_eq!(count_named(&server).await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

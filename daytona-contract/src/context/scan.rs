@@ -12,8 +12,9 @@ use super::{ContextKind, ContextSummary, Problem, ProblemKind};
 /// - [`ProblemKind::Missing`], [`ProblemKind::WrongKind`]: `source` does not exist, or is
 ///   a directory where a file is expected (or the reverse); nothing else is reported then;
 /// - [`ProblemKind::Symlink`], [`ProblemKind::Special`]: a symlink anywhere, `source`
-///   included (Daytona's runner turns symlinks into empty files), or a socket, FIFO or
-///   device;
+///   and the directories of its archive path included (`sandbox` for `sandbox/data`: a
+///   link there could lead out of the crate; Daytona's runner turns symlinks into empty
+///   files), or a socket, FIFO or device;
 /// - [`ProblemKind::NonUtf8Name`]: a file or directory name that is not UTF-8;
 /// - [`ProblemKind::Unreadable`]: a file that cannot be opened or a directory that cannot
 ///   be listed.
@@ -37,6 +38,9 @@ use super::{ContextKind, ContextSummary, Problem, ProblemKind};
 /// # }
 /// ```
 pub fn scan(source: &Path, archive: &str, kind: ContextKind) -> Result<ContextSummary, Vec<Problem>> {
+    if let Some(problem) = symlinked_parent(source, archive) {
+        return Err(vec![problem]);
+    }
     let at = |kind| vec![Problem { path: archive.to_owned(), kind }];
     match fs::symlink_metadata(source) {
         Err(error) if is_missing(&error) => {
@@ -77,4 +81,31 @@ pub fn scan(source: &Path, archive: &str, kind: ContextKind) -> Result<ContextSu
         }
     }
     if problems.is_empty() { Ok(summary) } else { Err(problems) }
+}
+
+/// The first directory of the archive path above `source` that is a symlink (`sandbox`
+/// for `sandbox/data` when `sandbox` links elsewhere), reported before anything else: the
+/// archive path is lexically inside the crate, the files it reaches through a link need
+/// not be.
+fn symlinked_parent(source: &Path, archive: &str) -> Option<Problem> {
+    if archive == "." || archive.is_empty() {
+        return None;
+    }
+    let parts: Vec<&str> = archive.split('/').collect();
+    let mut dir = source.to_path_buf();
+    for _ in &parts {
+        dir.pop();
+    }
+    let mut rel = String::new();
+    for part in parts.iter().take(parts.len() - 1) {
+        dir.push(part);
+        if !rel.is_empty() {
+            rel.push('/');
+        }
+        rel.push_str(part);
+        if fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(Problem { path: rel, kind: ProblemKind::Symlink });
+        }
+    }
+    None
 }

@@ -285,6 +285,27 @@ fn scan_reports_every_special_file_at_once() {
 
 #[cfg(unix)]
 #[test]
+fn scan_rejects_a_context_reached_through_a_symlinked_directory() {
+    // `sandbox` links out of the crate: `sandbox/data` is lexically inside, its files not.
+    let outside = tempdir();
+    file(outside.path(), "data/secret.txt", "not for the image");
+    let crate_dir = tempdir();
+    std::os::unix::fs::symlink(outside.path(), crate_dir.path().join("sandbox")).expect("symlink");
+    let source = crate_dir.path().join("sandbox/data");
+    let found = findings(&source, "sandbox/data", ContextKind::Dir);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, ProblemKind::Symlink);
+    assert!(found[0].1.starts_with("`sandbox` is a symlink"), "{found:?}");
+    let found = findings(
+        &crate_dir.path().join("sandbox/data/secret.txt"),
+        "sandbox/data/secret.txt",
+        ContextKind::File,
+    );
+    assert!(found[0].1.starts_with("`sandbox` is a symlink"), "{found:?}");
+}
+
+#[cfg(unix)]
+#[test]
 fn scan_rejects_a_symlink_root() {
     let tmp = tempdir();
     file(tmp.path(), "real/a.txt", "a");

@@ -17,6 +17,10 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+/// The most entries the context tars of one build may hold together (far over any real
+/// context; a bound on the index's memory).
+const MAX_ENTRIES: usize = 1_000_000;
+
 /// Where one file of the build context comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Member {
@@ -49,8 +53,10 @@ impl Index {
 /// member that breaks a rule.
 pub(super) fn index(tars: &[PathBuf]) -> Result<Index, String> {
     let mut members = BTreeMap::new();
+    let mut entries_seen: usize = 0;
     for (at, tar_path) in tars.iter().enumerate() {
         let file = File::open(tar_path).map_err(|e| format!("cannot open {}: {e}", tar_path.display()))?;
+        let tar_len = file.metadata().map(|m| m.len()).unwrap_or(0);
         let mut archive = tar::Archive::new(BufReader::new(file));
         let entries =
             archive.entries_with_seek().map_err(|e| format!("{} is not a tar: {e}", tar_path.display()))?;
@@ -67,7 +73,22 @@ pub(super) fn index(tars: &[PathBuf]) -> Result<Index, String> {
             if rel.is_empty() {
                 continue;
             }
+            entries_seen += 1;
+            if entries_seen > MAX_ENTRIES {
+                return Err(format!(
+                    "the context tars hold more than {MAX_ENTRIES} entries; make the contexts smaller"
+                ));
+            }
             let size = if header.entry_type().is_file() { entry.size() } else { 0 };
+            // A header may claim any size: the data must be in the tar, or extracting
+            // would read past it (a "tar bomb" of declared sizes).
+            if entry.raw_file_position().saturating_add(size) > tar_len {
+                return Err(format!(
+                    "{} is truncated or malformed: {} claims {size} bytes past the end of the tar",
+                    tar_path.display(),
+                    raw.display()
+                ));
+            }
             let mode = header.mode().unwrap_or(0o644) & 0o7777;
             members.insert(rel, Member { tar: at, offset: entry.raw_file_position(), size, mode });
         }
@@ -237,5 +258,53 @@ mod tests {
         assert_eq!(normalize("./a//b/./c/").as_deref(), Some("a/b/c"));
         assert_eq!(normalize("/abs").as_deref(), Some("abs"));
         assert_eq!(normalize("a/../b"), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// An uploaded tar is whatever bytes a client sent: reading it never panics, and
+        /// whatever it indexes stays inside the build context.
+        #[test]
+        fn arbitrary_bytes_as_a_context_tar_never_panic(
+            head in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048),
+            real in proptest::prelude::any::<bool>(),
+        ) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("ctx.tar");
+            let mut bytes = Vec::new();
+            if real {
+                // A valid tar with its first block replaced by the arbitrary bytes.
+                let valid = tar(dir.path(), "valid.tar", &[("ctx/a.txt", b"hello", tar::EntryType::Regular, 0o644)]);
+                bytes = std::fs::read(valid).expect("read");
+                let n = head.len().min(bytes.len());
+                bytes[..n].copy_from_slice(&head[..n]);
+            } else {
+                bytes.extend_from_slice(&head);
+            }
+            std::fs::write(&path, &bytes).expect("write");
+            if let Ok(index) = index(&[path]) {
+                for file in index.files() {
+                    proptest::prop_assert!(normalize(&file).as_deref() == Some(file.as_str()), "{file}");
+                    proptest::prop_assert!(!file.starts_with('/') && !file.split('/').any(|c| c == ".."), "{file}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_member_claiming_more_data_than_the_tar_holds_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bomb.tar");
+        let mut header = tar::Header::new_gnu();
+        header.set_path("ctx/huge.bin").expect("path");
+        header.set_size(1 << 40);
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
+        let mut bytes = header.as_bytes().to_vec();
+        bytes.extend_from_slice(&[0; 1024]);
+        std::fs::write(&path, bytes).expect("write");
+        let error = index(&[path]).expect_err("a 1 TiB member in a 1.5 KiB tar");
+        assert!(error.contains("claims 1099511627776 bytes past the end of the tar"), "{error}");
     }
 }

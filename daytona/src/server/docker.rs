@@ -134,6 +134,8 @@ pub(crate) async fn run_sandbox(
     };
     args.push("--entrypoint".into());
     args.push(first);
+    // Whatever the name holds, it is the image: nothing after `--` is an option.
+    args.push("--".into());
     args.push(image.into());
     args.extend(rest);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();

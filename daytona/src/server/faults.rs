@@ -315,6 +315,8 @@ pub struct RequestRecord {
     pub status: Option<u16>,
     /// The fault injected, if any.
     pub fault: Option<Fault>,
+    /// When it arrived (to check that a client waited, e.g. for `Retry-After`).
+    pub at: std::time::Instant,
 }
 
 /// The request log of a server.
@@ -385,6 +387,7 @@ pub(crate) async fn observe(
         query,
         status: None,
         fault,
+        at: std::time::Instant::now(),
     });
     let response = match fault {
         Some(Fault::Status { status, retry_after }) => {

@@ -687,6 +687,18 @@ fn serve(listener: TcpListener, router: axum::Router, mut shutdown: watch::Recei
     })
 }
 
+/// Writes a file that holds a secret: created readable by its owner only (a temporary file
+/// is created with mode 0600, then renamed over `path`), so it is never readable by
+/// others, not even between a write and a chmod.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut tmp = tempfile::NamedTempFile::new_in(path.parent().unwrap_or(Path::new(".")))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 fn load_identity(dir: &Path, api_key: Option<&Secret>) -> std::io::Result<Identity> {
     let path = dir.join("identity.json");
     let saved: Option<Identity> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
@@ -706,11 +718,6 @@ fn load_identity(dir: &Path, api_key: Option<&Secret>) -> std::io::Result<Identi
         },
     };
     let json = serde_json::to_vec_pretty(&identity).map_err(std::io::Error::other)?;
-    std::fs::write(&path, json)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-    }
+    write_private(&path, &json)?;
     Ok(identity)
 }

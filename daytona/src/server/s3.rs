@@ -137,7 +137,7 @@ impl S3Access for Access {
         let org_prefix = format!("{}/", issued.organization_id);
         let op = cx.s3_op().name();
         if let Some((bucket, key)) = cx.s3_path().as_object() {
-            if bucket == self.bucket && key.starts_with(&org_prefix) && OBJECT_OPS.contains(&op) {
+            if bucket == self.bucket && in_prefix(key, &org_prefix) && OBJECT_OPS.contains(&op) {
                 return Ok(());
             }
         } else if let Some(bucket) = cx.s3_path().as_bucket() {
@@ -146,13 +146,27 @@ impl S3Access for Access {
                     .find(|(k, _)| k == "prefix")
                     .map(|(_, v)| v.into_owned())
             });
-            let prefix_ok = prefix.is_some_and(|p| p == issued.organization_id || p.starts_with(&org_prefix));
+            let prefix_ok = prefix.is_some_and(|p| {
+                p == issued.organization_id
+                    || (p.starts_with(&org_prefix)
+                        && !p.contains('\\')
+                        && !p.split('/').any(|c| c == ".." || c == "."))
+            });
             if bucket == self.bucket && matches!(op, "ListObjects" | "ListObjectsV2") && prefix_ok {
                 return Ok(());
             }
         }
         Err(s3_error!(AccessDenied, "Access Denied"))
     }
+}
+
+/// Whether `key` names an object under `prefix` (`<org>/`) and stays there: the objects
+/// are files, so a key is refused when a component could climb (`..`), stand for the
+/// directory itself (`.`, empty) or hold a backslash.
+fn in_prefix(key: &str, prefix: &str) -> bool {
+    key.starts_with(prefix)
+        && !key.contains('\\')
+        && key.split('/').all(|component| !matches!(component, "" | "." | ".."))
 }
 
 /// Builds the S3 service over `root` (which holds the bucket directory).
@@ -175,5 +189,29 @@ pub(crate) async fn handle(State(service): State<S3Service>, request: Request) -
             Response::from_parts(parts, Body::new(body))
         }
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("S3 error: {e:?}")).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_prefix;
+
+    #[test]
+    fn keys_cannot_climb_out_of_the_organisation_prefix() {
+        let org = "org-1/";
+        assert!(in_prefix("org-1/0123/context.tar", org));
+        for key in [
+            "org-1/../org-2/0123/context.tar",
+            "org-1/0123/../../org-2/x",
+            "org-1/./0123/context.tar",
+            "org-1//context.tar",
+            "org-1/..",
+            "org-1/0123/context.tar/..",
+            "org-1\\..\\org-2/x",
+            "org-2/0123/context.tar",
+            "org-10/0123/context.tar",
+        ] {
+            assert!(!in_prefix(key, org), "{key:?} accepted");
+        }
     }
 }

@@ -36,9 +36,10 @@ impl<'a> Multipart<'a> {
                 let url = bucket.create_multipart_upload(Some(credentials), key).sign(super::PRESIGN);
                 let request = client.http().request(Method::POST, url).timeout(timeout);
                 let response = client.send(operation, request, timeout, true).await?;
-                response.text().await.map_err(|e| client.transport(operation, e, timeout, true))
+                client.read_body(operation, response, timeout, 64 << 10, true).await
             })
             .await?;
+        let body = String::from_utf8_lossy(&body);
         let parsed = CreateMultipartUpload::parse_response(&body).map_err(|e| Error::Unexpected {
             operation,
             message: format!("the storage answered without an upload id ({e})"),

@@ -131,8 +131,49 @@ pub(super) fn validate_image_name(image: &str) -> ApiResult<()> {
     if last.ends_with(":latest") {
         return Err(ApiError::bad_request("Images with tag \":latest\" are not allowed"));
     }
-    if image.chars().any(|c| c.is_ascii_uppercase() || c.is_whitespace()) {
+    if !is_image_reference(image) {
         return Err(ApiError::bad_request(format!("Invalid image name format: {image}")));
     }
     Ok(())
+}
+
+/// The shape of a Docker image reference: it starts with a lowercase letter or digit and
+/// holds only `a-z 0-9 . _ - / : @` (no uppercase, spaces or `=`), every `/`-separated
+/// component starting with a letter or digit. Beyond the shape Daytona checks, this
+/// keeps a name from ever reading as an option (`--volume=/:/host`) where the local
+/// server passes it to `docker run`.
+fn is_image_reference(image: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/:@".contains(c);
+    image.chars().all(allowed)
+        && image.split('/').all(|component| component.starts_with(|c: char| c.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_names_that_read_as_options_or_paths_are_refused() {
+        for bad in [
+            "--volume=/:/host:rw",
+            "-v:1",
+            "debian/--privileged:1",
+            "Debian:12",
+            "debian :12",
+            "debian//x:1",
+            "/debian:12",
+            "debian:12\n",
+        ] {
+            assert!(validate_image_name(bad).is_err(), "{bad:?} accepted");
+        }
+        for good in [
+            "debian:bookworm-slim",
+            "python:3.12-slim",
+            "ghcr.io/org/app:1.0.0",
+            "localhost:5000/app:v1",
+            "alpine@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(validate_image_name(good).is_ok(), "{good:?} refused");
+        }
+    }
 }
