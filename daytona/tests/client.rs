@@ -123,7 +123,20 @@ async fn snapshot_lifecycle_upload_create_follow_get_list_delete() {
     assert_eq!((page.total, page.page, page.total_pages, page.items.len()), (1, 1, 1, 1));
 
     client.snapshots().delete(&created.id).await.expect("deleted");
-    let gone = client.snapshots().get(&created.id).await.expect_err("deleted");
+    // `docs/daytona-contract.md` §5: deletion goes through `removing`.
+    let removing = client.snapshots().get(&created.id).await.expect("still there, for now");
+    assert_eq!(removing.state, SnapshotState::Removing);
+    let activate = client.snapshots().activate(&created.id).await.expect_err("removing");
+    assert_eq!(activate.status().map(|s| s.as_u16()), Some(400), "{activate}");
+    let deadline = Instant::now() + SECS;
+    let gone = loop {
+        match client.snapshots().get(&created.id).await {
+            Err(e) => break e,
+            Ok(s) => assert_eq!(s.state, SnapshotState::Removing, "removing only leads to gone"),
+        }
+        assert!(Instant::now() < deadline, "still removing after {SECS:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert!(gone.is_not_found(), "{gone}");
     assert_eq!(
         gone.to_string(),

@@ -11,6 +11,7 @@ server's S3 endpoint is http on 127.0.0.1.
 
 import importlib.metadata
 import json
+import time
 import os
 import sys
 import traceback
@@ -71,11 +72,17 @@ def main():
         out["conflict"] = error(e)
 
     client.snapshot.delete(got)
-    try:
-        client.snapshot.get(name)
-        out["afterDelete"] = None
-    except DaytonaNotFoundError as e:
-        out["afterDelete"] = error(e)
+    # Deletion goes through `removing` (docs/daytona-contract.md section 5): what the SDK
+    # reads right after, then the error once it is gone (polled for at most 30 s).
+    out["afterDelete"] = None
+    out["removingStates"] = []
+    for _ in range(300):
+        try:
+            out["removingStates"].append(state(client.snapshot.get(name).state))
+        except DaytonaNotFoundError as e:
+            out["afterDelete"] = error(e)
+            break
+        time.sleep(0.1)
     print(json.dumps(out))
 
 

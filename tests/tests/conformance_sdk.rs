@@ -117,6 +117,9 @@ async fn official_python_sdk_creates_follows_lists_conflicts_and_deletes() {
         out["conflict"]["message"],
         "Failed to create snapshot: Snapshot with name \"sdk-conformance-v1\" already exists for this organization"
     );
+    // The SDK reads the deleted snapshot as `removing` until it is gone.
+    let removing: Vec<String> = serde_json::from_value(out["removingStates"].clone()).expect("states");
+    assert!(!removing.is_empty() && removing.iter().all(|s| s == "removing"), "{removing:?}");
     assert_eq!(out["afterDelete"]["type"], "DaytonaNotFoundError");
     assert_eq!(
         out["afterDelete"]["message"],

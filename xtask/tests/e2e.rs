@@ -282,6 +282,23 @@ async fn a_snapshot_that_turns_inactive_or_removing_while_waited_on_stops_the_wa
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_snapshot_being_removed_is_refused_with_the_way_out() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let config = ServerConfig::new(state.path())
+        .build_mode(BuildMode::CheckOnly)
+        .removal_time(Duration::from_secs(60));
+    let server = LocalDaytona::start(config).await.expect("server");
+    assert_code(&xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await, 0);
+    let snap = client(&server).snapshots().get(NAME).await.expect("published");
+    client(&server).snapshots().delete(&snap.id).await.expect("deleted");
+    let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&run, 3);
+    assert!(run.stderr.contains("is being removed"), "{}", run.text());
+    assert!(run.stderr.contains("wait until it is gone"), "{}", run.text());
+    assert_eq!(server.count(Route::CreateSnapshot), 1, "nothing created while the name is taken");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn server_errors_and_rate_limits_are_retried() {
     let (server, _state) = server(Duration::ZERO).await;
     server.faults().fail_next(Route::GetSnapshot, 3, 500);

@@ -330,6 +330,8 @@ fn set_state(
     size: Option<f64>,
 ) -> bool {
     shared.store.write(|d| match d.snapshot_mut_by_id(id) {
+        // A deleted snapshot's build stops where it is: `removing` only leads to gone.
+        Some(s) if s.state == SnapshotState::Removing => false,
         Some(s) => {
             s.state = state;
             s.error_reason = error;

@@ -156,6 +156,9 @@ pub struct ServerConfig {
     /// The least time a build stays `building` (default 0), so that pollers like the
     /// official SDK (one request a second) see the state and follow the build log.
     pub min_build_time: Duration,
+    /// How long a deleted snapshot stays `removing` before it is gone (default 300 ms), as
+    /// Daytona's do while the runners drop the image.
+    pub removal_time: Duration,
     /// The default region (`regionIds` of snapshots, `target` of sandboxes).
     pub region: String,
     /// Whether it serves other processes until stopped (`cargo xtask local`,
@@ -178,6 +181,7 @@ impl fmt::Debug for ServerConfig {
             .field("build_mode", &self.build_mode)
             .field("build_timeout", &self.build_timeout)
             .field("min_build_time", &self.min_build_time)
+            .field("removal_time", &self.removal_time)
             .field("region", &self.region)
             .field("standalone", &self.standalone)
             .field("log_requests", &self.log_requests)
@@ -203,6 +207,7 @@ impl ServerConfig {
             build_mode: BuildMode::Auto,
             build_timeout: Duration::from_secs(30 * 60),
             min_build_time: Duration::ZERO,
+            removal_time: Duration::from_millis(300),
             region: "us".to_owned(),
             standalone: false,
             log_requests: false,
@@ -276,6 +281,17 @@ impl ServerConfig {
         self
     }
 
+    /// Sets how long a deleted snapshot stays `removing`.
+    ///
+    /// ```
+    /// let config = pj_daytona::server::ServerConfig::new("state").removal_time(std::time::Duration::from_secs(2));
+    /// # let _ = config;
+    /// ```
+    pub fn removal_time(mut self, removing_for: Duration) -> Self {
+        self.removal_time = removing_for;
+        self
+    }
+
     /// Sets the ports (0: any free port).
     ///
     /// ```
@@ -315,6 +331,7 @@ pub(crate) struct Shared {
     log_requests: bool,
     build_timeout: Duration,
     min_build_time: Duration,
+    removal_time: Duration,
     base_url: String,
     storage_url: String,
     docker: tokio::sync::Mutex<Option<docker::DockerStatus>>,
@@ -433,6 +450,7 @@ impl LocalDaytona {
             log_requests: config.log_requests,
             build_timeout: config.build_timeout,
             min_build_time: config.min_build_time,
+            removal_time: config.removal_time,
             base_url: base_url.clone(),
             storage_url,
             docker: tokio::sync::Mutex::new(docker),

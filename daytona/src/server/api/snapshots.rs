@@ -217,15 +217,24 @@ pub(super) async fn delete_snapshot(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     require_uuid(&id)?;
-    let removed = shared.store.write(|d| {
-        let before = d.snapshots.len();
-        d.snapshots.retain(|s| s.id != id);
-        before != d.snapshots.len()
+    // As Daytona: `removing` first (from any state), gone once the runners dropped it.
+    let marked = shared.store.write(|d| match d.snapshot_mut_by_id(&id) {
+        Some(s) => {
+            s.state = SnapshotState::Removing;
+            s.updated_at = now_iso();
+            true
+        }
+        None => false,
     });
-    if !removed {
+    if !marked {
         return Err(ApiError::not_found(format!("Snapshot {id} not found")));
     }
-    let _ = tokio::fs::remove_file(shared.store.log_path(&id)).await;
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(shared.removal_time).await;
+        shared.store.write(|d| d.snapshots.retain(|s| s.id != id));
+        let _ = tokio::fs::remove_file(shared.store.log_path(&id)).await;
+    });
     Ok(StatusCode::OK)
 }
 
