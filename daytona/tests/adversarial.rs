@@ -102,6 +102,45 @@ async fn option_like_and_malformed_image_names_are_refused() {
     server.shutdown().await;
 }
 
+// `docs/daytona-contract.md` §4.3-4.4: gpu is 0..1, the region is validated.
+#[tokio::test]
+async fn requests_daytona_rejects_are_rejected_here_too() {
+    let state = tempfile::tempdir().expect("a temp dir");
+    let server = server(state.path(), BuildMode::CheckOnly).await;
+    let key = server.api_key().to_owned();
+    let build = |extra: serde_json::Value| {
+        let mut body = serde_json::json!({
+            "name": "limits-v1",
+            "buildInfo": { "dockerfileContent": "FROM alpine:3.19\n", "contextHashes": [] },
+        });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        body.to_string().into_bytes()
+    };
+    for (extra, says) in [
+        (serde_json::json!({ "gpu": 2 }), "gpu must not be greater than 1"),
+        (serde_json::json!({ "regionId": "eu" }), "Region eu is not available"),
+    ] {
+        let (status, text) = send(&server, "POST", "/api/snapshots", Some(&key), build(extra.clone())).await;
+        assert_eq!(status, 400, "{extra}: {text}");
+        assert!(text.contains(says), "{extra}: {text}");
+    }
+    for (n, extra) in
+        [serde_json::json!({ "gpu": 1 }), serde_json::json!({ "regionId": "us" })].into_iter().enumerate()
+    {
+        let mut body = extra.clone();
+        body["name"] = serde_json::json!(format!("limits-ok-v{n}"));
+        let (status, text) = send(&server, "POST", "/api/snapshots", Some(&key), build(body)).await;
+        assert_eq!(status, 200, "{extra}: {text}");
+    }
+    let body = serde_json::json!({ "snapshot": "x", "target": "eu" }).to_string().into_bytes();
+    let (status, text) = send(&server, "POST", "/api/sandbox", Some(&key), body).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("Region eu is not available"), "{text}");
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn malformed_and_oversized_json_bodies_get_a_4xx_and_change_nothing() {
     let state = tempfile::tempdir().expect("a temp dir");

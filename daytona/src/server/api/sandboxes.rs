@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::snapshots::find_snapshot;
-use super::validate::{optional_int, optional_string, parse_json, string_map};
+use super::validate::{check_region, optional_int, optional_string, parse_json, string_map};
 use super::{ApiError, ApiResult};
 use crate::server::state::{SandboxRecord, now_iso, uuid};
 use crate::server::{BuildMode, Shared, docker};
@@ -36,9 +36,13 @@ pub(super) async fn create_sandbox(
         Some(Value::Number(n)) => n.as_i64(),
         _ => None,
     };
+    if gpu.is_some_and(|g| g > 1) {
+        errors.push("gpu must not be greater than 1".to_owned());
+    }
     if !errors.is_empty() {
         return Err(ApiError::bad_request(errors.join(", ")));
     }
+    check_region(target.as_deref(), &shared.region)?;
     let env = string_map(map.get("env"), "env")?;
     let labels = string_map(map.get("labels"), "labels")?;
     let public = map.get("public").and_then(Value::as_bool).unwrap_or(false);

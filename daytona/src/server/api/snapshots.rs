@@ -12,7 +12,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::validate::{
-    optional_int, optional_string, parse_json, query_number, require_uuid, string_list, validate_image_name,
+    check_region, optional_int, optional_string, parse_json, query_number, require_uuid, string_list,
+    validate_image_name,
 };
 use super::{ApiError, ApiResult};
 use crate::server::state::{BuildInfoRecord, SnapshotRecord, now_iso, uuid};
@@ -72,9 +73,15 @@ pub(super) async fn create_snapshot(
             None
         }
     };
+    // `docs/daytona-contract.md` §4.3: gpu is 0 or 1.
+    if gpu.is_some_and(|g| g > 1) {
+        errors.push("gpu must not be greater than 1".to_owned());
+    }
     if !errors.is_empty() {
         return Err(ApiError::bad_request(errors.join(", ")));
     }
+    // §4.4: the region is validated.
+    check_region(region.as_deref(), &shared.region)?;
     if !daytona_contract::valid_snapshot_name(&name) {
         return Err(ApiError::bad_request(
             "Invalid snapshot name format. May contain letters, digits, dots, colons, and dashes",

@@ -121,6 +121,16 @@ pub(super) fn query_number(
     Ok(value as u64)
 }
 
+/// A region asked for (`regionId`, `target`) must be one the server has; it has one.
+pub(super) fn check_region(requested: Option<&str>, available: &str) -> ApiResult<()> {
+    match requested {
+        Some(region) if region != available => Err(ApiError::bad_request(format!(
+            "Region {region} is not available to this organization (the local server has: {available})"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 pub(super) fn validate_image_name(image: &str) -> ApiResult<()> {
     let last = image.rsplit('/').next().unwrap_or(image);
     if !image.contains("@sha256:") && !last.contains(':') {
