@@ -51,6 +51,9 @@ struct Inner {
     /// Bounds the memory of context uploads, however many run at once (see
     /// `storage::parts`).
     upload_parts: Arc<crate::storage::PartBuffers>,
+    /// Secrets received from the server (storage credentials), redacted from every error
+    /// like the API key.
+    held: std::sync::Mutex<Vec<Secret>>,
 }
 
 impl fmt::Debug for Client {
@@ -136,6 +139,7 @@ impl Client {
                 retry: builder.retry,
                 timeouts: builder.timeouts,
                 upload_parts: crate::storage::PartBuffers::new(),
+                held: std::sync::Mutex::new(Vec::new()),
             }),
         })
     }
@@ -213,6 +217,26 @@ impl Client {
     /// The buffers of context uploads (a bounded, reused pool).
     pub(crate) fn upload_parts(&self) -> &Arc<crate::storage::PartBuffers> {
         &self.inner.upload_parts
+    }
+
+    /// Remembers secrets the server handed out, so that no error shows them.
+    pub(crate) fn hold(&self, secrets: &[&Secret]) {
+        if let Ok(mut held) = self.inner.held.lock() {
+            for secret in secrets {
+                if !held.contains(secret) {
+                    held.push((*secret).clone());
+                }
+            }
+        }
+    }
+
+    /// `text` with the API key and every held secret replaced by `[REDACTED]`, and the
+    /// values of credential fields scrubbed.
+    pub(crate) fn redacted(&self, text: &str) -> String {
+        let held = self.inner.held.lock().map(|h| h.clone()).unwrap_or_default();
+        let mut secrets: Vec<&Secret> = held.iter().collect();
+        secrets.push(self.secret());
+        scrub_credentials(&redact(text, &secrets))
     }
 
     pub(crate) fn secret(&self) -> &Secret {
@@ -306,7 +330,14 @@ impl Client {
         F: Fn() -> RequestBuilder,
     {
         let body = self.call(operation, idempotent, make).await?;
-        decode(operation, &body)
+        decode(operation, &body).map_err(|e| match e {
+            Error::Decode { operation, source, body } => {
+                // The storage credentials' answer is kept out of errors whole.
+                let body = if operation == PUSH_ACCESS { WITHHELD.to_owned() } else { self.redacted(&body) };
+                Error::Decode { operation, source, body }
+            }
+            other => other,
+        })
     }
 
     /// Runs `attempt` under the retry policy (only when `idempotent`).
@@ -385,11 +416,17 @@ impl Client {
             Ok(Err(e)) => return self.transport(operation, e, timeout, strip_url),
             Err(_) => return Error::Timeout { operation, after: timeout },
         };
-        let text = redact(&String::from_utf8_lossy(&body), &[self.secret()]);
+        let text = self.redacted(&String::from_utf8_lossy(&body));
         let (message, code, raw) = parse_error_body(status, &text);
         Error::Api { operation, status, message, code, body: raw, retry_after }
     }
 }
+
+/// The operation whose answer holds storage credentials.
+pub(crate) const PUSH_ACCESS: &str = "get push access";
+
+/// What an error keeps of a body that must not be shown.
+const WITHHELD: &str = "(withheld: the answer holds credentials)";
 
 /// The largest answer the client reads (snapshot lists are the largest it expects).
 pub(crate) const BODY_MAX: usize = 32 << 20;

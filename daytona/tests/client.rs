@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use daytona_contract::context::ContextChanged;
 use futures_util::StreamExt;
-use pj_daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
+use pj_daytona::server::{BuildMode, Fault, LocalDaytona, Route, ServerConfig};
 use pj_daytona::{
     Client, CreateBuildInfo, CreateSandbox, CreateSnapshot, Error, ListSnapshots, LogEvent, RetryPolicy,
     SnapshotState, Timeouts, Upload, UploadProgress,
@@ -503,6 +503,67 @@ fn one_shot(response: String) -> (String, std::thread::JoinHandle<String>) {
         head
     });
     (url, handle)
+}
+
+/// Every error path a server can drive, with answers that echo the API key and the
+/// storage secret and session token the client holds (in bodies and headers): no error
+/// shows any of them, in `Display` or `Debug`.
+#[tokio::test]
+async fn no_secret_the_client_holds_reaches_an_error() {
+    let state = tempfile::tempdir().expect("a temp dir");
+    let server = server(state.path(), BuildMode::CheckOnly).await;
+    let client = server.client_builder().retry(RetryPolicy::none()).build().expect("client");
+    let storage = client.object_storage();
+    let access = storage.push_access().await.expect("push access");
+    let root = big_crate_dir();
+    let leak = |route, status| server.faults().inject(route, 1, Fault::Leak { status });
+    let mut errors = Vec::new();
+
+    leak(Route::GetSnapshot, 500);
+    errors.push(client.snapshots().get("x").await.expect_err("leak"));
+    leak(Route::ListSnapshots, 400);
+    errors.push(client.snapshots().list(&ListSnapshots::default()).await.expect_err("leak"));
+    leak(Route::CreateSnapshot, 409);
+    errors.push(
+        client.snapshots().create(&build("leak-v1", "FROM alpine:3.19\n", &[])).await.expect_err("leak"),
+    );
+    leak(Route::GetSnapshot, 200);
+    errors.push(client.snapshots().get("x").await.expect_err("undecodable"));
+    leak(Route::PushAccess, 200);
+    errors.push(storage.push_access().await.expect_err("undecodable credentials"));
+    leak(Route::PushAccess, 503);
+    errors.push(storage.push_access().await.expect_err("leak"));
+    leak(Route::S3Head, 403);
+    errors.push(storage.context_exists(&access, &"0".repeat(32)).await.expect_err("leak"));
+    let hash = md5(root.path(), "big");
+    for route in [Route::S3Post, Route::S3Put] {
+        leak(route, 403);
+        errors.push(
+            storage.upload_context(&access, &root.path().join("big"), "big", &hash).await.expect_err("leak"),
+        );
+    }
+    leak(Route::S3Put, 500);
+    let small = crate_dir();
+    errors.push(
+        storage
+            .upload_context(&access, &small.path().join("sandbox"), "sandbox", &md5(small.path(), "sandbox"))
+            .await
+            .expect_err("leak"),
+    );
+
+    let secrets = [server.api_key(), access.secret.expose(), access.session_token.expose()];
+    for error in &errors {
+        for shown in [error.to_string(), format!("{error:?}")] {
+            for secret in secrets {
+                assert!(!shown.contains(secret), "a secret in: {shown}");
+            }
+        }
+    }
+    let redacted = errors.iter().filter(|e| format!("{e:?}").contains("[REDACTED]")).count();
+    assert!(redacted >= 4, "the echoed secrets were there, and redacted: {errors:#?}");
+    let decode = &errors[4];
+    assert!(format!("{decode:?}").contains("withheld"), "{decode:?}");
+    server.shutdown().await;
 }
 
 #[tokio::test]

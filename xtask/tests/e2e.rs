@@ -299,6 +299,26 @@ async fn a_snapshot_being_removed_is_refused_with_the_way_out() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn no_secret_reaches_the_output_when_the_server_echoes_them() {
+    for (route, status) in
+        [(Route::S3Head, 403), (Route::PushAccess, 200), (Route::S3Put, 403), (Route::GetSnapshot, 401)]
+    {
+        let (server, _state) = server(Duration::ZERO).await;
+        server.faults().inject(route, 10, pj_daytona::server::Fault::Leak { status });
+        let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+        assert_ne!(run.code, 0, "{route:?} {status}: {}", run.text());
+        let shown = run.text();
+        assert!(!shown.contains(server.api_key()), "{route:?}: the API key in:\n{shown}");
+        for (secret, token) in server.issued_storage_secrets() {
+            assert!(
+                !shown.contains(&secret) && !shown.contains(&token),
+                "{route:?}: a storage secret in:\n{shown}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn server_errors_and_rate_limits_are_retried() {
     let (server, _state) = server(Duration::ZERO).await;
     server.faults().fail_next(Route::GetSnapshot, 3, 500);

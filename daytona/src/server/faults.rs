@@ -149,6 +149,14 @@ pub enum Fault {
     /// Run the handler, send the status, the headers and the first half of the body,
     /// then drop the connection.
     DropMidBody,
+    /// Answer with this status and a body and headers that echo the secrets the client
+    /// holds: the request's API key, and the storage secret and session token issued last.
+    /// A 200 gets a body that does not parse, as a broken server's would. To show that no
+    /// secret reaches an error, a log or a command's output.
+    Leak {
+        /// The status code.
+        status: u16,
+    },
 }
 
 #[derive(Debug)]
@@ -411,6 +419,7 @@ pub(crate) async fn observe(
             response
         }
         Some(Fault::DropMidBody) => cut_body(next.run(request).await),
+        Some(Fault::Leak { status }) => leak(&shared, &request, route, status),
         None => next.run(request).await,
     };
     let response = super::api::finish_error(response, &path);
@@ -418,6 +427,36 @@ pub(crate) async fn observe(
     if shared.log_requests {
         // The path only: S3 queries can hold a session token.
         eprintln!("    {method} {path} {}", response.status().as_u16());
+    }
+    response
+}
+
+/// The answer of [`Fault::Leak`]: every secret the client holds, in the body (where the
+/// client keeps error bodies) and a header.
+fn leak(shared: &Shared, request: &Request, route: Route, status: u16) -> Response {
+    let key = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim_start_matches("Bearer ").to_owned())
+        .unwrap_or_default();
+    let (secret, token) = shared.credentials.latest().unwrap_or_default();
+    let said = format!("leaked: key {key}, secret {secret}, token {token}");
+    let body = if route.is_s3() {
+        format!(
+            "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>{said}</Message>\
+             <StringToSign>{secret}</StringToSign><CanonicalRequest>X-Amz-Security-Token={token}</CanonicalRequest></Error>"
+        )
+    } else {
+        let json = serde_json::json!({ "statusCode": status, "message": said, "secret": secret, "sessionToken": token });
+        let text = json.to_string();
+        // A 200 must fail to decode, so the client keeps (and must clean) the body.
+        if status == 200 { text[..text.len() - 1].to_owned() } else { text }
+    };
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(value) = HeaderValue::from_str(&format!("{key} {secret} {token}")) {
+        response.headers_mut().insert("x-leak", value);
     }
     response
 }

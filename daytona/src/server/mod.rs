@@ -586,6 +586,20 @@ impl LocalDaytona {
         self.shared.log.snapshot()
     }
 
+    /// Every storage secret and session token push access has issued (still valid), for
+    /// tests that check no output shows them.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &pj_daytona::server::LocalDaytona, output: &str) {
+    /// for (secret, token) in server.issued_storage_secrets() {
+    ///     assert!(!output.contains(&secret) && !output.contains(&token));
+    /// }
+    /// # }
+    /// ```
+    pub fn issued_storage_secrets(&self) -> Vec<(String, String)> {
+        self.shared.credentials.all()
+    }
+
     /// How many requests of `route` were received.
     ///
     /// ```no_run

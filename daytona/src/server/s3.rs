@@ -24,7 +24,7 @@ pub(crate) const CREDENTIAL_LIFETIME: Duration = Duration::from_secs(3600);
 const ALNUM_UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Issued {
     secret: String,
     token: String,
@@ -69,8 +69,25 @@ impl CredentialStore {
         NewCredentials { access_key, secret, token }
     }
 
+    /// Every secret and session token issued so far (for tests that look for them).
+    pub(crate) fn all(&self) -> Vec<(String, String)> {
+        self.lock().values().map(|i| (i.secret.clone(), i.token.clone())).collect()
+    }
+
+    /// The secret and session token issued last (fault injection echoes them, as a server
+    /// that leaks what a client holds would).
+    pub(crate) fn latest(&self) -> Option<(String, String)> {
+        self.lock().values().max_by_key(|i| i.expires).map(|i| (i.secret.clone(), i.token.clone()))
+    }
+
     fn get(&self, access_key: &str) -> Option<Issued> {
         self.lock().get(access_key).filter(|i| i.expires > Instant::now()).cloned()
+    }
+}
+
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued").field("organization_id", &self.organization_id).finish_non_exhaustive()
     }
 }
 

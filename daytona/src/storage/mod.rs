@@ -120,8 +120,11 @@ impl<'a> ObjectStorage<'a> {
         let url = self.client.endpoint(&["object-storage", "push-access"]);
         let mut access: StorageAccess = self
             .client
-            .call_json("get push access", Idempotent::Yes, || self.client.request(Method::GET, url.clone()))
+            .call_json(crate::client::PUSH_ACCESS, Idempotent::Yes, || {
+                self.client.request(Method::GET, url.clone())
+            })
             .await?;
+        self.client.hold(&[&access.secret, &access.session_token]);
         if access.region.is_empty() {
             access.region = "us-east-1".to_owned();
         }
