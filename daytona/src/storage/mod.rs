@@ -140,21 +140,8 @@ impl<'a> ObjectStorage<'a> {
     /// # Ok(()) }
     /// ```
     pub async fn context_exists(&self, access: &StorageAccess, hash: &str) -> Result<bool, Error> {
-        let operation = "check context in object storage";
         let (bucket, credentials) = bucket(access)?;
-        let key = access.object_key(hash);
-        let timeout = self.client.timeouts().request;
-        self.client
-            .retrying(Idempotent::Yes, || async {
-                let url = bucket.head_object(Some(&credentials), &key).sign(PRESIGN);
-                let request = self.client.http().request(Method::HEAD, url).timeout(timeout);
-                match self.client.send(operation, request, timeout, true).await {
-                    Ok(_) => Ok(true),
-                    Err(e) if e.is_not_found() => Ok(false),
-                    Err(e) => Err(e),
-                }
-            })
-            .await
+        object_exists(self.client, &bucket, &credentials, &access.object_key(hash)).await
     }
 
     /// Uploads a context unless it is already there: `HEAD`, and on 404 the tar of
@@ -369,6 +356,28 @@ impl<'a> ObjectStorage<'a> {
         let sign = || bucket.put_object(Some(credentials), key).sign(PRESIGN);
         put_bytes(self.client, "upload context", sign, &whole.bytes).await.map(drop)
     }
+}
+
+/// `HEAD` of the object `key`: whether it exists (404: no). Retried on transient failures.
+pub(crate) async fn object_exists(
+    client: &Client,
+    bucket: &Bucket,
+    credentials: &S3Credentials,
+    key: &str,
+) -> Result<bool, Error> {
+    let operation = "check context in object storage";
+    let timeout = client.timeouts().request;
+    client
+        .retrying(Idempotent::Yes, || async {
+            let url = bucket.head_object(Some(credentials), key).sign(PRESIGN);
+            let request = client.http().request(Method::HEAD, url).timeout(timeout);
+            match client.send(operation, request, timeout, true).await {
+                Ok(_) => Ok(true),
+                Err(e) if e.is_not_found() => Ok(false),
+                Err(e) => Err(e),
+            }
+        })
+        .await
 }
 
 /// `PUT` of `bytes` to a presigned URL (`sign` signs anew for each attempt), retried:

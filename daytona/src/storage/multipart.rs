@@ -8,7 +8,7 @@ use rusty_s3::actions::CreateMultipartUpload;
 use rusty_s3::{Bucket, Credentials, S3Action};
 
 use super::parts::Part;
-use super::{PRESIGN, put_bytes};
+use super::{PRESIGN, object_exists, put_bytes};
 use crate::client::{Client, Idempotent};
 use crate::error::Error;
 
@@ -33,7 +33,7 @@ impl<'a> Multipart<'a> {
         let timeout = client.timeouts().request;
         let body = client
             .retrying(Idempotent::Yes, || async {
-                let url = bucket.create_multipart_upload(Some(credentials), key).sign(super::PRESIGN);
+                let url = bucket.create_multipart_upload(Some(credentials), key).sign(PRESIGN);
                 let request = client.http().request(Method::POST, url).timeout(timeout);
                 let response = client.send(operation, request, timeout, true).await?;
                 client.read_body(operation, response, timeout, 64 << 10, true).await
@@ -89,7 +89,15 @@ impl<'a> Multipart<'a> {
             })
             .await;
         match outcome {
-            Err(e) if e.is_not_found() && self.object_exists().await => Ok(()),
+            Err(e)
+                if e.is_not_found()
+                    && matches!(
+                        object_exists(self.client, self.bucket, self.credentials, self.key).await,
+                        Ok(true)
+                    ) =>
+            {
+                Ok(())
+            }
             outcome => outcome,
         }
     }
@@ -104,12 +112,5 @@ impl<'a> Multipart<'a> {
             .sign(PRESIGN);
         let request = self.client.http().request(Method::DELETE, url).timeout(timeout);
         let _ = self.client.send("abort the upload of a context", request, timeout, true).await;
-    }
-
-    async fn object_exists(&self) -> bool {
-        let timeout = self.client.timeouts().request;
-        let url = self.bucket.head_object(Some(self.credentials), self.key).sign(PRESIGN);
-        let request = self.client.http().request(Method::HEAD, url).timeout(timeout);
-        self.client.send("check context in object storage", request, timeout, true).await.is_ok()
     }
 }
