@@ -230,13 +230,13 @@ impl Client {
         }
     }
 
-    /// `text` with the API key and every held secret replaced by `[REDACTED]`, and the
-    /// values of credential fields scrubbed.
+    /// `text` with the API key and every held secret replaced by `[REDACTED]`. (The
+    /// body parsers, `decode` and `parse_error_body`, scrub credential fields.)
     pub(crate) fn redacted(&self, text: &str) -> String {
         let held = self.inner.held.lock().map(|h| h.clone()).unwrap_or_default();
         let mut secrets: Vec<&Secret> = held.iter().collect();
         secrets.push(self.secret());
-        scrub_credentials(&redact(text, &secrets))
+        redact(text, &secrets)
     }
 
     pub(crate) fn secret(&self) -> &Secret {
