@@ -164,10 +164,7 @@ impl S3Access for Access {
                     .map(|(_, v)| v.into_owned())
             });
             let prefix_ok = prefix.is_some_and(|p| {
-                p == issued.organization_id
-                    || (p.starts_with(&org_prefix)
-                        && !p.contains('\\')
-                        && !p.split('/').any(|c| c == ".." || c == "."))
+                p == issued.organization_id || (p.starts_with(&org_prefix) && stays_in_place(&p))
             });
             if bucket == self.bucket && matches!(op, "ListObjects" | "ListObjectsV2") && prefix_ok {
                 return Ok(());
@@ -181,9 +178,13 @@ impl S3Access for Access {
 /// are files, so a key is refused when a component could climb (`..`), stand for the
 /// directory itself (`.`, empty) or hold a backslash.
 fn in_prefix(key: &str, prefix: &str) -> bool {
-    key.starts_with(prefix)
-        && !key.contains('\\')
-        && key.split('/').all(|component| !matches!(component, "" | "." | ".."))
+    key.starts_with(prefix) && stays_in_place(key) && !key.split('/').any(str::is_empty)
+}
+
+/// Whether a key or list prefix names files where it says: no backslash, and no `.` or
+/// `..` component that the file system would resolve elsewhere. (A prefix may end in `/`.)
+fn stays_in_place(path: &str) -> bool {
+    !path.contains('\\') && !path.split('/').any(|component| matches!(component, "." | ".."))
 }
 
 /// Builds the S3 service over `root` (which holds the bucket directory).

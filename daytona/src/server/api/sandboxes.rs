@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::snapshots::find_snapshot;
-use super::validate::{check_region, optional_int, optional_string, parse_json, string_map};
+use super::validate::{check_region, optional_gpu, optional_int, optional_string, parse_json, string_map};
 use super::{ApiError, ApiResult};
 use crate::server::state::{SandboxRecord, now_iso, uuid};
 use crate::server::{BuildMode, Shared, docker};
@@ -27,7 +27,7 @@ pub(super) async fn create_sandbox(
     let target = optional_string(&map, "target", &mut errors);
     let user = optional_string(&map, "user", &mut errors);
     let cpu = optional_int(&map, "cpu", &mut errors);
-    let gpu = optional_int(&map, "gpu", &mut errors);
+    let gpu = optional_gpu(&map, &mut errors);
     let memory = optional_int(&map, "memory", &mut errors);
     let disk = optional_int(&map, "disk", &mut errors);
     let auto_stop = optional_int(&map, "autoStopInterval", &mut errors);
@@ -36,9 +36,6 @@ pub(super) async fn create_sandbox(
         Some(Value::Number(n)) => n.as_i64(),
         _ => None,
     };
-    if gpu.is_some_and(|g| g > 1) {
-        errors.push("gpu must not be greater than 1".to_owned());
-    }
     if !errors.is_empty() {
         return Err(ApiError::bad_request(errors.join(", ")));
     }

@@ -12,8 +12,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::validate::{
-    check_region, optional_int, optional_string, parse_json, query_number, require_uuid, string_list,
-    validate_image_name,
+    check_region, optional_gpu, optional_int, optional_string, parse_json, query_number, require_uuid,
+    string_list, validate_image_name,
 };
 use super::{ApiError, ApiResult};
 use crate::server::state::{BuildInfoRecord, SnapshotRecord, now_iso, uuid};
@@ -47,7 +47,7 @@ pub(super) async fn create_snapshot(
     let image_name = optional_string(&map, "imageName", &mut errors);
     let entrypoint = string_list(map.get("entrypoint"), "entrypoint", &mut errors);
     let cpu = optional_int(&map, "cpu", &mut errors);
-    let gpu = optional_int(&map, "gpu", &mut errors);
+    let gpu = optional_gpu(&map, &mut errors);
     let memory = optional_int(&map, "memory", &mut errors);
     let disk = optional_int(&map, "disk", &mut errors);
     let region = optional_string(&map, "regionId", &mut errors);
@@ -73,10 +73,6 @@ pub(super) async fn create_snapshot(
             None
         }
     };
-    // `docs/daytona-contract.md` §4.3: gpu is 0 or 1.
-    if gpu.is_some_and(|g| g > 1) {
-        errors.push("gpu must not be greater than 1".to_owned());
-    }
     if !errors.is_empty() {
         return Err(ApiError::bad_request(errors.join(", ")));
     }

@@ -52,6 +52,15 @@ pub(super) fn optional_int(
     }
 }
 
+/// An optional `gpu` count: an integer from 0 to 1 (`docs/daytona-contract.md` §4.3).
+pub(super) fn optional_gpu(map: &serde_json::Map<String, Value>, errors: &mut Vec<String>) -> Option<u32> {
+    let gpu = optional_int(map, "gpu", errors);
+    if gpu.is_some_and(|g| g > 1) {
+        errors.push("gpu must not be greater than 1".to_owned());
+    }
+    gpu
+}
+
 pub(super) fn optional_string(
     map: &serde_json::Map<String, Value>,
     field: &str,
