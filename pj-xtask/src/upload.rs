@@ -74,28 +74,25 @@ async fn upload(
         ),
     );
     bar.set_prefix(c.archive_path.clone());
-    let mut last = None;
     let mut follow = |event| {
         if let UploadProgress::Archived { bytes } = event {
             bar.inc(bytes);
         }
-        last = Some(event);
     };
     let outcome = storage.send_context(access, c.source_path(), &c.archive_path, &c.md5, &mut follow).await;
     bar.finish_and_clear();
     let Err(e) = outcome else { return Ok(()) };
-    // An I/O error while archiving is the tar's; any other, the storage's.
-    Err(match (last, e) {
-        (
-            Some(UploadProgress::Archiving | UploadProgress::Archived { .. }),
-            pj_daytona::Error::Io { source, .. },
-        ) => match source.get_ref().and_then(|e| e.downcast_ref::<ContextChanged>()) {
-            Some(changed) => {
-                project::changed_since_compiled(&changed.archive_path, &changed.compiled, &changed.now)
+    // An I/O error is the tar's (see `UploadProgress`); any other, the storage's.
+    Err(match e {
+        pj_daytona::Error::Io { source, .. } => {
+            match source.get_ref().and_then(|e| e.downcast_ref::<ContextChanged>()) {
+                Some(changed) => {
+                    project::changed_since_compiled(&changed.archive_path, &changed.compiled, &changed.now)
+                }
+                None => Failure::new(code::FAILED, format!("cannot archive {}: {source}", c.archive_path))
+                    .help("fix it and re-run"),
             }
-            None => Failure::new(code::FAILED, format!("cannot archive {}: {source}", c.archive_path))
-                .help("fix it and re-run"),
-        },
-        (_, e) => Failure::api(&format!("cannot upload context {}", c.archive_path), &e),
+        }
+        e => Failure::api(&format!("cannot upload context {}", c.archive_path), &e),
     })
 }
