@@ -431,15 +431,19 @@ const WITHHELD: &str = "(withheld: the answer holds credentials)";
 /// The largest answer the client reads (snapshot lists are the largest it expects).
 pub(crate) const BODY_MAX: usize = 32 << 20;
 
-/// The first 64 KiB of an error body: enough to find its message and code.
+/// The most read of a small answer: an error body (enough for its message and code), or
+/// a multipart upload's id.
+pub(crate) const SMALL_BODY: usize = 64 << 10;
+
+/// The first [`SMALL_BODY`] bytes of an error body.
 async fn error_body_start(mut response: Response) -> Result<Bytes, reqwest::Error> {
     let mut body = bytes::BytesMut::new();
-    while body.len() < 64 << 10
+    while body.len() < SMALL_BODY
         && let Some(chunk) = response.chunk().await?
     {
         body.extend_from_slice(&chunk);
     }
-    body.truncate(64 << 10);
+    body.truncate(SMALL_BODY);
     Ok(body.freeze())
 }
 

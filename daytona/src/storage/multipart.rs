@@ -9,7 +9,7 @@ use rusty_s3::{Bucket, Credentials, S3Action};
 
 use super::parts::Part;
 use super::{PRESIGN, object_exists, put_bytes};
-use crate::client::{Client, Idempotent};
+use crate::client::{Client, Idempotent, SMALL_BODY};
 use crate::error::Error;
 
 /// One multipart upload of the object `key`.
@@ -36,7 +36,7 @@ impl<'a> Multipart<'a> {
                 let url = bucket.create_multipart_upload(Some(credentials), key).sign(PRESIGN);
                 let request = client.http().request(Method::POST, url).timeout(timeout);
                 let response = client.send(operation, request, timeout, true).await?;
-                client.read_body(operation, response, timeout, 64 << 10, true).await
+                client.read_body(operation, response, timeout, SMALL_BODY, true).await
             })
             .await?;
         let body = String::from_utf8_lossy(&body);
