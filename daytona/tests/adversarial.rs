@@ -6,9 +6,10 @@
 
 mod support;
 
-use std::path::Path;
+use std::time::Duration;
 
-use pj_daytona::server::{BuildMode, LocalDaytona};
+use pj_daytona::server::{BuildMode, LocalDaytona, Quotas, ServerConfig};
+use pj_daytona::{CreateSnapshot, SnapshotState};
 use proptest::prelude::*;
 use support::server;
 
@@ -53,24 +54,6 @@ async fn send(
     let response = request.send().await.expect("an answer");
     let status = response.status().as_u16();
     (status, response.text().await.unwrap_or_default())
-}
-
-/// Every file under `dir`, relative.
-fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path.strip_prefix(dir).unwrap_or(&path).display().to_string());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[tokio::test]
@@ -141,12 +124,86 @@ async fn requests_daytona_rejects_are_rejected_here_too() {
     server.shutdown().await;
 }
 
+// `docs/daytona-contract.md` §4.4: quotas are checked when a snapshot is created or
+// activated, with Daytona's words, as a 400 (the live service's status).
+#[tokio::test]
+async fn snapshot_quotas_and_per_sandbox_limits_are_enforced_like_daytonas() {
+    let state = tempfile::tempdir().expect("a temp dir");
+    let mut quotas = Quotas::default();
+    quotas.snapshots = 2;
+    let config = ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly).quotas(quotas);
+    let server = LocalDaytona::start(config).await.expect("server");
+    let client = support::client(&server);
+    let snapshots = client.snapshots();
+    let image = |name: &str| CreateSnapshot::image(name, "alpine:3.19");
+    let refusal = |e: pj_daytona::Error| (e.status().map(|s| s.as_u16()), e.to_string());
+
+    // The defaults of a new organization: 4 CPUs, 8 GB, 10 GB per sandbox; the limit itself is allowed.
+    for (cpu, memory, disk, says) in [
+        (5, 1, 1, "CPU request 5 exceeds maximum allowed per sandbox (4)."),
+        (1, 9, 1, "Memory request 9GB exceeds maximum allowed per sandbox (8GB)."),
+        (1, 1, 11, "Disk request 11GB exceeds maximum allowed per sandbox (10GB)."),
+    ] {
+        let (status, text) =
+            refusal(snapshots.create(&image("big-v1").resources(cpu, memory, disk)).await.expect_err(says));
+        assert_eq!(status, Some(400), "{text}");
+        assert!(text.contains(says), "{text}");
+    }
+    snapshots.create(&image("a-v1").resources(4, 8, 10)).await.expect("at the limits");
+    snapshots.create(&image("b-v1")).await.expect("the second of two");
+    let (status, text) = refusal(snapshots.create(&image("c-v1")).await.expect_err("a third"));
+    assert_eq!(status, Some(400), "{text}");
+    assert!(text.contains("Snapshot quota exceeded. Maximum allowed: 2"), "{text}");
+
+    // An inactive snapshot does not count; activating it counts again.
+    support::wait_for(&client, "b-v1", Duration::from_secs(10), |s| s == SnapshotState::Active).await;
+    assert!(server.set_snapshot_state("b-v1", SnapshotState::Inactive));
+    let c = snapshots.create(&image("c-v1")).await.expect("room again");
+    let b = snapshots.get("b-v1").await.expect("b");
+    let (status, text) = refusal(snapshots.activate(&b.id).await.expect_err("no room to activate"));
+    assert_eq!(status, Some(400), "{text}");
+    assert!(text.contains("Snapshot quota exceeded. Maximum allowed: 2"), "{text}");
+    assert_eq!(snapshots.get("b-v1").await.expect("b").state, SnapshotState::Inactive, "left as it was");
+
+    // A snapshot being removed does not count either.
+    snapshots.delete(&c.id).await.expect("delete");
+    snapshots.activate(&b.id).await.expect("room while c is removing");
+    let names: Vec<String> =
+        snapshots.list(&Default::default()).await.expect("list").items.into_iter().map(|s| s.name).collect();
+    assert!(!names.iter().any(|n| n == "big-v1"), "no refused snapshot was stored: {names:?}");
+    server.shutdown().await;
+}
+
+/// Push access is for the organization's own prefix: signed requests for keys of another
+/// organization, or of the bucket's root, are refused by the S3 endpoint and store nothing.
+/// (A key with `.` or `..` components cannot be sent through a URL, which resolves them;
+/// `in_prefix`'s unit test covers the decoded forms.)
+#[tokio::test]
+async fn storage_credentials_reach_no_key_outside_the_organization() {
+    let state = tempfile::tempdir().expect("a temp dir");
+    let server = server(state.path(), BuildMode::CheckOnly).await;
+    let access = support::client(&server).object_storage().push_access().await.expect("access");
+    let before = support::files(state.path());
+    let org = &access.organization_id;
+    for key in [
+        "00000000-0000-4000-8000-00000000beef/0123abcd/context.tar".to_owned(),
+        "context.tar".to_owned(),
+        format!("{org}x/0123abcd/context.tar"),
+    ] {
+        let status = support::put_raw(&access, &key, b"not yours".to_vec()).await;
+        assert!((400..500).contains(&status), "{key}: {status}");
+    }
+    assert_eq!(support::files(state.path()), before, "nothing was stored");
+    assert_eq!(support::put_raw(&access, &access.object_key("0123abcd"), b"mine".to_vec()).await, 200);
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn malformed_and_oversized_json_bodies_get_a_4xx_and_change_nothing() {
     let state = tempfile::tempdir().expect("a temp dir");
     let server = server(state.path(), BuildMode::CheckOnly).await;
     let key = server.api_key().to_owned();
-    let before = files(state.path());
+    let before = support::files(state.path());
     let huge =
         format!("{{\"name\":\"big-v1\",\"imageName\":\"alpine:3.19\",\"pad\":\"{}\"}}", "x".repeat(4 << 20));
     for (what, body) in [
@@ -161,7 +218,7 @@ async fn malformed_and_oversized_json_bodies_get_a_4xx_and_change_nothing() {
             assert!((400..500).contains(&status), "{what} to {path}: {status} {text}");
         }
     }
-    assert_eq!(files(state.path()), before, "no file was written");
+    assert_eq!(support::files(state.path()), before, "no file was written");
     server.shutdown().await;
 }
 

@@ -2,6 +2,7 @@
 //! from an uploaded context (base image `pj-test-base:1`, made locally by
 //! `tests/conformance/setup.sh`; no registry is reachable), `docker run` of the result
 //! shows the copied file, a sandbox runs it and the toolbox executes commands in it.
+//! Hostile context tars go through the same path, and sandboxes meet the quotas.
 
 #[path = "../../tests/conformance/provision.rs"]
 mod provision;
@@ -9,7 +10,7 @@ mod support;
 
 use std::time::Duration;
 
-use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
+use pj_daytona::server::{BuildMode, LocalDaytona, Quotas, ServerConfig};
 use pj_daytona::{
     CreateBuildInfo, CreateSandbox, CreateSnapshot, ExecuteRequest, SandboxState, SnapshotState,
 };
@@ -162,4 +163,168 @@ async fn builds_a_real_image_runs_a_sandbox_and_executes_commands() {
 
     server.shutdown().await;
     let _ = docker(&["rmi", "--force", &build_key, &failing_key]);
+}
+
+/// A nonce, so that each run's build keys are new and the engine really builds.
+fn nonce() -> String {
+    format!(
+        "{:032x}",
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos()
+    )
+}
+
+/// One member of a hand-made tar: its raw path (which may climb out or be absolute), its
+/// type, its data, and the target of a link.
+struct Member<'a> {
+    path: &'a str,
+    kind: tar::EntryType,
+    data: &'a [u8],
+    link: &'a str,
+}
+
+impl<'a> Member<'a> {
+    fn file(path: &'a str, data: &'a [u8]) -> Self {
+        Member { path, kind: tar::EntryType::Regular, data, link: "" }
+    }
+
+    fn link(path: &'a str, kind: tar::EntryType, link: &'a str) -> Self {
+        Member { path, kind, data: b"", link }
+    }
+}
+
+/// A tar written header by header, with the names as given: the `tar` crate's own
+/// setters refuse what a hostile client would send.
+fn tar_bytes(members: &[Member<'_>]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for m in members {
+        let mut header = tar::Header::new_ustar();
+        header.as_old_mut().name[..m.path.len()].copy_from_slice(m.path.as_bytes());
+        header.as_old_mut().linkname[..m.link.len()].copy_from_slice(m.link.as_bytes());
+        header.set_entry_type(m.kind);
+        header.set_size(m.data.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder.append(&header, m.data).expect("append");
+    }
+    builder.into_inner().expect("finish")
+}
+
+/// Hostile context tars, uploaded through the S3 endpoint and built by the real engine
+/// (`docs/daytona-contract.md` §3.4, the runner's rules): a member climbing out of the
+/// context and a member claiming a terabyte fail the build with the member named, and
+/// nothing is written outside the state directory; absolute paths land inside the
+/// context; symbolic and hard links become empty files, so no host file reaches the image.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_context_tars_fail_the_build_or_stay_inside_it() {
+    if !docker_ready() {
+        return;
+    }
+    let root = tempfile::tempdir().expect("a temp dir");
+    let state = root.path().join("a/b/state");
+    let server =
+        LocalDaytona::start(ServerConfig::new(&state).build_mode(BuildMode::Docker)).await.expect("server");
+    let client = support::client(&server);
+    let access = client.object_storage().push_access().await.expect("access");
+    let nonce = nonce();
+    let mut huge = tar::Header::new_gnu();
+    huge.set_path("ctx/huge.bin").expect("path");
+    huge.set_size(1 << 40);
+    huge.set_entry_type(tar::EntryType::Regular);
+    huge.set_cksum();
+    let mut bomb = huge.as_bytes().to_vec();
+    bomb.extend_from_slice(&[0; 1024]);
+
+    let failing = [
+        (
+            "climbing",
+            tar_bytes(&[Member::file("ctx/../../../../../escaped.txt", b"out")]),
+            "a context tar member leaves the build context: ctx/../../../../../escaped.txt",
+        ),
+        ("bomb", bomb, "ctx/huge.bin claims 1099511627776 bytes past the end of the tar"),
+    ];
+    for (at, (what, tar, says)) in failing.into_iter().enumerate() {
+        let hash = format!("{at:x}{}", &nonce[1..]);
+        assert_eq!(support::put_raw(&access, &access.object_key(&hash), tar).await, 200, "{what} uploaded");
+        let dockerfile = format!("FROM {BASE}\nCOPY [\"ctx\", \"/ctx\"]\n");
+        let request =
+            CreateSnapshot::build(format!("hostile-{what}-v1"), CreateBuildInfo::new(dockerfile, [hash]));
+        let created = client.snapshots().create(&request).await.expect("created");
+        let done = support::wait_terminal(&client, &created.id, BUILD).await;
+        assert_eq!(done.state, SnapshotState::BuildFailed, "{what}: {:?}", done.error_reason);
+        let reason = done.error_reason.unwrap_or_default();
+        assert!(reason.contains(says), "{what}: {reason}");
+    }
+    let climbed =
+        support::files(root.path()).into_iter().filter(|f| f.ends_with("escaped.txt")).collect::<Vec<_>>();
+    assert!(climbed.is_empty(), "nothing climbed out: {climbed:?}");
+
+    let hash = format!("f{}", &nonce[1..]);
+    let tar = tar_bytes(&[
+        Member::file("/abs/inside.txt", b"inside\n"),
+        Member::file("ctx/ok.txt", b"ok\n"),
+        Member::link("ctx/passwd", tar::EntryType::Symlink, "/etc/passwd"),
+        Member::link("ctx/hostname", tar::EntryType::Link, "/etc/hostname"),
+    ]);
+    assert_eq!(support::put_raw(&access, &access.object_key(&hash), tar).await, 200);
+    let dockerfile = format!(
+        "FROM {BASE}\nCOPY [\"ctx\", \"/ctx\"]\nCOPY [\"abs/inside.txt\", \"/inside.txt\"]\nRUN echo {nonce}\n\
+         ENTRYPOINT [\"sleep\", \"infinity\"]\n"
+    );
+    let build_key = daytona_contract::build_key(&dockerfile, std::slice::from_ref(&hash));
+    let request = CreateSnapshot::build("hostile-links-v1", CreateBuildInfo::new(dockerfile, [hash]));
+    let created = client.snapshots().create(&request).await.expect("created");
+    let done = support::wait_terminal(&client, &created.id, BUILD).await;
+    assert_eq!(done.state, SnapshotState::Active, "{:?}", done.error_reason);
+    let run = docker(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "sh",
+        &build_key,
+        "-c",
+        "for f in /ctx/passwd /ctx/hostname; do test -L $f && echo link || wc -c < $f; done; cat /inside.txt /ctx/ok.txt",
+    ])
+    .expect("docker run");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "0\n0\ninside\nok\n", "links are empty files");
+    server.shutdown().await;
+    let _ = docker(&["rmi", "--force", &build_key]);
+}
+
+/// The organization's totals across running sandboxes, and the per-sandbox limits, as
+/// Daytona enforces them when a sandbox is created; a deleted sandbox frees its share.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandboxes_are_held_to_the_organizations_totals() {
+    if !docker_ready() {
+        return;
+    }
+    let state = tempfile::tempdir().expect("a temp dir");
+    let mut quotas = Quotas::default();
+    quotas.total_memory = 3;
+    let config = ServerConfig::new(state.path()).build_mode(BuildMode::Docker).quotas(quotas);
+    let server = LocalDaytona::start(config).await.expect("server");
+    let client = support::client(&server);
+    let mut request = CreateSnapshot::image("quota-base-v1", BASE).resources(1, 2, 3);
+    request.entrypoint = Some(vec!["sleep".into(), "infinity".into()]);
+    let snapshot = client.snapshots().create(&request).await.expect("created");
+    assert_eq!(support::wait_terminal(&client, &snapshot.id, BUILD).await.state, SnapshotState::Active);
+
+    let sandboxes = client.sandboxes();
+    let from = CreateSandbox::from_snapshot("quota-base-v1");
+    let first = sandboxes.create(&from).await.expect("2 GB of 3");
+    let refused = sandboxes.create(&from).await.expect_err("4 GB of 3");
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(400), "{refused}");
+    assert!(refused.to_string().contains("Total memory limit exceeded. Maximum allowed: 3GiB."), "{refused}");
+    let mut big = from.clone();
+    big.cpu = Some(5);
+    let refused = sandboxes.create(&big).await.expect_err("5 CPUs");
+    assert!(
+        refused.to_string().contains("CPU request 5 exceeds maximum allowed per sandbox (4)."),
+        "{refused}"
+    );
+
+    sandboxes.delete(&first.id).await.expect("deleted");
+    let second = sandboxes.create(&from).await.expect("room again");
+    sandboxes.delete(&second.id).await.expect("deleted");
+    server.shutdown().await;
 }

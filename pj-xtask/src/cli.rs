@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use pj_daytona::server::BuildMode;
+use pj_daytona::server::{BuildMode, Quotas};
 
 use crate::failure::EXIT_CODES;
 use crate::local;
@@ -75,14 +75,43 @@ pub struct LocalArgs {
     /// so; `docker` always builds; `check` only checks (no image, no sandboxes).
     #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_build_mode)]
     pub local_build: BuildMode,
+    /// Raise or lower one of the organization's limits, which the server enforces with
+    /// Daytona's defaults for a new organization: NAME is snapshots (100),
+    /// cpu-per-sandbox (4), memory-per-sandbox (8), disk-per-sandbox (10), total-cpu (10),
+    /// total-memory (10) or total-disk (30). Repeat for several.
+    #[arg(long = "quota", value_name = "NAME=N", value_parser = parse_quota)]
+    pub quotas: Vec<String>,
     /// Print only the export lines of the running server, for
     /// `eval "$(cargo xtask local --env)"`; fails when none is running.
-    #[arg(long, conflicts_with_all = ["port", "local_build"])]
+    #[arg(long, conflicts_with_all = ["port", "local_build", "quotas"])]
     pub env: bool,
+}
+
+impl LocalArgs {
+    /// The limits the server enforces: the defaults, with each `--quota` applied.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// let cli = pj_xtask::Cli::try_parse_from(["cargo xtask", "local", "--quota", "snapshots=3"]).unwrap();
+    /// let pj_xtask::Command::Local(args) = cli.command else { unreachable!() };
+    /// assert_eq!(args.quotas().snapshots, 3);
+    /// ```
+    pub fn quotas(&self) -> Quotas {
+        let mut quotas = Quotas::default();
+        for spec in &self.quotas {
+            // Each was checked by `parse_quota` when the command line was read.
+            let _ = quotas.set(spec);
+        }
+        quotas
+    }
 }
 
 pub fn parse_build_mode(s: &str) -> Result<BuildMode, String> {
     s.parse()
+}
+
+fn parse_quota(s: &str) -> Result<String, String> {
+    Quotas::default().set(s).map(|()| s.to_owned())
 }
 
 /// Which application, and which server: the options `snapshot` and `verify-snapshot` share.

@@ -40,6 +40,24 @@ pub(crate) use exit_codes;
 /// Documented in `--help`.
 pub const EXIT_CODES: &str = exit_codes!();
 
+/// What to do about one of Daytona's quota refusals, recognised by its words (Daytona
+/// gives them no code of their own).
+fn quota_help(message: &str) -> Option<&'static str> {
+    if message.contains("Snapshot quota exceeded") {
+        Some(
+            "delete the snapshots this organization no longer needs (each version of a package is \
+             its own snapshot), or ask Daytona to raise the quota; nothing was uploaded in vain: the \
+             contexts stay stored and re-running reuses them",
+        )
+    } else if message.contains("exceeds maximum allowed per sandbox") {
+        Some("lower cpu, memory or disk in #[pithy_image(...)], or ask Daytona to raise the limit")
+    } else if message.contains("limit exceeded. Maximum allowed") {
+        Some("delete or stop sandboxes that still run, or ask Daytona to raise the organization's limits")
+    } else {
+        None
+    }
+}
+
 /// A failure with its exit code, the facts, and the advice.
 #[derive(Debug)]
 pub struct Failure {
@@ -64,10 +82,19 @@ impl Failure {
         self
     }
 
+    /// The advice, unless the failure already has a more precise one.
+    pub fn or_help(self, help: impl Into<String>) -> Self {
+        if self.help.is_some() { self } else { self.help(help) }
+    }
+
     /// A failure of the Daytona API: the client's error (which never holds the key).
     pub fn api(context: &str, e: &pj_daytona::Error) -> Self {
         let failure = Failure::new(code::FAILED, format!("{context}: {e}"));
         match e.status().map(|s| s.as_u16()) {
+            Some(400 | 403) if quota_help(&failure.what).is_some() => {
+                let help = quota_help(&failure.what).unwrap_or_default();
+                Failure { code: code::CONFIG, ..failure }.help(help)
+            }
             Some(401 | 403) => Failure { code: code::CONFIG, ..failure }
                 .help("check DAYTONA_API_KEY (or DAYTONA_JWT_TOKEN and DAYTONA_ORGANIZATION_ID) and DAYTONA_API_URL"),
             _ if e.is_retryable() => {

@@ -198,7 +198,7 @@ fn local_command(command: &Command) -> Option<Result<(), Failure>> {
             .enable_all()
             .build()
             .map_err(|e| Failure::new(code::FAILED, format!("cannot start the async runtime: {e}")))?;
-        runtime.block_on(local::serve(&target_dir, args.port, args.local_build))
+        runtime.block_on(local::serve(&target_dir, args.port, args.local_build, args.quotas()))
     };
     Some(run())
 }

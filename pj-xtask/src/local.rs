@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use pj_daytona::Client;
-use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig, discover};
+use pj_daytona::server::{BuildMode, LocalDaytona, Quotas, ServerConfig, discover};
 
 use crate::failure::{Failure, code};
 
@@ -111,14 +111,18 @@ pub fn env(target_dir: &Path) -> Result<(), Failure> {
 }
 
 /// `cargo xtask local`: serves until Ctrl-C.
-pub async fn serve(target_dir: &Path, port: u16, mode: BuildMode) -> Result<(), Failure> {
+pub async fn serve(target_dir: &Path, port: u16, mode: BuildMode, quotas: Quotas) -> Result<(), Failure> {
     let state = state_dir(target_dir);
     let s3_port = port.checked_add(1).filter(|_| port != 0).ok_or_else(|| {
         Failure::new(code::CONFIG, format!("--port {port} cannot be used"))
             .help("choose a port from 1 to 65534; the S3 endpoint uses the next one")
     })?;
-    let config =
-        ServerConfig::new(&state).ports(port, s3_port).build_mode(mode).standalone(true).log_requests(true);
+    let config = ServerConfig::new(&state)
+        .ports(port, s3_port)
+        .build_mode(mode)
+        .quotas(quotas)
+        .standalone(true)
+        .log_requests(true);
     let server = LocalDaytona::start(config).await.map_err(|e| {
         let f = Failure::new(code::FAILED, format!("cannot start the local Daytona server: {e}"))
             .note(format!("its state lives in {}", state.display()));

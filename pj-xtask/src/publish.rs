@@ -269,7 +269,7 @@ impl Publish<'_> {
                 }
                 Err(e) => {
                     return Err(Failure::api(&format!("cannot create snapshot {name}"), &e)
-                        .help("see the message above; nothing was created"));
+                        .or_help("see the message above; nothing was created"));
                 }
             }
         }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use pj_daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
+use pj_daytona::server::{BuildMode, LocalDaytona, Quotas, Route, ServerConfig};
 
 #[path = "../../tests/conformance/provision.rs"]
 mod provision;
@@ -296,6 +296,48 @@ async fn a_snapshot_being_removed_is_refused_with_the_way_out() {
     assert!(run.stderr.contains("is being removed"), "{}", run.text());
     assert!(run.stderr.contains("wait until it is gone"), "{}", run.text());
     assert_eq!(server.count(Route::CreateSnapshot), 1, "nothing created while the name is taken");
+}
+
+/// Daytona's quota refusals are configuration errors with the way out, not failures to
+/// retry: the snapshot count, then a per-sandbox limit under the definition's `disk = 3`.
+#[tokio::test(flavor = "multi_thread")]
+async fn quota_refusals_say_what_to_do() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let mut quotas = Quotas::default();
+    quotas.snapshots = 1;
+    let config = ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly).quotas(quotas);
+    let server = LocalDaytona::start(config).await.expect("server");
+    client(&server)
+        .snapshots()
+        .create(&CreateSnapshot::image("other-v1", "alpine:3.19"))
+        .await
+        .expect("the one");
+    let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&run, 2);
+    assert!(run.stderr.contains("Snapshot quota exceeded. Maximum allowed: 1"), "{}", run.text());
+    assert!(run.stderr.contains("delete the snapshots this organization no longer needs"), "{}", run.text());
+    assert_eq!(
+        server.count(Route::CreateSnapshot),
+        2,
+        "the other snapshot, then one refused create (never retried)"
+    );
+    assert_eq!(count_named(&server).await, 0);
+    server.shutdown().await;
+
+    let state = tempfile::tempdir().expect("tempdir");
+    let mut quotas = Quotas::default();
+    quotas.disk_per_sandbox = 2;
+    let config = ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly).quotas(quotas);
+    let server = LocalDaytona::start(config).await.expect("server");
+    let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
+    assert_code(&run, 2);
+    assert!(
+        run.stderr.contains("Disk request 3GB exceeds maximum allowed per sandbox (2GB)"),
+        "{}",
+        run.text()
+    );
+    assert!(run.stderr.contains("lower cpu, memory or disk in #[pithy_image(...)]"), "{}", run.text());
+    assert_eq!(count_named(&server).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

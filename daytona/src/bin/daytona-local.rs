@@ -1,7 +1,7 @@
 //! `daytona-local`: a local Daytona-compatible server on 127.0.0.1.
 //!
 //! ```text
-//! daytona-local [--state-dir DIR] [--port N] [--s3-port N] [--api-key KEY] [--local-build MODE] [--min-build-time S]
+//! daytona-local [--state-dir DIR] [--port N] [--s3-port N] [--api-key KEY] [--local-build MODE] [--min-build-time S] [--quota NAME=N]...
 //! ```
 //!
 //! Prints `export DAYTONA_API_URL=...` and `export DAYTONA_API_KEY=...` and serves until
@@ -41,6 +41,10 @@ OPTIONS:
                         check: check only (snapshots become active without an image; no sandboxes)
     --check-only        the same as --local-build check
     --min-build-time S  keep every build in `building` for at least S seconds
+    --quota NAME=N      one of the organization's limits, enforced with Daytona's defaults for a new
+                        organization: snapshots (100), cpu-per-sandbox (4), memory-per-sandbox (8),
+                        disk-per-sandbox (10), total-cpu (10), total-memory (10), total-disk (30);
+                        repeat for several
     -h, --help          this help
 ";
 
@@ -64,6 +68,7 @@ fn parse() -> Result<Option<ServerConfig>, String> {
                     value("--min-build-time")?.parse().map_err(|e| format!("--min-build-time: {e}"))?;
                 config = config.min_build_time(std::time::Duration::from_secs(secs));
             }
+            "--quota" => config.quotas.set(&value("--quota")?)?,
             other => return Err(format!("unknown argument {other:?}; see --help")),
         }
     }

@@ -52,6 +52,11 @@ impl Index {
 /// Reads the headers of `tars`, in order, into an [`Index`]; errors name the tar or the
 /// member that breaks a rule.
 pub(super) fn index(tars: &[PathBuf]) -> Result<Index, String> {
+    index_within(tars, MAX_ENTRIES)
+}
+
+/// [`index`] with a bound on the entries (a test makes a bomb of a dozen).
+fn index_within(tars: &[PathBuf], max_entries: usize) -> Result<Index, String> {
     let mut members = BTreeMap::new();
     let mut entries_seen: usize = 0;
     for (at, tar_path) in tars.iter().enumerate() {
@@ -74,9 +79,9 @@ pub(super) fn index(tars: &[PathBuf]) -> Result<Index, String> {
                 continue;
             }
             entries_seen += 1;
-            if entries_seen > MAX_ENTRIES {
+            if entries_seen > max_entries {
                 return Err(format!(
-                    "the context tars hold more than {MAX_ENTRIES} entries; make the contexts smaller"
+                    "the context tars hold more than {max_entries} entries; make the contexts smaller"
                 ));
             }
             let size = if header.entry_type().is_file() { entry.size() } else { 0 };
@@ -251,6 +256,20 @@ mod tests {
         assert_eq!(err, "a context path is both a file and a directory: x");
         let err = index(&[tmp.path().join("missing.tar")]).expect_err("missing");
         assert!(err.starts_with("cannot open"), "{err}");
+    }
+
+    #[test]
+    fn a_bomb_of_entries_is_refused_at_the_bound_across_all_tars() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let names: Vec<String> = (0..7).map(|n| format!("ctx/{n}.txt")).collect();
+        let mut members: Vec<(&str, &[u8], tar::EntryType, u32)> = vec![("ctx/", b"", Directory, 0o755)];
+        members.extend(names.iter().map(|n| (n.as_str(), &b""[..], Regular, 0o644)));
+        let first = tar(tmp.path(), "1.tar", &members);
+        let second = tar(tmp.path(), "2.tar", &members[1..6]);
+        // Directories do not count; the same path in two tars counts twice (both are read).
+        assert!(index_within(&[first.clone(), second.clone()], 12).is_ok());
+        let error = index_within(&[first, second], 11).expect_err("12 entries over a bound of 11");
+        assert_eq!(error, "the context tars hold more than 11 entries; make the contexts smaller");
     }
 
     #[test]

@@ -43,6 +43,7 @@ mod build;
 mod discovery;
 mod docker;
 mod faults;
+mod quotas;
 mod s3;
 mod state;
 
@@ -58,6 +59,7 @@ use tokio::task::JoinHandle;
 pub use build::build_decision;
 pub use discovery::{RunningServer, discover};
 pub use faults::{Fault, Faults, RequestRecord, Route};
+pub use quotas::Quotas;
 
 use crate::config::ClientBuilder;
 use crate::secret::Secret;
@@ -159,6 +161,8 @@ pub struct ServerConfig {
     /// How long a deleted snapshot stays `removing` before it is gone (default 300 ms), as
     /// Daytona's do while the runners drop the image.
     pub removal_time: Duration,
+    /// The organization's limits (Daytona's defaults for a new organization).
+    pub quotas: Quotas,
     /// The default region (`regionIds` of snapshots, `target` of sandboxes).
     pub region: String,
     /// Whether it serves other processes until stopped (`cargo xtask local`,
@@ -182,6 +186,7 @@ impl fmt::Debug for ServerConfig {
             .field("build_timeout", &self.build_timeout)
             .field("min_build_time", &self.min_build_time)
             .field("removal_time", &self.removal_time)
+            .field("quotas", &self.quotas)
             .field("region", &self.region)
             .field("standalone", &self.standalone)
             .field("log_requests", &self.log_requests)
@@ -208,6 +213,7 @@ impl ServerConfig {
             build_timeout: Duration::from_secs(30 * 60),
             min_build_time: Duration::ZERO,
             removal_time: Duration::from_millis(300),
+            quotas: Quotas::default(),
             region: "us".to_owned(),
             standalone: false,
             log_requests: false,
@@ -292,6 +298,19 @@ impl ServerConfig {
         self
     }
 
+    /// Sets the organization's limits (see [`Quotas`]).
+    ///
+    /// ```
+    /// let mut quotas = pj_daytona::server::Quotas::default();
+    /// quotas.total_memory = 64;
+    /// let config = pj_daytona::server::ServerConfig::new("state").quotas(quotas);
+    /// assert_eq!(config.quotas.total_memory, 64);
+    /// ```
+    pub fn quotas(mut self, quotas: Quotas) -> Self {
+        self.quotas = quotas;
+        self
+    }
+
     /// Sets the ports (0: any free port).
     ///
     /// ```
@@ -332,6 +351,7 @@ pub(crate) struct Shared {
     build_timeout: Duration,
     min_build_time: Duration,
     removal_time: Duration,
+    quotas: Quotas,
     base_url: String,
     storage_url: String,
     docker: tokio::sync::Mutex<Option<docker::DockerStatus>>,
@@ -451,6 +471,7 @@ impl LocalDaytona {
             build_timeout: config.build_timeout,
             min_build_time: config.min_build_time,
             removal_time: config.removal_time,
+            quotas: config.quotas,
             base_url: base_url.clone(),
             storage_url,
             docker: tokio::sync::Mutex::new(docker),

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
-use pj_daytona::{Client, RetryPolicy, Snapshot, SnapshotState};
+use pj_daytona::{Client, RetryPolicy, Snapshot, SnapshotState, StorageAccess};
 
 /// A fast retry policy for tests: 3 retries, millisecond backoff.
 pub fn fast_retries() -> RetryPolicy {
@@ -53,4 +53,38 @@ pub async fn wait_for(
 /// Waits until the snapshot is in a terminal state.
 pub async fn wait_terminal(client: &Client, id_or_name: &str, timeout: Duration) -> Snapshot {
     wait_for(client, id_or_name, timeout, SnapshotState::is_terminal).await
+}
+
+/// `PUT` of raw bytes as the object `key`, signed with the push-access credentials like
+/// any S3 client would: the storage takes whatever bytes a client sends.
+pub async fn put_raw(access: &StorageAccess, key: &str, bytes: Vec<u8>) -> u16 {
+    let endpoint = url::Url::parse(&access.storage_url).expect("storage URL");
+    let region = if access.region.is_empty() { "us-east-1".to_owned() } else { access.region.clone() };
+    let bucket = rusty_s3::Bucket::new(endpoint, rusty_s3::UrlStyle::Path, access.bucket.clone(), region)
+        .expect("bucket");
+    let credentials = rusty_s3::Credentials::new_with_token(
+        access.access_key.clone(),
+        access.secret.expose().to_owned(),
+        access.session_token.expose().to_owned(),
+    );
+    let url = rusty_s3::S3Action::sign(&bucket.put_object(Some(&credentials), key), Duration::from_secs(60));
+    reqwest::Client::new().put(url).body(bytes).send().await.expect("an answer").status().as_u16()
+}
+
+/// Every file under `dir`, relative.
+pub fn files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap_or(&path).display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
 }

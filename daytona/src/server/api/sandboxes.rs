@@ -13,7 +13,7 @@ use super::snapshots::find_snapshot;
 use super::validate::{check_region, optional_gpu, optional_int, optional_string, parse_json, string_map};
 use super::{ApiError, ApiResult};
 use crate::server::state::{SandboxRecord, now_iso, uuid};
-use crate::server::{BuildMode, Shared, docker};
+use crate::server::{BuildMode, Shared, docker, quotas};
 use crate::types::SnapshotState;
 
 pub(super) async fn create_sandbox(
@@ -65,9 +65,6 @@ pub(super) async fn create_sandbox(
     }
     let id = uuid();
     let name = name.unwrap_or_else(|| id.clone());
-    if shared.store.read(|d| d.sandboxes.iter().any(|s| s.name == name)) {
-        return Err(ApiError(StatusCode::CONFLICT, format!("Sandbox with name {name} already exists")));
-    }
     let image = match &snapshot.build_info {
         Some(info) => info.snapshot_ref.clone(),
         None => snapshot.image_name.clone(),
@@ -106,6 +103,26 @@ pub(super) async fn create_sandbox(
         toolbox_proxy_url: format!("{}/toolbox", shared.base_url),
         container: None,
     };
+    // The totals and the new record under one lock, so two creates cannot both fit in
+    // the last room; the record holds its place while its container starts.
+    let asked = quotas::Request { cpu: record.cpu, memory: record.memory, disk: record.disk };
+    shared.store.write(|d| {
+        let used = d
+            .sandboxes
+            .iter()
+            .filter(|s| holds_resources(&s.state))
+            .map(|s| quotas::Request { cpu: s.cpu, memory: s.memory, disk: s.disk })
+            .fold(quotas::Request::default(), quotas::Request::plus);
+        shared.quotas.one_more_sandbox(used, asked).map_err(ApiError::bad_request)?;
+        if d.sandboxes.iter().any(|s| s.name == record.name) {
+            return Err(ApiError(
+                StatusCode::CONFLICT,
+                format!("Sandbox with name {} already exists", record.name),
+            ));
+        }
+        d.sandboxes.push(record.clone());
+        Ok(())
+    })?;
     let failure = if !shared.docker_status().await.available {
         Some(
             "No Docker engine is reachable from the local Daytona server, so the sandbox cannot run"
@@ -131,8 +148,25 @@ pub(super) async fn create_sandbox(
         }
         None => record.state = "started".to_owned(),
     }
-    shared.store.write(|d| d.sandboxes.push(record.clone()));
+    let still_wanted = shared.store.write(|d| match d.sandboxes.iter_mut().find(|s| s.id == record.id) {
+        Some(held) => {
+            *held = record.clone();
+            true
+        }
+        None => false,
+    });
+    // Deleted while its container started: the container goes too.
+    if let (false, Some(container)) = (still_wanted, &record.container) {
+        docker::remove(container).await;
+        return Err(ApiError::not_found(format!("Sandbox {} was deleted while it started", record.id)));
+    }
     Ok(axum::Json(serde_json::to_value(&record).unwrap_or(Value::Null)))
+}
+
+/// Whether a sandbox in `state` counts towards the organization's totals: one that
+/// failed to start holds no container.
+fn holds_resources(state: &str) -> bool {
+    !matches!(state, "error" | "destroyed")
 }
 
 /// Why no sandbox runs from a snapshot that was checked, not built, and how to get a

@@ -17,7 +17,7 @@ use super::validate::{
 };
 use super::{ApiError, ApiResult};
 use crate::server::state::{BuildInfoRecord, SnapshotRecord, now_iso, uuid};
-use crate::server::{Shared, build};
+use crate::server::{Shared, build, quotas};
 use crate::types::SnapshotState;
 
 fn snapshot_json(record: &SnapshotRecord) -> axum::Json<Value> {
@@ -98,6 +98,10 @@ pub(super) async fn create_snapshot(
         (Some(image), None) => validate_image_name(image)?,
         _ => {}
     }
+    // §4.4: Daytona checks only what the request asks for, not the defaults.
+    let asked =
+        quotas::Request { cpu: cpu.unwrap_or(0), memory: memory.unwrap_or(0), disk: disk.unwrap_or(0) };
+    shared.quotas.per_sandbox(asked).map_err(ApiError::bad_request)?;
     let now = now_iso();
     let (image_name, build_info, entrypoint) = match build_info {
         Some((dockerfile, hashes)) => {
@@ -141,20 +145,21 @@ pub(super) async fn create_snapshot(
         sandbox_class: "container".to_owned(),
         checked_only: None,
     };
-    let inserted = shared.store.write(|d| {
+    // The count and the insertion under one lock: two creates cannot both take the last place.
+    shared.store.write(|d| {
+        shared
+            .quotas
+            .one_more_snapshot(d.snapshots.iter().map(|s| &s.state))
+            .map_err(ApiError::bad_request)?;
         if d.snapshots.iter().any(|s| s.name == name) {
-            false
-        } else {
-            d.snapshots.push(record.clone());
-            true
+            return Err(ApiError(
+                StatusCode::CONFLICT,
+                format!("Snapshot with name \"{name}\" already exists for this organization"),
+            ));
         }
-    });
-    if !inserted {
-        return Err(ApiError(
-            StatusCode::CONFLICT,
-            format!("Snapshot with name \"{name}\" already exists for this organization"),
-        ));
-    }
+        d.snapshots.push(record.clone());
+        Ok(())
+    })?;
     tokio::spawn(build::run(shared.clone(), record.id.clone()));
     Ok(snapshot_json(&record))
 }
@@ -251,16 +256,29 @@ pub(super) async fn activate_snapshot(
             return Err(ApiError::not_found(format!("Snapshot {id} not found")));
         };
         match s.state {
-            SnapshotState::Active => Err(ApiError::bad_request(format!("Snapshot {id} is already active"))),
-            SnapshotState::Inactive => {
-                s.state = SnapshotState::Pending;
-                s.updated_at = now_iso();
-                Ok(s.clone())
+            SnapshotState::Active => {
+                return Err(ApiError::bad_request(format!("Snapshot {id} is already active")));
             }
-            state => Err(ApiError::bad_request(format!(
-                "Snapshot {id} cannot be activated - it is in {state} state"
-            ))),
+            SnapshotState::Inactive => {}
+            state => {
+                return Err(ApiError::bad_request(format!(
+                    "Snapshot {id} cannot be activated - it is in {state} state"
+                )));
+            }
         }
+        // Activating adds one snapshot in use, of the resources it asks for (§4.4).
+        let asked = quotas::Request { cpu: s.cpu, memory: s.mem, disk: s.disk };
+        shared.quotas.per_sandbox(asked).map_err(ApiError::bad_request)?;
+        shared
+            .quotas
+            .one_more_snapshot(d.snapshots.iter().map(|s| &s.state))
+            .map_err(ApiError::bad_request)?;
+        let Some(s) = d.snapshot_mut_by_id(&id) else {
+            return Err(ApiError::not_found(format!("Snapshot {id} not found")));
+        };
+        s.state = SnapshotState::Pending;
+        s.updated_at = now_iso();
+        Ok(s.clone())
     })?;
     tokio::spawn(build::activate(shared.clone(), id));
     Ok(snapshot_json(&record))
