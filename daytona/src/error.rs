@@ -77,6 +77,15 @@ pub enum Error {
         /// What was missing or malformed.
         message: String,
     },
+    /// The snapshot a binary is bound to ([`Client::bound`](crate::Client::bound)) is
+    /// not the one it was compiled for, or cannot start a sandbox.
+    #[error("Snapshot {name} cannot be used by this binary: {why}")]
+    Unbound {
+        /// The snapshot's name.
+        name: String,
+        /// Why.
+        why: crate::Unbound,
+    },
     /// A local file could not be read (a context tar).
     #[error("Failed to {operation}: {source}")]
     Io {
@@ -112,7 +121,11 @@ impl Error {
             }
             Error::Timeout { .. } => true,
             Error::Transport { source, .. } => !source.is_builder() && !source.is_redirect(),
-            Error::Decode { .. } | Error::Unexpected { .. } | Error::Io { .. } | Error::Config(_) => false,
+            Error::Decode { .. }
+            | Error::Unexpected { .. }
+            | Error::Io { .. }
+            | Error::Config(_)
+            | Error::Unbound { .. } => false,
         }
     }
 
@@ -173,7 +186,7 @@ impl Error {
             | Error::Decode { operation, .. }
             | Error::Unexpected { operation, .. }
             | Error::Io { operation, .. } => Some(operation),
-            Error::Config(_) => None,
+            Error::Config(_) | Error::Unbound { .. } => None,
         }
     }
 }

@@ -61,6 +61,7 @@
 //!
 //! [pithy]: https://example.invalid/pithy
 
+mod binding;
 mod client;
 mod config;
 mod error;
@@ -73,6 +74,7 @@ mod types;
 #[cfg(feature = "server")]
 pub mod server;
 
+pub use binding::{Bound, Unbound};
 pub use client::{Client, DEFAULT_SOURCE, USER_AGENT_VALUE};
 pub use config::{ClientBuilder, Credentials, DEFAULT_API_URL, RetryPolicy, Timeouts};
 pub use error::Error;

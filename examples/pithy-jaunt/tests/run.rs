@@ -1,19 +1,16 @@
-//! `pithy-jaunt run` against the local Daytona-compatible server with real Docker
-//! builds: the sandbox comes from the snapshot named by `env!("PITHY_SNAPSHOT")`, runs
-//! `/app/execution.sh` with the task, and is deleted afterwards.
+//! `pithy-jaunt run` against the local Daytona-compatible server: the binary is bound to
+//! its snapshot by content (`Client::bound`), so a snapshot under its name built from
+//! other code is refused before any sandbox is created, and the real definition's
+//! snapshot, only checked by the server, fails with the server's way to a real build.
 //!
-//! What is tested here is the application's use of its snapshot, so the snapshot is a
-//! small stand-in built in seconds on the busybox base `pj-test-base:1`
-//! (tests/conformance/setup.sh). The real image, built from the definition with apt and
-//! pip and run with `pithy-jaunt run hello`, is tested in `xtask/tests/reference.rs`.
+//! The real image, built from the definition with apt and pip and run with
+//! `pithy-jaunt run hello` in a sandbox, is tested in `xtask/tests/reference.rs`.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
-use pj_daytona::{CreateBuildInfo, CreateSnapshot, SnapshotState};
-
-#[path = "../../../tests/conformance/provision.rs"]
-mod provision;
+use pj_daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
+use pj_daytona::{Client, CreateBuildInfo, CreateSnapshot, SnapshotState};
 
 const SNAPSHOT: &str = concat!("pithy-jaunt-v", env!("CARGO_PKG_VERSION"));
 
@@ -25,38 +22,65 @@ async fn run_against(server: &LocalDaytona, args: &[&str]) -> std::process::Outp
     tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("run pithy-jaunt")
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn run_creates_a_sandbox_from_its_own_snapshot_and_runs_the_task() {
-    let base = provision::base_image();
-    let state = tempfile::tempdir().expect("tempdir");
-    let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::Docker))
-        .await
-        .expect("server");
-    let client = server.client_builder().build().expect("client");
-    let dockerfile = format!(
-        "FROM {base}\n\
-        RUN mkdir -p /app && printf '#!/bin/sh\\necho \"task: $*\"\\n' > /app/execution.sh && chmod +x /app/execution.sh\n"
-    );
-    let request = CreateSnapshot::build(SNAPSHOT, CreateBuildInfo::new(dockerfile, Vec::<String>::new()));
-    let created = client.snapshots().create(&request).await.expect("create snapshot");
-    let deadline = Instant::now() + Duration::from_secs(300);
+async fn check_only_server(state: &Path) -> LocalDaytona {
+    LocalDaytona::start(ServerConfig::new(state).build_mode(BuildMode::CheckOnly)).await.expect("server")
+}
+
+/// Creates `request` and waits until the snapshot is `active`.
+async fn publish(client: &Client, request: &CreateSnapshot) {
+    let created = client.snapshots().create(request).await.expect("create snapshot");
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let s = client.snapshots().get(&created.id).await.expect("get");
         match s.state {
-            SnapshotState::Active => break,
+            SnapshotState::Active => return,
             SnapshotState::BuildFailed | SnapshotState::Error => panic!("build failed: {:?}", s.error_reason),
-            _ if Instant::now() > deadline => panic!("build did not finish"),
-            _ => tokio::time::sleep(Duration::from_millis(500)).await,
+            _ if Instant::now() > deadline => panic!("the check did not finish"),
+            _ => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }
+}
 
-    let out = run_against(&server, &["run", "fix", "the bug"]).await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
+/// The definition compiled into the binary, as `pithy-jaunt image` prints it: the
+/// Dockerfile and the contexts (md5, archive path).
+fn compiled_definition() -> (String, Vec<(String, String)>) {
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_pithy-jaunt")).arg("image").output().expect("run");
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let (head, dockerfile) = text.split_once("dockerfile:\n").expect("a dockerfile section");
+    let contexts = head
+        .split_once("contexts:\n")
+        .expect("a contexts section")
+        .1
+        .lines()
+        .filter_map(|l| l.trim().split_once("  "))
+        .map(|(md5, archive)| (md5.to_owned(), archive.to_owned()))
+        .collect();
+    (dockerfile.to_owned(), contexts)
+}
+
+/// A snapshot under the binary's name, built from other code (as after a `--replace` from
+/// another checkout): refused with the way out, and no sandbox is created.
+#[tokio::test(flavor = "multi_thread")]
+async fn run_refuses_a_snapshot_built_from_other_code() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let server = check_only_server(state.path()).await;
+    let client = server.client_builder().build().expect("client");
+    let other = CreateBuildInfo::new("FROM ubuntu:22.04\nRUN echo other code\n", Vec::<String>::new());
+    publish(&client, &CreateSnapshot::build(SNAPSHOT, other)).await;
+
+    let out = run_against(&server, &["run", "hello"]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
-    assert_eq!(stdout.trim(), "task: fix the bug");
-    assert!(stderr.contains(&format!("creating a sandbox from {SNAPSHOT}")), "{stderr}");
-    assert!(!stdout.contains(server.api_key()) && !stderr.contains(server.api_key()));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "Snapshot {SNAPSHOT} cannot be used by this binary: it was built from other code"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cargo xtask snapshot --replace"), "{stderr}");
+    assert_eq!(server.count(Route::CreateSandbox), 0, "no sandbox was created");
+    assert!(!stderr.contains(server.api_key()));
     server.shutdown().await;
 }
 
@@ -75,23 +99,22 @@ fn run_without_credentials_says_what_to_set() {
     assert!(!stderr.contains("ClientBuilder") && !stderr.contains("::"), "no Rust types: {stderr}");
 }
 
-/// A snapshot the local server only checked has no image: `run` fails at once and
-/// shows the server's message, which says how to get a real build.
+/// The binary's own definition, which the local server only checked: it has no image, so
+/// `run` fails at once and shows the server's message, which says how to get a real build.
 #[tokio::test(flavor = "multi_thread")]
 async fn run_on_a_checked_only_snapshot_says_it_was_not_built() {
     let state = tempfile::tempdir().expect("tempdir");
-    let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly))
-        .await
-        .expect("server");
+    let server = check_only_server(state.path()).await;
     let client = server.client_builder().build().expect("client");
-    let request =
-        CreateSnapshot::build(SNAPSHOT, CreateBuildInfo::new("FROM ubuntu:22.04\n", Vec::<String>::new()));
-    let created = client.snapshots().create(&request).await.expect("create snapshot");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.snapshots().get(&created.id).await.expect("get").state != SnapshotState::Active {
-        assert!(Instant::now() < deadline, "the check did not finish");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let (dockerfile, contexts) = compiled_definition();
+    let storage = client.object_storage();
+    let access = storage.push_access().await.expect("access");
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (md5, archive) in &contexts {
+        storage.upload_context(&access, &crate_dir.join(archive), archive, md5).await.expect("upload");
     }
+    let hashes: Vec<String> = contexts.into_iter().map(|(md5, _)| md5).collect();
+    publish(&client, &CreateSnapshot::build(SNAPSHOT, CreateBuildInfo::new(dockerfile, hashes))).await;
 
     let started = Instant::now();
     let out = run_against(&server, &["run", "hello"]).await;
