@@ -143,14 +143,14 @@ pub(crate) fn option_string(expr: &Expr) -> Option<Option<String>> {
     }
 }
 
-/// The fields of a `PipOptions { .. }` expression and its rest (`..Default::default()`).
+/// The fields of a struct expression and its rest (`..Default::default()`).
 pub(crate) type StructFields = (Vec<(String, Expr)>, Option<Expr>);
 
-/// The fields of a `PipOptions { .. }` struct expression, with the rest expression
-/// (`..Default::default()`), or `None` if `expr` is not one.
-pub(crate) fn pip_options(expr: &Expr) -> Option<StructFields> {
+/// The fields of a `<name> { .. }` struct expression (`PipOptions`, `DirOptions`), with
+/// the rest expression (`..Default::default()`), or `None` if `expr` is not one.
+pub(crate) fn struct_fields(expr: &Expr, name: &str) -> Option<StructFields> {
     match unwrap(expr) {
-        Expr::Struct(s) if s.path.segments.last().is_some_and(|seg| seg.ident == "PipOptions") => {
+        Expr::Struct(s) if s.path.segments.last().is_some_and(|seg| seg.ident == name) => {
             let fields = s
                 .fields
                 .iter()
@@ -164,7 +164,7 @@ pub(crate) fn pip_options(expr: &Expr) -> Option<StructFields> {
                 .collect();
             Some((fields, s.rest.as_deref().cloned()))
         }
-        Expr::Call(c) if c.args.is_empty() && path_ends_with(&c.func, &["PipOptions", "default"]) => {
+        Expr::Call(c) if c.args.is_empty() && path_ends_with(&c.func, &[name, "default"]) => {
             Some((Vec::new(), None))
         }
         _ => None,
@@ -177,7 +177,8 @@ pub(crate) fn is_default(rest: &Expr) -> bool {
         Expr::Call(c) => {
             c.args.is_empty()
                 && (path_ends_with(&c.func, &["Default", "default"])
-                    || path_ends_with(&c.func, &["PipOptions", "default"]))
+                    || path_ends_with(&c.func, &["PipOptions", "default"])
+                    || path_ends_with(&c.func, &["DirOptions", "default"]))
         }
         _ => false,
     }

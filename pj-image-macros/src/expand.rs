@@ -261,12 +261,17 @@ fn definition_const(func: &syn::ItemFn, def: &Definition, use_function: bool) ->
             ContextKind::File => quote!(::pj_image::ContextKind::File),
             ContextKind::Dir => quote!(::pj_image::ContextKind::Dir),
         };
+        let exclude = c.exclude.iter().map(|p| {
+            let p = p.as_ref();
+            quote!(::std::borrow::Cow::Borrowed(#p))
+        });
         quote! {
             ::pj_image::Context {
                 source: ::std::borrow::Cow::Borrowed(#source),
                 archive_path: ::std::borrow::Cow::Borrowed(#archive),
                 kind: #kind,
                 md5: ::std::borrow::Cow::Borrowed(#md5),
+                exclude: ::std::borrow::Cow::Borrowed(&[ #( #exclude ),* ]),
             }
         }
     });

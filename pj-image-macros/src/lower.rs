@@ -8,7 +8,7 @@ use quote::ToTokens;
 use syn::Expr;
 
 use pj_image::call::{self, Arg, ArgKind, OptionKind, OptionValue};
-use pj_image::{Image, Part, PipOptionField, PipOptions, Site};
+use pj_image::{DirOptions, Image, Part, PipOptionField, PipOptions, Site};
 
 use crate::chain::{self, Call};
 use crate::ctxt::Ctxt;
@@ -23,6 +23,9 @@ fn expected(kind: ArgKind) -> &'static str {
             "a PipOptions { .. } of literals, e.g. PipOptions { pre: true, ..Default::default() }"
         }
         ArgKind::Rule => "a rule id, e.g. pip-needs-python, in #[pithy_image(allow(..))]",
+        ArgKind::DirOptions => {
+            "a DirOptions { .. } of literals, e.g. DirOptions { exclude: vec![\"target\".into()], ..Default::default() }"
+        }
     }
 }
 
@@ -31,6 +34,12 @@ enum ArgSites {
     Whole(TokenStream),
     List(TokenStream, Vec<ItemSites>),
     Options(TokenStream, Vec<(PipOptionField, TokenStream)>),
+    /// A `DirOptions { .. }`: each exclude pattern, and the `dockerignore` value.
+    Dir {
+        whole: TokenStream,
+        patterns: Vec<TokenStream>,
+        dockerignore: Option<TokenStream>,
+    },
 }
 
 enum ItemSites {
@@ -67,7 +76,17 @@ impl Lowered {
             (ArgSites::Options(whole, fields), Some(f)) => PipOptionField::from_item(f)
                 .and_then(|field| fields.iter().find(|(k, _)| *k == field))
                 .map_or_else(|| whole.clone(), |(_, t)| t.clone()),
-            (ArgSites::Whole(t) | ArgSites::List(t, _) | ArgSites::Options(t, _), _) => t.clone(),
+            (ArgSites::Dir { whole, patterns, .. }, Some(i)) => patterns.get(i).unwrap_or(whole).clone(),
+            (ArgSites::Dir { whole, dockerignore, .. }, None) if site.part == Part::Value => {
+                dockerignore.as_ref().unwrap_or(whole).clone()
+            }
+            (
+                ArgSites::Whole(t)
+                | ArgSites::List(t, _)
+                | ArgSites::Options(t, _)
+                | ArgSites::Dir { whole: t, .. },
+                _,
+            ) => t.clone(),
         }
     }
 }
@@ -182,12 +201,16 @@ fn value(cx: &Ctxt, expr: &Expr, kind: ArgKind) -> Option<(Arg, ArgSites)> {
             }
             (Arg::PairList(values), ArgSites::List(whole, sites))
         }),
-        ArgKind::Options => chain::pip_options(expr).map(|(fields, rest)| {
+        ArgKind::Options => chain::struct_fields(expr, "PipOptions").map(|(fields, rest)| {
             let (o, sites) = options(cx, &fields, rest.as_ref());
             (Arg::Options(o), ArgSites::Options(whole, sites))
         }),
         // No method #[pithy_image] takes has a rule argument (`allow` is refused).
         ArgKind::Rule => None,
+        ArgKind::DirOptions => chain::struct_fields(expr, "DirOptions").map(|(fields, rest)| {
+            let (o, patterns, dockerignore) = dir_options(cx, &fields, rest.as_ref());
+            (Arg::DirOptions(o), ArgSites::Dir { whole, patterns, dockerignore })
+        }),
     };
     if lowered.is_none() {
         not_literal(cx, expr, kind);
@@ -240,6 +263,60 @@ fn options(
         }
     }
     (o, sites)
+}
+
+/// The directory options, with where each pattern and the `dockerignore` value were written.
+fn dir_options(
+    cx: &Ctxt,
+    fields: &[(String, Expr)],
+    rest: Option<&Expr>,
+) -> (DirOptions, Vec<TokenStream>, Option<TokenStream>) {
+    let mut o = DirOptions::default();
+    let (mut patterns, mut dockerignore) = (Vec::new(), None);
+    if let Some(rest) = rest
+        && !chain::is_default(rest)
+    {
+        cx.error_spanned_by(rest, "write `..Default::default()` here, or list every field");
+    }
+    for (name, e) in fields {
+        match name.as_str() {
+            "exclude" => match chain::list(e) {
+                Some(items) => {
+                    o.exclude.clear();
+                    patterns.clear();
+                    for item in &items {
+                        match chain::string(item) {
+                            Some(p) => {
+                                o.exclude.push(p);
+                                patterns.push(item.to_token_stream());
+                            }
+                            None => not_literal(cx, item, ArgKind::Str),
+                        }
+                    }
+                }
+                None => cx.error_spanned_by(
+                    e,
+                    "expected vec![<string literals>], e.g. vec![\"target\".into()]: \
+                     #[pithy_image] checks every pattern at compile time",
+                ),
+            },
+            "dockerignore" => match chain::boolean(e) {
+                Some(b) => {
+                    o.dockerignore = b;
+                    dockerignore = Some(e.to_token_stream());
+                }
+                None => cx.error_spanned_by(e, "expected `true` or `false`"),
+            },
+            other => cx.error_spanned_by(
+                e,
+                format!(
+                    "unknown DirOptions field `{other}`; the fields are {}",
+                    DirOptions::FIELDS.join(", ")
+                ),
+            ),
+        }
+    }
+    (o, patterns, dockerignore)
 }
 
 fn list_of_strings(expr: &Expr) -> Option<Vec<String>> {

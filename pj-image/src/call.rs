@@ -76,6 +76,44 @@ impl PipOptions {
     }
 }
 
+/// What a directory context leaves out, for
+/// [`Image::add_local_dir_with`](crate::Image::add_local_dir_with). Excluded entries
+/// are neither hashed, nor archived, nor uploaded; the Dockerfile is the same as
+/// `add_local_dir`'s.
+///
+/// - `exclude`: patterns relative to the directory, with `.dockerignore`'s meaning
+///   (`target`, `**/*.log`, `!keep.log`; see `daytona_contract::context::Exclude`).
+/// - `dockerignore`: also read `<local>/.dockerignore` (its patterns come first, then
+///   `exclude`'s, so `exclude` can bring back what the file leaves out).
+///
+/// A violation about a pattern points at it: [`Site::item`](crate::Site::item) is the
+/// pattern's index in `exclude`; one about `.dockerignore` has no item and
+/// [`Part::Value`](crate::Part::Value).
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// # std::fs::create_dir(dir.path().join("app")).unwrap();
+/// use pj_image::{DirOptions, Image};
+/// let image = Image::base("python:3.12.10-slim-bookworm").context_root(dir.path()).add_local_dir_with(
+///     "app",
+///     "/app",
+///     DirOptions { exclude: vec!["**/__pycache__".into(), "*.log".into()], ..Default::default() },
+/// );
+/// assert!(image.dockerfile().ends_with("COPY [\"app\", \"/app\"]\n"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirOptions {
+    /// Patterns of what to leave out.
+    pub exclude: Vec<String>,
+    /// Whether to read `<local>/.dockerignore` as well.
+    pub dockerignore: bool,
+}
+
+impl DirOptions {
+    /// The field names, for the macro's messages.
+    pub const FIELDS: [&'static str; 2] = ["exclude", "dockerignore"];
+}
+
 /// The fields of [`PipOptions`], in declaration order ([`PipOptionField::ALL`]), with
 /// their names and kinds. A violation about an option points at its field: then
 /// [`Site::item`](crate::Site::item) is the field's [`item`](PipOptionField::item).
@@ -205,8 +243,8 @@ pub enum Call {
     PipPyproject(String, Vec<String>, PipOptions),
     /// [`Image::add_local_file`](crate::Image::add_local_file).
     AddLocalFile(String, String),
-    /// [`Image::add_local_dir`](crate::Image::add_local_dir).
-    AddLocalDir(String, String),
+    /// [`Image::add_local_dir_with`](crate::Image::add_local_dir_with).
+    AddLocalDir(String, String, DirOptions),
     /// [`Image::run_commands`](crate::Image::run_commands).
     RunCommands(Vec<String>),
     /// [`Image::apt_install`](crate::Image::apt_install).
@@ -238,6 +276,8 @@ pub enum ArgKind {
     Options,
     /// A [`Rule`].
     Rule,
+    /// A [`DirOptions`].
+    DirOptions,
 }
 
 /// An argument value, of one [`ArgKind`].
@@ -253,6 +293,8 @@ pub enum Arg {
     Options(PipOptions),
     /// For [`ArgKind::Rule`].
     Rule(Rule),
+    /// For [`ArgKind::DirOptions`].
+    DirOptions(DirOptions),
 }
 
 impl Arg {
@@ -264,6 +306,7 @@ impl Arg {
             Arg::PairList(_) => ArgKind::PairList,
             Arg::Options(_) => ArgKind::Options,
             Arg::Rule(_) => ArgKind::Rule,
+            Arg::DirOptions(_) => ArgKind::DirOptions,
         }
     }
 }
@@ -347,7 +390,12 @@ pub const METHODS: &[Method] = &[
         Some(Call::PipPyproject(a.str()?, a.list()?, a.options()?))
     }),
     extend("add_local_file", &[ArgKind::Str, ArgKind::Str], |a| Some(Call::AddLocalFile(a.str()?, a.str()?))),
-    extend("add_local_dir", &[ArgKind::Str, ArgKind::Str], |a| Some(Call::AddLocalDir(a.str()?, a.str()?))),
+    extend("add_local_dir", &[ArgKind::Str, ArgKind::Str], |a| {
+        Some(Call::AddLocalDir(a.str()?, a.str()?, DirOptions::default()))
+    }),
+    extend("add_local_dir_with", &[ArgKind::Str, ArgKind::Str, ArgKind::DirOptions], |a| {
+        Some(Call::AddLocalDir(a.str()?, a.str()?, a.dir_options()?))
+    }),
     extend("run_commands", &[ArgKind::StrList], |a| Some(Call::RunCommands(a.list()?))),
     extend("apt_install", &[ArgKind::StrList], |a| Some(Call::AptInstall(a.list()?))),
     extend("env", &[ArgKind::PairList], |a| Some(Call::Env(a.pairs()?))),
@@ -417,6 +465,13 @@ impl Args {
         }
     }
 
+    fn dir_options(&mut self) -> Option<DirOptions> {
+        match self.0.next()? {
+            Arg::DirOptions(o) => Some(o),
+            _ => None,
+        }
+    }
+
     fn rule(&mut self) -> Option<Rule> {
         match self.0.next()? {
             Arg::Rule(r) => Some(r),
@@ -436,6 +491,10 @@ mod tests {
 
     fn list(v: &[&str]) -> Arg {
         Arg::StrList(v.iter().map(|x| x.to_string()).collect())
+    }
+
+    fn dir_options() -> DirOptions {
+        DirOptions { exclude: vec!["target".into()], dockerignore: true }
     }
 
     fn options() -> PipOptions {
@@ -502,6 +561,11 @@ mod tests {
             ),
             ("add_local_file", vec![s("a"), s("/b")], start().add_local_file("a", "/b")),
             ("add_local_dir", vec![s("a"), s("/b")], start().add_local_dir("a", "/b")),
+            (
+                "add_local_dir_with",
+                vec![s("a"), s("/b"), Arg::DirOptions(dir_options())],
+                start().add_local_dir_with("a", "/b", dir_options()),
+            ),
             ("run_commands", vec![list(&["echo"])], start().run_commands(["echo"])),
             ("apt_install", vec![list(&["git"])], start().apt_install(["git"])),
             ("env", vec![pairs], start().env([("K", "v")])),
@@ -531,6 +595,18 @@ mod tests {
         assert_eq!(m.call(vec![]), None);
         assert_eq!(m.call(vec![s("K=v")]), None);
         assert_eq!(m.call(vec![Arg::PairList(vec![]), Arg::PairList(vec![])]), None);
+    }
+
+    /// `DirOptions::FIELDS` names every field: destructuring without `..` stops compiling
+    /// when a field is added.
+    #[test]
+    fn the_dir_option_fields_are_the_struct_fields() {
+        let DirOptions { exclude, dockerignore } = DirOptions::default();
+        let _ = (exclude, dockerignore);
+        let debug = format!("{:?}", DirOptions::default());
+        for field in DirOptions::FIELDS {
+            assert!(debug.contains(&format!("{field}:")), "{field}");
+        }
     }
 
     /// The field table names every field of `PipOptions`: destructuring without `..`

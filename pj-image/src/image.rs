@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::call::{Call, PipOptions};
+use crate::call::{Call, DirOptions, PipOptions};
 use crate::render::{self, Rendered};
 use crate::{Rule, Violation, Violations};
 
@@ -207,7 +207,35 @@ impl Image {
     /// assert!(image.dockerfile().ends_with("COPY [\"app\", \"/opt/app\"]\n"));
     /// ```
     pub fn add_local_dir(self, local: impl AsRef<str>, remote: impl AsRef<str>) -> Self {
-        self.push(Call::AddLocalDir(local.as_ref().to_owned(), remote.as_ref().to_owned()))
+        self.add_local_dir_with(local, remote, DirOptions::default())
+    }
+
+    /// [`add_local_dir`](Self::add_local_dir), leaving out what `options` exclude (and,
+    /// with `dockerignore: true`, what `<local>/.dockerignore` excludes): those files are
+    /// neither hashed nor uploaded, and the Dockerfile is the same. Daytona's SDKs have no
+    /// such option; a context of `.` would otherwise take `target/` and `.git/`.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # std::fs::create_dir_all(dir.path().join("app/target")).unwrap();
+    /// # std::fs::write(dir.path().join("app/main.py"), "print()\n").unwrap();
+    /// # std::fs::write(dir.path().join("app/target/big.bin"), "x").unwrap();
+    /// use pj_image::{DirOptions, Image};
+    /// let image = Image::base("ubuntu:22.04").context_root(dir.path()).add_local_dir_with(
+    ///     "app",
+    ///     "/opt/app",
+    ///     DirOptions { exclude: vec!["target".into()], ..Default::default() },
+    /// );
+    /// let rendered = image.render().unwrap();
+    /// assert_eq!(rendered.contexts[0].exclusion().unwrap().patterns(), ["target"]);
+    /// ```
+    pub fn add_local_dir_with(
+        self,
+        local: impl AsRef<str>,
+        remote: impl AsRef<str>,
+        options: DirOptions,
+    ) -> Self {
+        self.push(Call::AddLocalDir(local.as_ref().to_owned(), remote.as_ref().to_owned(), options))
     }
 
     /// One `RUN <command>` line per command (shell form, written verbatim). Each command

@@ -65,7 +65,7 @@ mod render;
 mod resources;
 pub mod rules;
 
-pub use call::{PipOptionField, PipOptions};
+pub use call::{DirOptions, PipOptionField, PipOptions};
 /// Build contexts, as Daytona defines them: re-exported from `daytona-contract`.
 pub use daytona_contract::context;
 pub use daytona_contract::{

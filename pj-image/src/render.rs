@@ -95,7 +95,9 @@ pub(crate) fn render(calls: &[Call], cache: &mut context::HashCache) -> Result<R
     let mut contexts = Vec::with_capacity(plan.contexts.len());
     let mut violations = Vec::new();
     for (call, mut c) in plan.contexts {
-        match cache.hash(c.source_path(), &c.archive_path) {
+        // The patterns were compiled by the check pass.
+        let exclude = c.exclusion().unwrap_or_default();
+        match cache.hash(c.source_path(), &c.archive_path, &exclude) {
             Ok(md5) => {
                 c.md5 = md5.into();
                 contexts.push(c);

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use pj_image::{Image, Part, PipOptions, Rule, Site};
+use pj_image::{DirOptions, Image, Part, PipOptions, Rule, Site};
 
 fn tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -22,6 +22,10 @@ fn tree() -> tempfile::TempDir {
     .expect("write");
     std::fs::write(root.join("a*b.txt"), "glob").expect("write");
     dir
+}
+
+fn dir_options(exclude: &[&str], dockerignore: bool) -> DirOptions {
+    DirOptions { exclude: exclude.iter().map(|p| p.to_string()).collect(), dockerignore }
 }
 
 /// A base with Python and pip, so that only the rule under test fires.
@@ -107,6 +111,12 @@ fn cases(root: &Path) -> Vec<(Rule, Image, Site, Image)> {
             b().add_local_dir("linked", "/app"),
             Site::arg(2, 0),
             b().add_local_dir("sandbox", "/app"),
+        ),
+        (
+            Rule::ContextExclude,
+            b().add_local_dir_with("sandbox", "/app", dir_options(&["data", "[oops"], false)),
+            Site::item(2, 2, 1),
+            b().add_local_dir_with("sandbox", "/app", dir_options(&["data", "[oops]"], false)),
         ),
         (
             Rule::CopyPathSpecialChar,
@@ -293,4 +303,49 @@ fn a_requirements_file_is_checked_as_the_context_it_is() {
     let v = base(dir.path()).pip_install_from_requirements("linked-requirements.txt").violations();
     assert_eq!(v.iter().map(|v| v.rule).collect::<Vec<_>>(), [Rule::ContextSpecialFile], "{v:#?}");
     assert_eq!(v[0].site, Site::arg(2, 0));
+}
+
+/// Excluded entries are not part of the context: a symlink under an excluded path is
+/// fine, the hash is the hash of what is left (the same as a tree that never had the
+/// excluded files), and `.dockerignore` is read when asked for, its absence reported at
+/// the `dockerignore` field.
+#[test]
+fn excluded_entries_are_left_out_of_the_checks_and_the_hash() {
+    let dir = tree();
+    let root = dir.path();
+    let b = || base(root);
+    #[cfg(unix)]
+    {
+        std::fs::create_dir_all(root.join("linked")).expect("mkdir");
+        std::os::unix::fs::symlink("../sandbox/run.sh", root.join("linked/link")).ok();
+        std::fs::write(root.join("linked/kept.txt"), "kept").expect("write");
+        let image = b().add_local_dir_with("linked", "/app", dir_options(&["link"], false));
+        let rendered = image.render().expect("the symlink is excluded");
+        assert_eq!(rendered.contexts[0].exclusion().unwrap().patterns(), ["link"]);
+        std::fs::create_dir_all(root.join("clean")).expect("mkdir");
+        std::fs::write(root.join("clean/kept.txt"), "kept").expect("write");
+        let clean = pj_image::context::hash(&root.join("clean"), "linked").expect("hash");
+        assert_eq!(rendered.contexts[0].md5, clean, "the hash of exactly what is left");
+    }
+
+    let missing =
+        b().add_local_dir_with("sandbox", "/app", dir_options(&[], true)).validate().expect_err("no file");
+    assert_eq!(missing[0].rule, Rule::ContextExclude);
+    assert_eq!(missing[0].site, Site { call: 2, arg: 2, item: None, part: Part::Value });
+    assert!(missing[0].message.contains("`sandbox/.dockerignore` does not exist"), "{}", missing[0].message);
+
+    std::fs::write(root.join("sandbox/.dockerignore"), "# data is fetched at run time\ndata\n")
+        .expect("write");
+    let image = b().add_local_dir_with("sandbox", "/app", dir_options(&["!data/x.txt", "*.sh"], true));
+    let rendered = image.render().expect("valid");
+    assert_eq!(rendered.contexts[0].exclusion().unwrap().patterns(), ["data", "!data/x.txt", "*.sh"]);
+    let summary = pj_image::context::scan_excluding(
+        &root.join("sandbox"),
+        "sandbox",
+        pj_image::ContextKind::Dir,
+        &rendered.contexts[0].exclusion().expect("patterns"),
+    )
+    .expect("clean");
+    // Left: `.dockerignore` itself. `data` is out whole (a `!` cannot reach below it).
+    assert_eq!(summary.files, 1);
 }

@@ -39,6 +39,8 @@ pub struct Project {
 pub struct Scanned {
     pub context: Context,
     pub summary: ContextSummary,
+    /// What the context leaves out (its patterns, compiled).
+    pub exclude: context::Exclude,
 }
 
 /// Finds the package (`-p NAME`, or the workspace's only crate with
@@ -246,14 +248,28 @@ fn dep_info_paths(text: &str) -> Vec<PathBuf> {
 /// Checks one context on disk now (what Daytona cannot carry stops the run) and sizes
 /// it, for the progress bars and the dry run. Reads no file content.
 pub fn scan(c: &Context) -> Result<Scanned, Failure> {
-    let summary = context::scan(c.source_path(), &c.archive_path, c.kind).map_err(|problems| {
-        let mut f = Failure::new(code::CONFIG, format!("context `{}` cannot be uploaded", c.archive_path));
-        for problem in problems {
-            f = f.note(problem.to_string());
-        }
-        f.help("fix it and rebuild")
-    })?;
-    Ok(Scanned { context: c.clone(), summary })
+    let exclude = exclusion(c)?;
+    let summary =
+        context::scan_excluding(c.source_path(), &c.archive_path, c.kind, &exclude).map_err(|problems| {
+            let mut f =
+                Failure::new(code::CONFIG, format!("context `{}` cannot be uploaded", c.archive_path));
+            for problem in problems {
+                f = f.note(problem.to_string());
+            }
+            f.help("fix it and rebuild")
+        })?;
+    Ok(Scanned { context: c.clone(), summary, exclude })
+}
+
+/// The compiled patterns of a context; an error only for a manifest edited by hand.
+fn exclusion(c: &Context) -> Result<context::Exclude, Failure> {
+    c.exclusion().map_err(|e| {
+        Failure::new(
+            code::CONFIG,
+            format!("context `{}` has an unusable exclude pattern: {e}", c.archive_path),
+        )
+        .help("rebuild the crate (cargo build), then re-run")
+    })
 }
 
 /// The refusal when a context's content is not what the crate was compiled with.
@@ -274,10 +290,10 @@ pub fn contexts(definition: &Definition) -> Result<Vec<Scanned>, Failure> {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_message(format!("{} ({} files)", c.archive_path, scanned.summary.files));
-        let md5 = context::hash_with_progress(c.source_path(), &c.archive_path, &mut |n| bar.inc(n))
-            .map_err(|e| {
-                Failure::new(code::FAILED, format!("cannot hash context `{}`: {e}", c.archive_path))
-            })?;
+        let md5 = context::hash_with_progress(c.source_path(), &c.archive_path, &scanned.exclude, &mut |n| {
+            bar.inc(n)
+        })
+        .map_err(|e| Failure::new(code::FAILED, format!("cannot hash context `{}`: {e}", c.archive_path)))?;
         bar.finish_and_clear();
         if md5 != c.md5 {
             return Err(changed_since_compiled(&c.archive_path, &c.md5, &md5));

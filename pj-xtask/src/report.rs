@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use pj_daytona::Snapshot;
-use pj_image::{ContextKind, Definition};
+use pj_image::{ContextKind, Definition, context};
 
 use crate::project::{Project, Scanned};
 
@@ -23,6 +23,11 @@ pub fn resources(def: &Definition) -> String {
     format!("cpu {}, memory {} GB, disk {} GB, gpu {}", r.cpu, r.memory, r.disk, r.gpu)
 }
 
+/// "1 file", "3 files".
+pub fn files(n: u64) -> String {
+    if n == 1 { "1 file".to_owned() } else { format!("{n} files") }
+}
+
 /// `--dry-run`: everything that would be published, without touching the network.
 pub fn dry_run(project: &Project, def: &Definition, contexts: &[Scanned]) {
     println!("snapshot    {}", project.snapshot);
@@ -30,13 +35,22 @@ pub fn dry_run(project: &Project, def: &Definition, contexts: &[Scanned]) {
     println!("resources   {}", resources(def));
     println!("build key   {}", def.build_key);
     println!("contexts    {}", contexts.len());
-    for Scanned { context: c, summary } in contexts {
+    for Scanned { context: c, summary, exclude } in contexts {
         let kind = match c.kind {
             ContextKind::File => "file",
             ContextKind::Dir => "dir ",
         };
-        let files = if summary.files == 1 { "1 file".to_owned() } else { format!("{} files", summary.files) };
-        println!("  {kind}  {:<40} {files:>10} {:>10}  {}", c.archive_path, bytes(summary.bytes), c.md5);
+        let count = files(summary.files);
+        println!("  {kind}  {:<40} {count:>10} {:>10}  {}", c.archive_path, bytes(summary.bytes), c.md5);
+        if !exclude.is_empty() {
+            let left_out = context::excluded(c.source_path(), exclude);
+            println!(
+                "        excluded {} ({}) by {}",
+                files(left_out.files),
+                bytes(left_out.bytes),
+                exclude.patterns().join(" ")
+            );
+        }
     }
     println!("dockerfile");
     for line in def.dockerfile.lines() {

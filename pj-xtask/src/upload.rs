@@ -15,7 +15,7 @@ use pj_daytona::{Client, ObjectStorage, StorageAccess, UploadProgress};
 
 use crate::failure::{Failure, code};
 use crate::project::{self, Scanned};
-use crate::report::bytes;
+use crate::report::{self, bytes};
 
 /// Contexts uploaded at once: one reading thread each, on a 2-core machine already
 /// enough to keep the storage busy (each upload has several parts in flight).
@@ -49,8 +49,8 @@ pub async fn contexts(client: &Client, contexts: &[Context]) -> Result<(), Failu
         }
     }
     let bars = MultiProgress::new();
-    for Scanned { context: c, summary } in &missing {
-        let files = if summary.files == 1 { "1 file".to_owned() } else { format!("{} files", summary.files) };
+    for Scanned { context: c, summary, .. } in &missing {
+        let files = report::files(summary.files);
         eprintln!("    uploading {} ({files}, {})", c.archive_path, bytes(summary.bytes));
     }
     futures_util::stream::iter(missing.iter().map(|scanned| upload(&storage, &access, scanned, &bars)))
@@ -66,7 +66,7 @@ async fn upload(
     scanned: &Scanned,
     bars: &MultiProgress,
 ) -> Result<(), Failure> {
-    let Scanned { context: c, summary } = scanned;
+    let Scanned { context: c, summary, exclude } = scanned;
     let bar = bars.add(
         ProgressBar::new(summary.bytes).with_style(
             ProgressStyle::with_template("    {prefix} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}")
@@ -79,7 +79,8 @@ async fn upload(
             bar.inc(bytes);
         }
     };
-    let outcome = storage.send_context(access, c.source_path(), &c.archive_path, &c.md5, &mut follow).await;
+    let outcome =
+        storage.send_context(access, c.source_path(), &c.archive_path, &c.md5, exclude, &mut follow).await;
     bar.finish_and_clear();
     let Err(e) = outcome else { return Ok(()) };
     // An I/O error is the tar's (see `UploadProgress`); any other, the storage's.

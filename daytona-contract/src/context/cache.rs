@@ -17,7 +17,8 @@ use std::time::{Duration, SystemTime};
 
 use md5::{Digest, Md5};
 
-use super::hash::{hash, hex};
+use super::Exclude;
+use super::hash::{hash_with_progress, hex};
 use super::walk::{NodeKind, Walk};
 
 /// How close to the start of hashing a time may be for the hash to be recorded, on a
@@ -36,7 +37,7 @@ const RACY_COARSE: Duration = Duration::from_secs(3);
 /// std::fs::write(dir.path().join("a.txt"), "hello\n")?;
 /// let file = dir.path().join("hashes");
 /// let mut cache = HashCache::open(&file);
-/// let md5 = cache.hash(&dir.path().join("a.txt"), "ctx/a.txt")?;
+/// let md5 = cache.hash(&dir.path().join("a.txt"), "ctx/a.txt", &Default::default())?;
 /// assert_eq!(md5, daytona_contract::context::hash(&dir.path().join("a.txt"), "ctx/a.txt")?);
 /// cache.save()?;
 /// # Ok(())
@@ -94,7 +95,7 @@ impl HashCache {
         self.entries.is_empty()
     }
 
-    /// The [`hash`](super::hash) of the context, from the cache when its stamp is the
+    /// The [`hash`](super::hash) of the context less what `exclude` leaves out, from the cache when its stamp is the
     /// one recorded, else read (and recorded unless racy, see the module docs).
     ///
     /// ```
@@ -102,24 +103,25 @@ impl HashCache {
     /// let dir = tempfile::tempdir()?;
     /// std::fs::write(dir.path().join("a.txt"), "hello\n")?;
     /// let mut cache = daytona_contract::context::HashCache::none();
-    /// assert_eq!(cache.hash(&dir.path().join("a.txt"), "ctx/a.txt")?.len(), 32);
+    /// assert_eq!(cache.hash(&dir.path().join("a.txt"), "ctx/a.txt", &Default::default())?.len(), 32);
     /// # Ok(())
     /// # }
     /// ```
-    pub fn hash(&mut self, source: &Path, archive: &str) -> io::Result<String> {
+    pub fn hash(&mut self, source: &Path, archive: &str, exclude: &Exclude) -> io::Result<String> {
+        let read = || hash_with_progress(source, archive, exclude, &mut |_| {});
         if self.file.is_none() {
-            return hash(source, archive);
+            return read();
         }
-        let key = key(source, archive);
-        let before = stamp(source);
+        let key = key(source, archive, exclude);
+        let before = stamp(source, exclude);
         if let (Some(stamp), Some((recorded, md5))) = (&before, self.entries.get(&key))
             && stamp.digest == *recorded
         {
             return Ok(md5.clone());
         }
         let started = SystemTime::now();
-        let md5 = hash(source, archive)?;
-        match (before, stamp(source)) {
+        let md5 = read()?;
+        match (before, stamp(source, exclude)) {
             (Some(before), Some(after)) if before.digest == after.digest && !after.racy(started) => {
                 self.entries.insert(key, (after.digest, md5.clone()));
                 self.changed = true;
@@ -150,11 +152,16 @@ impl HashCache {
     }
 }
 
-fn key(source: &Path, archive: &str) -> String {
+/// The entry of a context: its place, its archive path and what it leaves out.
+fn key(source: &Path, archive: &str, exclude: &Exclude) -> String {
     let mut md5 = Md5::new();
     md5.update(source.as_os_str().as_encoded_bytes());
     md5.update([0]);
     md5.update(archive.as_bytes());
+    for pattern in exclude.patterns() {
+        md5.update([0]);
+        md5.update(pattern.as_bytes());
+    }
     hex(&md5.finalize())
 }
 
@@ -176,11 +183,11 @@ impl Stamp {
 
 /// The stamp of the tree at `source`, or `None` when it cannot be walked cleanly (the
 /// hash then reports why).
-fn stamp(source: &Path) -> Option<Stamp> {
+fn stamp(source: &Path, exclude: &Exclude) -> Option<Stamp> {
     let mut md5 = Md5::new();
     let mut latest = SystemTime::UNIX_EPOCH;
     let mut coarse = true;
-    for item in Walk::new(source) {
+    for item in Walk::new(source, exclude) {
         let node = item.ok()?;
         let metadata = std::fs::symlink_metadata(&node.path).ok()?;
         md5.update(node.rel.as_bytes());
@@ -247,7 +254,7 @@ mod tests {
         settled(&ctx.join("a.txt"), "hello\n");
         let file = dir.path().join("hashes");
         let mut cache = HashCache::open(&file);
-        let first = cache.hash(&ctx, "ctx").expect("hash");
+        let first = cache.hash(&ctx, "ctx", &Exclude::none()).expect("hash");
         cache.save().expect("save");
         assert_eq!(HashCache::open(&file).entries.len(), 1, "recorded");
 
@@ -256,7 +263,11 @@ mod tests {
         let planted = text.replace(&first, &"f".repeat(32));
         std::fs::write(&file, planted).expect("plant");
         let mut cache = HashCache::open(&file);
-        assert_eq!(cache.hash(&ctx, "ctx").expect("hash"), "f".repeat(32), "from the cache");
+        assert_eq!(
+            cache.hash(&ctx, "ctx", &Exclude::none()).expect("hash"),
+            "f".repeat(32),
+            "from the cache"
+        );
 
         // A same-size edit that even restores the modification time changes the stamp
         // (its change time moved), so the tree is read again.
@@ -267,8 +278,8 @@ mod tests {
             .open(ctx.join("a.txt"))
             .and_then(|f| f.set_modified(before))
             .expect("restore mtime");
-        let now = cache.hash(&ctx, "ctx").expect("hash");
-        assert_eq!(now, hash(&ctx, "ctx").expect("hash"));
+        let now = cache.hash(&ctx, "ctx", &Exclude::none()).expect("hash");
+        assert_eq!(now, super::super::hash(&ctx, "ctx").expect("hash"));
         assert_ne!(now, first);
     }
 
@@ -277,7 +288,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("a.txt"), "hello\n").expect("write");
         let mut cache = HashCache::open(dir.path().join("hashes"));
-        cache.hash(&dir.path().join("a.txt"), "a.txt").expect("hash");
+        cache.hash(&dir.path().join("a.txt"), "a.txt", &Exclude::none()).expect("hash");
         assert!(cache.is_empty(), "racy: the file was written within {RACY:?}");
     }
 

@@ -9,6 +9,7 @@ use std::thread;
 
 use md5::{Digest, Md5};
 
+use super::Exclude;
 use super::walk::{NodeKind, Walk, display_path};
 
 /// The context hash of `source` with archive path `archive`, as the TypeScript SDK
@@ -38,11 +39,12 @@ use super::walk::{NodeKind, Walk, display_path};
 /// # }
 /// ```
 pub fn hash(source: &Path, archive: &str) -> io::Result<String> {
-    hash_with_progress(source, archive, &mut |_| {})
+    hash_with_progress(source, archive, &Exclude::none(), &mut |_| {})
 }
 
-/// [`hash`], calling `progress` with the number of file bytes just hashed after each
-/// chunk (at most 256 KiB at a time), e.g. to drive a progress bar against
+/// [`hash`] of the context less what `exclude` leaves out (excluded entries are not
+/// read), calling `progress` with the number of file bytes just hashed after each chunk
+/// (at most 256 KiB at a time), e.g. to drive a progress bar against
 /// [`ContextSummary::bytes`](super::ContextSummary::bytes).
 ///
 /// ```
@@ -53,16 +55,22 @@ pub fn hash(source: &Path, archive: &str) -> io::Result<String> {
 /// let md5 = daytona_contract::context::hash_with_progress(
 ///     &dir.path().join("file.txt"),
 ///     "ctx/file.txt",
+///     &daytona_contract::context::Exclude::none(),
 ///     &mut |bytes| done += bytes,
 /// )?;
 /// assert_eq!((md5.as_str(), done), ("0062767e43a7b98b63a594b2504ce32c", 6));
 /// # Ok(())
 /// # }
 /// ```
-pub fn hash_with_progress(source: &Path, archive: &str, progress: &mut dyn FnMut(u64)) -> io::Result<String> {
+pub fn hash_with_progress(
+    source: &Path,
+    archive: &str,
+    exclude: &Exclude,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<String> {
     let mut md5 = Md5::new();
     md5.update(archive.as_bytes());
-    read_ahead(source, archive, &mut |chunk, file_bytes| {
+    read_ahead(source, archive, exclude, &mut |chunk, file_bytes| {
         md5.update(chunk);
         if file_bytes > 0 {
             progress(file_bytes);
@@ -82,7 +90,12 @@ const CHUNKS: usize = 4;
 /// thread walks and reads while this one consumes, so the reads (system calls and
 /// copies out of the page cache) overlap the hashing instead of adding to it
 /// (`docs/dependencies.md` §3). Small files share chunks.
-fn read_ahead(source: &Path, archive: &str, consume: &mut dyn FnMut(&[u8], u64)) -> io::Result<()> {
+fn read_ahead(
+    source: &Path,
+    archive: &str,
+    exclude: &Exclude,
+    consume: &mut dyn FnMut(&[u8], u64),
+) -> io::Result<()> {
     thread::scope(|scope| {
         let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Chunk>>(CHUNKS);
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
@@ -92,7 +105,7 @@ fn read_ahead(source: &Path, archive: &str, consume: &mut dyn FnMut(&[u8], u64))
         }
         thread::Builder::new().name("context-read".into()).spawn_scoped(scope, move || {
             let mut reader = Reader { chunk: Chunk::default(), full: full_tx, empty: empty_rx };
-            if let Err(error) = reader.read_all(source, archive) {
+            if let Err(error) = reader.read_all(source, archive, exclude) {
                 // The hashing side may be gone already; then nobody needs the error.
                 let _ = reader.full.send(Err(error));
             }
@@ -124,8 +137,8 @@ struct Reader {
 }
 
 impl Reader {
-    fn read_all(&mut self, source: &Path, archive: &str) -> io::Result<()> {
-        for item in Walk::new(source) {
+    fn read_all(&mut self, source: &Path, archive: &str, exclude: &Exclude) -> io::Result<()> {
+        for item in Walk::new(source, exclude) {
             let node = item.map_err(|problem| problem.into_io_error(archive))?;
             match node.kind {
                 NodeKind::Dir { empty: true } => self.put(node.rel.as_bytes())?,

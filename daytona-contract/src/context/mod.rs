@@ -40,6 +40,7 @@ use std::path::Path;
 
 mod archive;
 mod cache;
+mod exclude;
 mod hash;
 mod problem;
 mod runner;
@@ -49,10 +50,11 @@ mod walk;
 
 pub use archive::archive_path;
 pub use cache::HashCache;
+pub use exclude::{Exclude, PatternError};
 pub use hash::{hash, hash_with_progress};
 pub use problem::{PathError, Problem, ProblemKind};
 pub use runner::write_runner_context;
-pub use scan::scan;
+pub use scan::{excluded, scan, scan_excluding};
 pub use tarball::{
     ContextChanged, FileChanged, TAR_MTIME, Tarred, write_tar, write_tar_hashed, write_tar_with_progress,
 };
@@ -82,6 +84,10 @@ pub struct Context {
     pub kind: ContextKind,
     /// The Daytona context hash (MD5 hex) of `archive_path` and the content.
     pub md5: Cow<'static, str>,
+    /// What a directory context leaves out (see [`Exclude`]): the cleaned patterns of
+    /// `DirOptions::exclude` and of its `.dockerignore`, in order. Empty for most.
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub exclude: Cow<'static, [Cow<'static, str>]>,
 }
 
 impl Context {
@@ -98,7 +104,41 @@ impl Context {
         kind: ContextKind,
         md5: impl Into<Cow<'static, str>>,
     ) -> Context {
-        Context { source: source.into(), archive_path: archive_path.into(), kind, md5: md5.into() }
+        Context {
+            source: source.into(),
+            archive_path: archive_path.into(),
+            kind,
+            md5: md5.into(),
+            exclude: Cow::Borrowed(&[]),
+        }
+    }
+
+    /// The same context, leaving out what `patterns` exclude (cleaned ones, as
+    /// [`Exclude::patterns`] gives them).
+    ///
+    /// ```
+    /// use daytona_contract::{Context, ContextKind};
+    /// let c = Context::new("/app/web", "web", ContextKind::Dir, "").excluding(["node_modules"]);
+    /// assert!(c.exclusion().unwrap().excludes("node_modules"));
+    /// ```
+    pub fn excluding<I, S>(mut self, patterns: I) -> Context
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Cow<'static, str>>,
+    {
+        self.exclude = patterns.into_iter().map(Into::into).collect::<Vec<_>>().into();
+        self
+    }
+
+    /// [`Context::exclude`], compiled. Patterns that were checked when the context was
+    /// made always compile; a manifest edited by hand may not.
+    ///
+    /// ```
+    /// use daytona_contract::{Context, ContextKind};
+    /// assert!(Context::new("/app/a.txt", "a.txt", ContextKind::File, "").exclusion().unwrap().is_empty());
+    /// ```
+    pub fn exclusion(&self) -> Result<Exclude, PatternError> {
+        Exclude::new(self.exclude.iter())
     }
 
     /// [`Context::source`] as a path, to [`scan`], [`hash`] or [`write_tar`] it.

@@ -4,7 +4,7 @@
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
-use super::{Context, write_tar};
+use super::{Context, write_tar_with_progress};
 
 /// Writes the runner's build context as an uncompressed tar: `Dockerfile` (mode 0644)
 /// then, for each context, its context tar's files (directories are dropped, as the
@@ -39,7 +39,14 @@ pub fn write_runner_context<W: Write>(dockerfile: &str, contexts: &[Context], ou
     builder.append_data(&mut header, "Dockerfile", dockerfile.as_bytes())?;
     for context in contexts {
         let mut spool = tempfile::tempfile()?;
-        write_tar(context.source_path(), &context.archive_path, &mut spool)?;
+        let exclude = context.exclusion().map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        write_tar_with_progress(
+            context.source_path(),
+            &context.archive_path,
+            &exclude,
+            &mut spool,
+            &mut |_| {},
+        )?;
         spool.seek(SeekFrom::Start(0))?;
         let mut archive_reader = tar::Archive::new(&mut spool);
         for entry in archive_reader.entries()? {

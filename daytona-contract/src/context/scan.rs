@@ -4,7 +4,7 @@ use std::fs::{self, File};
 use std::path::Path;
 
 use super::walk::{NodeKind, Unfit, Walk, describe, is_missing};
-use super::{ContextKind, ContextSummary, Problem, ProblemKind};
+use super::{ContextKind, ContextSummary, Exclude, Problem, ProblemKind};
 
 /// Checks the context at `source` (absolute; `archive` is its [archive
 /// path](super::archive_path), used to name paths in messages) and reports every problem
@@ -38,6 +38,31 @@ use super::{ContextKind, ContextSummary, Problem, ProblemKind};
 /// # }
 /// ```
 pub fn scan(source: &Path, archive: &str, kind: ContextKind) -> Result<ContextSummary, Vec<Problem>> {
+    scan_excluding(source, archive, kind, &Exclude::none())
+}
+
+/// [`scan`] of what is left once `exclude` leaves entries out: an excluded entry is
+/// neither counted nor checked (a socket under an excluded `target/` is fine).
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use daytona_contract::context::{ContextKind, ContextSummary, Exclude, scan_excluding};
+/// let dir = tempfile::tempdir()?;
+/// std::fs::create_dir_all(dir.path().join("app/target"))?;
+/// std::fs::write(dir.path().join("app/main.py"), "print()\n")?;
+/// std::fs::write(dir.path().join("app/target/big.bin"), vec![0; 4096])?;
+/// let exclude = Exclude::new(["target"]).unwrap();
+/// let summary = scan_excluding(&dir.path().join("app"), "app", ContextKind::Dir, &exclude);
+/// assert_eq!(summary, Ok(ContextSummary { files: 1, bytes: 8 }));
+/// # Ok(())
+/// # }
+/// ```
+pub fn scan_excluding(
+    source: &Path,
+    archive: &str,
+    kind: ContextKind,
+    exclude: &Exclude,
+) -> Result<ContextSummary, Vec<Problem>> {
     if let Some(problem) = symlinked_parent(source, archive) {
         return Err(vec![problem]);
     }
@@ -62,7 +87,7 @@ pub fn scan(source: &Path, archive: &str, kind: ContextKind) -> Result<ContextSu
 
     let mut summary = ContextSummary::default();
     let mut problems = Vec::new();
-    for item in Walk::new(source) {
+    for item in Walk::new(source, exclude) {
         match item {
             Ok(node) if node.kind == NodeKind::File => {
                 let opened = File::open(&node.path).and_then(|file| file.metadata());
@@ -81,6 +106,48 @@ pub fn scan(source: &Path, archive: &str, kind: ContextKind) -> Result<ContextSu
         }
     }
     if problems.is_empty() { Ok(summary) } else { Err(problems) }
+}
+
+/// What `exclude` leaves out of the directory `source`: the regular files in excluded
+/// entries (below an excluded directory, all of them), counted and sized, e.g. for a
+/// dry run to show what an upload saves. Entries that could not be uploaded anyway
+/// (symlinks, unreadable ones) are skipped, not reported.
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use daytona_contract::context::{ContextSummary, Exclude, excluded};
+/// let dir = tempfile::tempdir()?;
+/// std::fs::create_dir_all(dir.path().join("target/debug"))?;
+/// std::fs::write(dir.path().join("target/debug/app"), vec![0; 100])?;
+/// std::fs::write(dir.path().join("main.rs"), "fn main() {}\n")?;
+/// let left_out = excluded(dir.path(), &Exclude::new(["target"]).unwrap());
+/// assert_eq!(left_out, ContextSummary { files: 1, bytes: 100 });
+/// # Ok(())
+/// # }
+/// ```
+pub fn excluded(source: &Path, exclude: &Exclude) -> ContextSummary {
+    let mut summary = ContextSummary::default();
+    if exclude.is_empty() {
+        return summary;
+    }
+    for node in Walk::new(source, &Exclude::none()).flatten() {
+        // The walk with `exclude` skips an entry that is excluded or below an excluded
+        // directory; the same test, prefix by prefix.
+        let mut prefix = String::new();
+        let left_out = node.rel.split('/').any(|part| {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            exclude.excludes(&prefix)
+        });
+        if left_out && node.kind == NodeKind::File {
+            summary.files += 1;
+            summary.bytes =
+                summary.bytes.saturating_add(fs::metadata(&node.path).map(|m| m.len()).unwrap_or(0));
+        }
+    }
+    summary
 }
 
 /// The first directory of the archive path above `source` that is a symlink (`sandbox`

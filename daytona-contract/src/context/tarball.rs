@@ -9,6 +9,7 @@ use std::path::Path;
 use md5::{Digest, Md5};
 use tar::{Builder, EntryType, Header};
 
+use super::Exclude;
 use super::hash::{hex, read_error};
 use super::walk::{NodeKind, Walk, display_path};
 
@@ -138,11 +139,11 @@ impl std::error::Error for ContextChanged {}
 /// # }
 /// ```
 pub fn write_tar<W: Write>(source: &Path, archive: &str, out: W) -> io::Result<u64> {
-    write_tar_with_progress(source, archive, out, &mut |_| {})
+    write_tar_with_progress(source, archive, &Exclude::none(), out, &mut |_| {})
 }
 
-/// [`write_tar`], calling `progress` with the number of file bytes just archived after
-/// each read, e.g. to drive an upload progress bar against
+/// [`write_tar`] of the context less what `exclude` leaves out, calling `progress` with
+/// the number of file bytes just archived after each read, e.g. to drive an upload progress bar against
 /// [`ContextSummary::bytes`](super::ContextSummary::bytes).
 ///
 /// ```
@@ -153,6 +154,7 @@ pub fn write_tar<W: Write>(source: &Path, archive: &str, out: W) -> io::Result<u
 /// daytona_contract::context::write_tar_with_progress(
 ///     &dir.path().join("run.sh"),
 ///     "sandbox/run.sh",
+///     &daytona_contract::context::Exclude::none(),
 ///     std::io::sink(),
 ///     &mut |bytes| done += bytes,
 /// )?;
@@ -163,10 +165,11 @@ pub fn write_tar<W: Write>(source: &Path, archive: &str, out: W) -> io::Result<u
 pub fn write_tar_with_progress<W: Write>(
     source: &Path,
     archive: &str,
+    exclude: &Exclude,
     out: W,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<u64> {
-    write_tar_hashed(source, archive, out, progress).map(|tarred| tarred.bytes)
+    write_tar_hashed(source, archive, exclude, out, progress).map(|tarred| tarred.bytes)
 }
 
 /// What [`write_tar_hashed`] wrote: the size of the tar and the context hash of exactly
@@ -202,6 +205,7 @@ pub struct Tarred {
 /// let tarred = daytona_contract::context::write_tar_hashed(
 ///     &dir.path().join("hashdemo"),
 ///     "hashdemo",
+///     &daytona_contract::context::Exclude::none(),
 ///     &mut tar,
 ///     &mut |_| {},
 /// )?;
@@ -213,13 +217,14 @@ pub struct Tarred {
 pub fn write_tar_hashed<W: Write>(
     source: &Path,
     archive: &str,
+    exclude: &Exclude,
     out: W,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Tarred> {
     let mut builder = Builder::new(Guarded { inner: out, written: 0, failed: false });
     let mut md5 = Md5::new();
     md5.update(archive.as_bytes());
-    match append_all(&mut builder, source, archive, &mut md5, progress) {
+    match append_all(&mut builder, source, archive, exclude, &mut md5, progress) {
         Ok(()) => {
             let mut out = builder.into_inner()?;
             out.flush()?;
@@ -237,12 +242,13 @@ fn append_all<W: Write>(
     builder: &mut Builder<W>,
     source: &Path,
     archive: &str,
+    exclude: &Exclude,
     md5: &mut Md5,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<()> {
     // The hash's order is the walk's (see `hash`): an empty directory contributes its
     // relative path, a file its relative path then its bytes.
-    for item in Walk::new(source) {
+    for item in Walk::new(source, exclude) {
         let node = item.map_err(|problem| problem.into_io_error(archive))?;
         let name = display_path(archive, &node.rel);
         match node.kind {

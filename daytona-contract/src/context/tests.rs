@@ -96,7 +96,7 @@ fn hash_vectors_json() {
         assert_eq!(md5(&root.join(local), archive), vector["md5"].as_str().expect("md5"), "{local}");
         // The tar computes the same hash in its one read of the files.
         let mut tar = Vec::new();
-        let tarred = write_tar_hashed(&root.join(local), archive, &mut tar, &mut |_| {});
+        let tarred = write_tar_hashed(&root.join(local), archive, &Exclude::none(), &mut tar, &mut |_| {});
         if let Ok(tarred) = tarred {
             assert_eq!(tarred.md5, vector["md5"].as_str().expect("md5"), "tar of {local}");
             assert_eq!(tarred.bytes, tar.len() as u64, "{local}");
@@ -120,7 +120,8 @@ fn the_tar_hash_is_of_the_content_archived() {
     std::fs::write(&source, "omega\n").expect("same-size edit");
     let mut tar = Vec::new();
     let tarred =
-        write_tar_hashed(&tmp.path().join("ctx/data"), "ctx/data", &mut tar, &mut |_| {}).expect("tar");
+        write_tar_hashed(&tmp.path().join("ctx/data"), "ctx/data", &Exclude::none(), &mut tar, &mut |_| {})
+            .expect("tar");
     assert_ne!(tarred.md5, before);
     assert_eq!(tarred.md5, md5(&tmp.path().join("ctx/data"), "ctx/data"));
     assert!(tar.windows(6).any(|w| w == b"omega\n"));
@@ -147,7 +148,7 @@ fn hash_progress_adds_up_to_the_scanned_size() {
     let summary = scan(&source, "ctx", ContextKind::Dir).expect("clean");
     assert_eq!(summary, ContextSummary { files: 2, bytes: 3 * 1024 * 1024 + 19 });
     let (mut calls, mut total) = (0, 0);
-    let with = hash_with_progress(&source, "ctx", &mut |bytes| {
+    let with = hash_with_progress(&source, "ctx", &Exclude::none(), &mut |bytes| {
         calls += 1;
         total += bytes;
     })
@@ -571,7 +572,8 @@ fn tar_progress_counts_file_bytes() {
     let source = nested(tmp.path(), false);
     let mut total = 0;
     let mut out = Vec::new();
-    write_tar_with_progress(&source, "nested", &mut out, &mut |bytes| total += bytes).expect("tar");
+    write_tar_with_progress(&source, "nested", &Exclude::none(), &mut out, &mut |bytes| total += bytes)
+        .expect("tar");
     assert_eq!(total, scan(&source, "nested", ContextKind::Dir).expect("clean").bytes);
 }
 

@@ -11,7 +11,7 @@ use std::fs::{self, FileType};
 use std::io;
 use std::path::PathBuf;
 
-use super::{Problem, ProblemKind};
+use super::{Exclude, Problem, ProblemKind};
 
 /// A regular file or directory met by the walk.
 #[derive(Debug)]
@@ -124,11 +124,15 @@ pub(crate) struct Walk {
     root: Option<PathBuf>,
     stack: Vec<Frame>,
     queue: VecDeque<Result<Node, Unfit>>,
+    exclude: Exclude,
 }
 
 impl Walk {
-    pub(crate) fn new(root: impl Into<PathBuf>) -> Walk {
-        Walk { root: Some(root.into()), stack: Vec::new(), queue: VecDeque::new() }
+    /// The whole tree under `root`, less what `exclude` leaves out: an excluded entry is
+    /// never visited (an excluded directory, nothing below it), and a directory whose
+    /// entries are all excluded is empty.
+    pub(crate) fn new(root: impl Into<PathBuf>, exclude: &Exclude) -> Walk {
+        Walk { root: Some(root.into()), stack: Vec::new(), queue: VecDeque::new(), exclude: exclude.clone() }
     }
 
     fn visit_root(&mut self, root: PathBuf) {
@@ -157,7 +161,12 @@ impl Walk {
             self.queue.push_back(Ok(Node { path, rel, kind: NodeKind::File }));
         } else if file_type.is_dir() {
             match list(&path) {
-                Ok(entries) => {
+                Ok(mut entries) => {
+                    if !self.exclude.is_empty() {
+                        entries.retain(|(name, _)| {
+                            !self.exclude.excludes(&child_rel(&rel, &display_name(name)))
+                        });
+                    }
                     let empty = entries.is_empty();
                     self.queue.push_back(Ok(Node {
                         path: path.clone(),
@@ -196,16 +205,7 @@ impl Iterator for Walk {
                 continue;
             };
             let path = frame.dir.join(&name);
-            let escaped;
-            let name_str = match name.to_str() {
-                Some(name) => name,
-                None => {
-                    escaped = escape_name(&name);
-                    &escaped
-                }
-            };
-            let rel =
-                if frame.rel.is_empty() { name_str.to_owned() } else { format!("{}/{name_str}", frame.rel) };
+            let rel = child_rel(&frame.rel, &display_name(&name));
             if name.to_str().is_none() {
                 // Report the name, then keep walking so that `scan` reports every problem.
                 self.queue.push_back(Err(Unfit { rel: rel.clone(), kind: ProblemKind::NonUtf8Name }));
@@ -213,6 +213,19 @@ impl Iterator for Walk {
             self.visit(path, rel, file_type);
         }
     }
+}
+
+/// A name as the walk reports it: UTF-8, or escaped (see [`escape_name`]).
+fn display_name(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, str> {
+    match name.to_str() {
+        Some(name) => std::borrow::Cow::Borrowed(name),
+        None => std::borrow::Cow::Owned(escape_name(name)),
+    }
+}
+
+/// The relative path of `name` in the directory at `rel`.
+fn child_rel(rel: &str, name: &str) -> String {
+    if rel.is_empty() { name.to_owned() } else { format!("{rel}/{name}") }
 }
 
 /// The entries of `dir`, sorted in reverse by the bytes of their names.

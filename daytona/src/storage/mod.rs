@@ -9,7 +9,7 @@ mod parts;
 use std::path::Path;
 use std::time::Duration;
 
-use daytona_contract::context::{ContextChanged, Tarred, write_tar_hashed};
+use daytona_contract::context::{ContextChanged, Exclude, Tarred, write_tar_hashed};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use reqwest::Method;
@@ -214,13 +214,14 @@ impl<'a> ObjectStorage<'a> {
             progress(UploadProgress::Present);
             return Ok(Upload::Present);
         }
-        let bytes = self.send_context(access, source, archive, hash, progress).await?;
+        let bytes = self.send_context(access, source, archive, hash, &Exclude::none(), progress).await?;
         Ok(Upload::Uploaded { bytes })
     }
 
     /// The upload of [`upload_context_with_progress`](Self::upload_context_with_progress)
     /// without its `HEAD`, for a caller that checked already (e.g. all contexts at once);
-    /// reports from `Archiving` on. Returns the size of the tar.
+    /// reports from `Archiving` on. Returns the size of the tar. What `exclude` leaves out
+    /// is neither archived nor hashed (`hash` is the hash of what is left).
     ///
     /// The tar is written on a blocking thread, hashing what it reads, and uploaded as it
     /// is written: full parts go out (several at once) while later files are read. The
@@ -232,7 +233,8 @@ impl<'a> ObjectStorage<'a> {
     /// let storage = client.object_storage();
     /// let hash = "30e0b496b75779c18af6dab75e0edbdc";
     /// if !storage.context_exists(&access, hash).await? {
-    ///     let size = storage.send_context(&access, "sandbox".as_ref(), "sandbox", hash, &mut |_| {}).await?;
+    ///     let exclude = daytona_contract::context::Exclude::none();
+    ///     let size = storage.send_context(&access, "sandbox".as_ref(), "sandbox", hash, &exclude, &mut |_| {}).await?;
     ///     println!("sent {size} bytes");
     /// }
     /// # Ok(()) }
@@ -243,6 +245,7 @@ impl<'a> ObjectStorage<'a> {
         source: &Path,
         archive: &str,
         hash: &str,
+        exclude: &Exclude,
         progress: &mut (dyn FnMut(UploadProgress) + Send),
     ) -> Result<u64, Error> {
         let operation = "archive context";
@@ -252,10 +255,10 @@ impl<'a> ObjectStorage<'a> {
         let (part_sender, mut parts) = mpsc::unbounded_channel();
         let (archived_sender, mut archived) = mpsc::unbounded_channel();
         let writer = PartWriter::new(Handle::current(), self.client.upload_parts().clone(), part_sender);
-        let (source, archive_path) = (source.to_path_buf(), archive.to_owned());
+        let (source, archive_path, exclude) = (source.to_path_buf(), archive.to_owned(), exclude.clone());
         let tar = tokio::task::spawn_blocking(move || -> std::io::Result<(Tarred, Option<Part>)> {
             let mut writer = writer;
-            let tarred = write_tar_hashed(&source, &archive_path, &mut writer, &mut |bytes| {
+            let tarred = write_tar_hashed(&source, &archive_path, &exclude, &mut writer, &mut |bytes| {
                 // The receiver only goes away with this future; nothing to report then.
                 let _ = archived_sender.send(bytes);
             })?;

@@ -46,6 +46,9 @@ pub enum Rule {
     ContextNonUtf8Name,
     /// A context file or directory cannot be read.
     ContextUnreadable,
+    /// An exclude pattern of `add_local_dir_with` (or a line of the `.dockerignore` it
+    /// reads) is not a valid pattern, or the `.dockerignore` it asks for is missing.
+    ContextExclude,
     /// A path used in `COPY` holds a character Docker does not take literally: `$`, `\`,
     /// quotes, or (in sources) the wildcards `*?[`.
     CopyPathSpecialChar,
@@ -103,6 +106,7 @@ impl Rule {
         Rule::ContextSpecialFile,
         Rule::ContextNonUtf8Name,
         Rule::ContextUnreadable,
+        Rule::ContextExclude,
         Rule::CopyPathSpecialChar,
         Rule::RemotePathRelative,
         Rule::WorkdirRelative,
@@ -150,6 +154,7 @@ impl Rule {
             Rule::ContextSpecialFile => "context-special-file",
             Rule::ContextNonUtf8Name => "context-non-utf8-name",
             Rule::ContextUnreadable => "context-unreadable",
+            Rule::ContextExclude => "context-exclude",
             Rule::CopyPathSpecialChar => "copy-path-special-char",
             Rule::RemotePathRelative => "remote-path-relative",
             Rule::WorkdirRelative => "workdir-relative",

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::Rule;
-use crate::context::{self, ContextKind, ContextSummary, PathError, Problem, ProblemKind};
+use crate::context::{self, ContextKind, ContextSummary, Exclude, PathError, Problem, ProblemKind};
 use crate::rules::Finding;
 
 /// The archive path of a local path as written ([`context::archive_path`]), or the
@@ -41,9 +41,87 @@ pub fn archive_path(local: &str) -> Result<String, Finding> {
 /// # }
 /// ```
 pub fn scan(source: &Path, archive: &str, kind: ContextKind) -> Result<ContextSummary, Vec<Finding>> {
-    context::scan(source, archive, kind).map_err(|problems| {
+    scan_excluding(source, archive, kind, &Exclude::none())
+}
+
+/// [`scan`] of what `exclude` leaves in ([`context::scan_excluding`]).
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use pj_image::{ContextKind, context::Exclude, rules::context::scan_excluding};
+/// let dir = tempfile::tempdir()?;
+/// std::fs::create_dir_all(dir.path().join("app/target"))?;
+/// std::fs::write(dir.path().join("app/target/a.o"), "x")?;
+/// let summary = scan_excluding(&dir.path().join("app"), "app", ContextKind::Dir, &Exclude::new(["target"]).unwrap());
+/// assert_eq!(summary.unwrap().files, 0);
+/// # Ok(())
+/// # }
+/// ```
+pub fn scan_excluding(
+    source: &Path,
+    archive: &str,
+    kind: ContextKind,
+    exclude: &Exclude,
+) -> Result<ContextSummary, Vec<Finding>> {
+    context::scan_excluding(source, archive, kind, exclude).map_err(|problems| {
         problems.iter().map(|problem| Finding::new(problem_rule(problem), problem.to_string())).collect()
     })
+}
+
+/// What a directory context leaves out: the patterns of `<source>/.dockerignore` (when
+/// `dockerignore`), then `exclude`, compiled together; or the finding
+/// ([`Rule::ContextExclude`]) with the index in `exclude` of the pattern it is about
+/// (`None`: the `.dockerignore` file).
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use pj_image::{Rule, rules::context::exclusion};
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join(".dockerignore"), "# build output\ntarget\n")?;
+/// let exclude = exclusion(dir.path(), "app", &["*.log".to_owned()], true).unwrap();
+/// assert_eq!(exclude.patterns(), ["target", "*.log"]);
+/// let (at, finding) = exclusion(dir.path(), "app", &["ok".into(), "[".into()], false).unwrap_err();
+/// assert_eq!((at, finding.rule), (Some(1), Rule::ContextExclude));
+/// # Ok(())
+/// # }
+/// ```
+pub fn exclusion(
+    source: &Path,
+    archive: &str,
+    exclude: &[String],
+    dockerignore: bool,
+) -> Result<Exclude, (Option<usize>, Finding)> {
+    let mut patterns = Vec::new();
+    if dockerignore {
+        let file = source.join(".dockerignore");
+        let shown = format!("{archive}/.dockerignore");
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            let why = if e.kind() == std::io::ErrorKind::NotFound {
+                format!("`{shown}` does not exist; create it, or set `dockerignore: false`")
+            } else {
+                format!(
+                    "cannot read `{shown}` ({e}); make it a readable UTF-8 file, or set `dockerignore: false`"
+                )
+            };
+            (None, Finding::new(Rule::ContextExclude, why))
+        })?;
+        for line in Exclude::dockerignore_patterns(&text) {
+            Exclude::new([&line]).map_err(|e| {
+                (
+                    None,
+                    Finding::new(Rule::ContextExclude, format!("in `{shown}`: {e}; fix or remove that line")),
+                )
+            })?;
+            patterns.push(line);
+        }
+    }
+    for (at, pattern) in exclude.iter().enumerate() {
+        Exclude::new([pattern])
+            .map_err(|e| (Some(at), Finding::new(Rule::ContextExclude, format!("{e}; fix or remove it"))))?;
+        patterns.push(pattern.clone());
+    }
+    // Each pattern compiled alone above, so together they do too.
+    Exclude::new(&patterns).map_err(|e| (None, Finding::new(Rule::ContextExclude, e.to_string())))
 }
 
 /// The rule an archive-path error breaks.

@@ -9,10 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::call::{Call, PipOptions};
-use crate::context::{Context, ContextKind};
+use crate::call::{Call, DirOptions, PipOptions};
+use crate::context::{Context, ContextKind, Exclude};
 use crate::rules::provision::Tracker;
-use crate::rules::{Finding, apt, instructions, pip, pyproject, python, reference, requirements, text};
+use crate::rules::{
+    Finding, apt, context, instructions, pip, pyproject, python, reference, requirements, text,
+};
 use crate::{Part, Rule, Site, Violation};
 
 /// One Dockerfile step whose checks passed, with the values the renderer writes.
@@ -123,8 +125,10 @@ pub(crate) fn check(calls: &[Call]) -> CheckedPlan {
             }
             Call::PipRequirements(path, opts) => pip_requirements(&mut p, call, path, opts),
             Call::PipPyproject(path, groups, opts) => pip_pyproject(&mut p, call, path, groups, opts),
-            Call::AddLocalFile(local, remote) => add_local(&mut p, call, local, remote, ContextKind::File),
-            Call::AddLocalDir(local, remote) => add_local(&mut p, call, local, remote, ContextKind::Dir),
+            Call::AddLocalFile(local, remote) => add_local(&mut p, call, local, remote, None),
+            Call::AddLocalDir(local, remote, options) => {
+                add_local(&mut p, call, local, remote, Some(options))
+            }
             Call::RunCommands(cmds) => run_commands(&mut p, call, cmds),
             Call::AptInstall(pkgs) => apt_install(&mut p, call, pkgs),
             Call::Allow(rule) => match crate::rules::allowable(rule.id()) {
@@ -246,8 +250,9 @@ fn scan_context(
     source: &Path,
     archive: &str,
     kind: ContextKind,
+    exclude: &Exclude,
 ) -> bool {
-    match crate::rules::context::scan(source, archive, kind) {
+    match context::scan_excluding(source, archive, kind, exclude) {
         Ok(_) => true,
         Err(findings) => {
             let fatal = findings.iter().any(|f| f.rule == Rule::LocalPathMissing);
@@ -263,7 +268,7 @@ fn pip_requirements(p: &mut Checker, call: usize, path: &str, o: &PipOptions) {
     let site = Site::arg(call, 0);
     let Some((archive, source)) = local(p, site, path) else { return };
     // The requirements file is uploaded as a context: the same checks as add_local_file.
-    if !scan_context(p, site, path, &source, &archive, ContextKind::File) {
+    if !scan_context(p, site, path, &source, &archive, ContextKind::File, &Exclude::none()) {
         return;
     }
     let check = requirements::check_file(&source, path);
@@ -306,7 +311,9 @@ fn pip_pyproject(p: &mut Checker, call: usize, path: &str, groups: &[String], o:
     pip_install(p, call, 2, &packages, o, "pip_install_from_pyproject");
 }
 
-fn add_local(p: &mut Checker, call: usize, local_path: &str, remote: &str, kind: ContextKind) {
+/// `add_local_file` (`dir: None`) or `add_local_dir_with` (its options).
+fn add_local(p: &mut Checker, call: usize, local_path: &str, remote: &str, dir: Option<&DirOptions>) {
+    let kind = if dir.is_some() { ContextKind::Dir } else { ContextKind::File };
     let local_site = Site::arg(call, 0);
     let remote_site = Site::arg(call, 1);
     let mut remote = remote.to_owned();
@@ -329,7 +336,24 @@ fn add_local(p: &mut Checker, call: usize, local_path: &str, remote: &str, kind:
     let Some((archive, source)) = local(p, local_site, local_path) else { return };
     renderable &=
         p.check(local_site, local_path, text::no_heredoc(&archive, "local path", Rule::CopyPathSpecialChar));
-    let ok = scan_context(p, local_site, local_path, &source, &archive, kind);
+    // What a directory leaves out; a missing one is reported by the scan below.
+    let exclude = match dir {
+        Some(options) if source.is_dir() => {
+            match context::exclusion(&source, &archive, &options.exclude, options.dockerignore) {
+                Ok(exclude) => exclude,
+                Err((at, finding)) => {
+                    let (site, value) = match at {
+                        Some(i) => (Site::item(call, 2, i), options.exclude[i].as_str()),
+                        None => (Site { call, arg: 2, item: None, part: Part::Value }, ".dockerignore"),
+                    };
+                    p.report(site, value, finding);
+                    return;
+                }
+            }
+        }
+        _ => Exclude::none(),
+    };
+    let ok = scan_context(p, local_site, local_path, &source, &archive, kind, &exclude);
     p.check(local_site, local_path, text::copy_path(&archive, "local path", true));
     if !ok || !renderable {
         return;
@@ -339,7 +363,8 @@ fn add_local(p: &mut Checker, call: usize, local_path: &str, remote: &str, kind:
     if kind == ContextKind::File {
         p.copied.push(remote);
     }
-    p.plan.contexts.push((call, planned(&source, archive, kind)));
+    let planned = planned(&source, archive, kind).excluding(exclude.patterns().to_vec());
+    p.plan.contexts.push((call, planned));
 }
 
 fn run_commands(p: &mut Checker, call: usize, commands: &[String]) {
