@@ -39,14 +39,18 @@ fn app() -> &'static Path {
             "e2e-app",
             "0.4.2",
             "\n[package.metadata.pithy-image]\n",
-            r#"use pj_image::Image;
+            r#"use pj_image::{DirOptions, Image};
 use pj_image_macros::pithy_image;
 
 #[pithy_image(cpu = 1, memory = 1, disk = 3)]
 fn image() -> Image {
     Image::base("pj-test-base:1")
         .add_local_file("sandbox/hello.txt", "/app/hello.txt")
-        .add_local_dir("sandbox/data", "/app/data")
+        .add_local_dir_with(
+            "sandbox/data",
+            "/app/data",
+            DirOptions { exclude: vec!["*.log".into(), "scratch".into()], ..Default::default() },
+        )
         .run_commands(["cat /app/hello.txt"])
 }
 
@@ -57,6 +61,9 @@ fn main() {
         );
         write(&dir.join("sandbox/hello.txt"), "hello from pithy\n");
         write(&dir.join("sandbox/data/a.txt"), "alpha\n");
+        // Left out by the definition's excludes: never hashed, uploaded or built.
+        write(&dir.join("sandbox/data/debug.log"), "noise\n");
+        write(&dir.join("sandbox/data/scratch/tmp.bin"), "0123456789");
         dir
     })
 }
@@ -142,10 +149,13 @@ async fn dry_run_prints_everything_and_touches_nothing() {
     ] {
         assert!(run.stdout.contains(expected), "missing {expected:?} in:\n{}", run.text());
     }
-    // The hashes printed are the engine's.
-    let data = app().join("sandbox/data");
-    let md5 = pj_image::context::hash(&data, "sandbox/data").expect("hash");
-    assert!(run.stdout.contains(&md5));
+    // The hashes printed are those of what is uploaded: the directory without its
+    // excluded entries, hashed as a tree that never had them.
+    let clean = tempfile::tempdir().expect("tempdir");
+    write(&clean.path().join("sandbox/data/a.txt"), "alpha\n");
+    let md5 = pj_image::context::hash(&clean.path().join("sandbox/data"), "sandbox/data").expect("hash");
+    assert!(run.stdout.contains(&md5), "{md5} in:\n{}", run.stdout);
+    assert!(run.stdout.contains("excluded 2 files (16 B) by *.log scratch"), "{}", run.stdout);
     assert!(server.requests().is_empty(), "--dry-run must not call the server");
 }
 
@@ -468,6 +478,8 @@ async fn docker_and_local_targets_build_a_working_image() {
     assert!(built.stdout.contains("built e2e-app:v0.4.2"), "{}", built.text());
     let shown = docker_ok(&["run", "--rm", "e2e-app:v0.4.2", "cat", "/app/hello.txt", "/app/data/a.txt"]);
     assert_eq!(shown, "hello from pithy\nalpha\n");
+    let listed = docker_ok(&["run", "--rm", "e2e-app:v0.4.2", "ls", "-A", "/app/data"]);
+    assert_eq!(listed, "a.txt\n", "the excluded files are not in the image");
 
     let state = tempfile::tempdir().expect("tempdir");
     // Auto (the default) builds: the engine has the base image.
@@ -478,6 +490,8 @@ async fn docker_and_local_targets_build_a_working_image() {
     let key = build_key(&xtask(None, &["snapshot", "--dry-run"]).await);
     let shown = docker_ok(&["run", "--rm", &key, "cat", "/app/hello.txt", "/app/data/a.txt"]);
     assert_eq!(shown, "hello from pithy\nalpha\n");
+    let listed = docker_ok(&["run", "--rm", &key, "ls", "-A", "/app/data"]);
+    assert_eq!(listed, "a.txt\n", "the excluded files were not uploaded");
 }
 
 #[tokio::test(flavor = "multi_thread")]
