@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use crate::call::{Call, PipOptions};
 use crate::context::{Context, ContextKind};
 use crate::rules::provision::Tracker;
-use crate::rules::{Finding, apt, instructions, pip, pyproject, python, reference, requirements, text};
+use crate::rules::{
+    Finding, apt, instructions, pip, pip_command, pyproject, python, reference, requirements, text,
+};
 use crate::{Part, Rule, Site, Violation};
 
 /// One Dockerfile step whose checks passed, with the values the renderer writes.
@@ -350,6 +352,9 @@ fn run_commands(p: &mut Checker, call: usize, commands: &[String]) {
             && p.check(site, command, text::no_heredoc(command, "run command", Rule::RunHeredoc));
         if ok {
             if let Some(f) = p.provides.run(command) {
+                p.report(site, command, f);
+            }
+            for f in pip_command::check_run(command) {
                 p.report(site, command, f);
             }
             p.step(Step::Run(command.clone()));
