@@ -306,7 +306,7 @@ fn what_the_rules_cannot_read_gets_the_benefit_of_the_doubt() {
         "conda install python",
         "apt-get upgrade -y",
         "apt-get install -y ./python.deb",
-        "pip3 install virtualenv",
+        "pip3 install virtualenv==20.28.0",
         "curl -o /usr/local/bin/python https://example.com/python",
         "cp /opt/python3 /usr/local/bin/python",
         "if true; then echo; fi",

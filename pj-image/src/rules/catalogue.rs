@@ -30,7 +30,8 @@ pub enum Rule {
     PipOptionAsPackage,
     /// A pip option value (`find_links`, `index_url`, `extra_options`, ...) is unusable.
     PipOption,
-    /// A requirements file cannot be read, or holds a line pithy cannot check.
+    /// A requirements file cannot be read, or holds a line pithy cannot check, or is
+    /// installed where pithy cannot read it (`pip install -r` in a run command).
     RequirementsFile,
     /// A `pyproject.toml` cannot be read or has no usable `[project]` dependencies.
     PyprojectFile,

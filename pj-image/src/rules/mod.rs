@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod context;
 pub(crate) mod instructions;
 pub mod pip;
+pub mod pip_command;
 pub(crate) mod plan;
 pub(crate) mod provision;
 pub mod pyproject;

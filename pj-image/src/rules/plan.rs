@@ -13,7 +13,7 @@ use crate::call::{Call, DirOptions, PipOptions};
 use crate::context::{Context, ContextKind, Exclude};
 use crate::rules::provision::Tracker;
 use crate::rules::{
-    Finding, apt, context, instructions, pip, pyproject, python, reference, requirements, text,
+    Finding, apt, context, instructions, pip, pip_command, pyproject, python, reference, requirements, text,
 };
 use crate::{Part, Rule, Site, Violation};
 
@@ -375,6 +375,9 @@ fn run_commands(p: &mut Checker, call: usize, commands: &[String]) {
             && p.check(site, command, text::no_heredoc(command, "run command", Rule::RunHeredoc));
         if ok {
             if let Some(f) = p.provides.run(command) {
+                p.report(site, command, f);
+            }
+            for f in pip_command::check_run(command) {
                 p.report(site, command, f);
             }
             p.step(Step::Run(command.clone()));

@@ -299,13 +299,7 @@ impl Tracker {
     }
 
     fn command(&mut self, command: &Command, cwd: &mut Option<String>) -> Option<Finding> {
-        // Leading `NAME=value` words set variables for this command only.
-        let words: Vec<&str> = command
-            .words
-            .iter()
-            .map(String::as_str)
-            .skip_while(|w| w.split_once('=').is_some_and(|(n, _)| is_name(n)))
-            .collect();
+        let words: Vec<&str> = command.invocation().iter().map(String::as_str).collect();
         let (&program, args) = words.split_first()?;
         let manager = self.manager()?;
         match program {
@@ -587,13 +581,6 @@ impl Py {
             self.venvs.push(Venv { dir, exists, pip });
         }
     }
-}
-
-/// A shell variable name (for leading `NAME=value` words).
-fn is_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// `dir` resolved against `cwd`, without `.` components or trailing `/`.

@@ -17,6 +17,23 @@ pub(crate) struct Command {
     pub(crate) fatal: bool,
 }
 
+impl Command {
+    /// The words after any leading `NAME=value` words (which only set variables for
+    /// this command): the program and its arguments.
+    pub(crate) fn invocation(&self) -> &[String] {
+        let assignments =
+            self.words.iter().take_while(|w| w.split_once('=').is_some_and(|(n, _)| is_name(n))).count();
+        &self.words[assignments..]
+    }
+}
+
+/// A shell variable name.
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 #[derive(PartialEq, Eq)]
 enum Op {
     And,
@@ -133,6 +150,15 @@ mod tests {
         assert_eq!(fatal("a && b; c"), [false, false, true]);
         assert_eq!(fatal("a || b"), [false, false]);
         assert_eq!(fatal("a && b || c"), [false, false, false]);
+    }
+
+    #[test]
+    fn invocation_skips_assignments() {
+        let list = read("PIP_NO_CACHE_DIR=1 A_2=x pip install x==1 B=y").expect("readable");
+        assert_eq!(list[0].invocation(), ["pip", "install", "x==1", "B=y"]);
+        let list = read("X=1 && 2X=y z").expect("readable");
+        assert!(list[0].invocation().is_empty());
+        assert_eq!(list[1].invocation(), ["2X=y", "z"]);
     }
 
     #[test]
