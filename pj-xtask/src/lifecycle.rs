@@ -18,7 +18,7 @@ use crate::versions::{self, Versioned};
 /// `cargo xtask snapshot list`.
 pub async fn list(args: ListArgs) -> Result<(), Failure> {
     let (project, definition) = project::load(args.target.package.as_deref())?;
-    let stem = versions::stem(&project)?;
+    let stem = versions::stem(&project.snapshot, &project.version)?;
     let current = current_version(&project)?;
     let (client, server, _) = connect(&project, &args.target).await?;
     let outcome = list_stem(&client, stem, &current, &definition).await;
@@ -31,7 +31,7 @@ pub async fn list(args: ListArgs) -> Result<(), Failure> {
 /// `cargo xtask snapshot prune`.
 pub async fn prune(args: PruneArgs) -> Result<(), Failure> {
     let (project, _) = project::load(args.target.package.as_deref())?;
-    let stem = versions::stem(&project)?;
+    let stem = versions::stem(&project.snapshot, &project.version)?;
     let current = current_version(&project)?;
     let (client, server, _) = connect(&project, &args.target).await?;
     let outcome = prune_stem(&client, stem, &current, args.keep, args.yes).await;

@@ -10,7 +10,6 @@ use pj_daytona::{Client, Snapshot};
 use semver::Version;
 
 use crate::failure::{Failure, code};
-use crate::project::Project;
 
 /// One snapshot of a stem, with the version its name carries.
 #[derive(Debug, Clone)]
@@ -19,17 +18,14 @@ pub struct Versioned {
     pub snapshot: Snapshot,
 }
 
-/// The stem of the project's snapshot names: its resolved name without the
+/// The stem of a package's snapshot names: its resolved `snapshot` name without the
 /// `-v<version>` suffix. A name pinned with `PITHY_SNAPSHOT_OVERRIDE` that lacks the
 /// suffix has no versions to tell apart.
-pub fn stem(project: &Project) -> Result<&str, Failure> {
-    project.snapshot.strip_suffix(&format!("-v{}", project.version)).ok_or_else(|| {
+pub fn stem<'a>(snapshot: &'a str, version: &str) -> Result<&'a str, Failure> {
+    snapshot.strip_suffix(&format!("-v{version}")).filter(|stem| !stem.is_empty()).ok_or_else(|| {
         Failure::new(
             code::CONFIG,
-            format!(
-                "the snapshot name {} is not `<name>-v{}`, so the package's other versions cannot be found",
-                project.snapshot, project.version
-            ),
+            format!("the snapshot name {snapshot} is not `<name>-v{version}`, so the package's other versions cannot be found"),
         )
         .note("the name was pinned when the crate was built (PITHY_SNAPSHOT_OVERRIDE)")
         .help("unset PITHY_SNAPSHOT_OVERRIDE and run the command again")
@@ -79,6 +75,27 @@ mod tests {
         let id = format!("id-{name}");
         serde_json::from_value(json!({"id": id, "name": name, "state": "active", "general": general}))
             .expect("a snapshot")
+    }
+
+    #[test]
+    fn the_stem_is_the_name_without_its_version_and_a_pinned_name_has_none() {
+        assert_eq!(stem("pithy-jaunt-v1.0.6", "1.0.6").ok(), Some("pithy-jaunt"));
+        assert_eq!(stem("agents-v0.2.0-rc.1", "0.2.0-rc.1").ok(), Some("agents"));
+        for (pinned, version) in
+            [("pinned-v9", "1.0.6"), ("pithy-jaunt-v1.0.5", "1.0.6"), ("-v1.0.6", "1.0.6")]
+        {
+            let refused = stem(pinned, version).expect_err(pinned);
+            assert_eq!(refused.code, code::CONFIG);
+            assert!(
+                refused.what.contains(&format!("{pinned} is not `<name>-v{version}`")),
+                "{}",
+                refused.what
+            );
+            assert_eq!(
+                refused.help.as_deref(),
+                Some("unset PITHY_SNAPSHOT_OVERRIDE and run the command again")
+            );
+        }
     }
 
     #[test]

@@ -18,7 +18,8 @@ use pj_daytona::{Client, CreateBuildInfo, CreateSnapshot, SnapshotState};
 mod app_crate;
 mod support;
 
-use support::{Run, assert_code, output};
+use support::readme::{self, Situation};
+use support::{Run, assert_code, combined, output};
 
 const CURRENT: &str = "lc-app-v1.10.0";
 
@@ -356,4 +357,30 @@ async fn list_and_prune_work_with_local() {
     let prune = local(&["snapshot", "prune", "--keep", "0", "--yes"]).await;
     assert_code(&prune, 0);
     assert!(prune.stdout.contains("nothing to delete; 1 kept"), "{}", prune.text());
+}
+
+/// README.md's `snapshot list` and `snapshot prune --keep 2` sessions, as a terminal
+/// shows them (standard output and error in one).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readme_sessions() {
+    let (server, _state) = server().await;
+    let dockerfile = publish_current(&server).await;
+    built(&server, "lc-app-v1.9.0", &dockerfile, 1, SnapshotState::Active).await;
+    built(&server, "lc-app-v1.8.0", "FROM pj-test-base:1\nRUN echo old\n", 1, SnapshotState::Inactive).await;
+    built(&server, "lc-app-v1.7.0", "FROM pj-test-base:1\nRUN false\n", 1, SnapshotState::BuildFailed).await;
+    look_alikes(&server).await;
+    let redactions = readme::redactions(app(), &app_crate::target_dir());
+    for (situation, args) in [
+        (Situation::SnapshotList, &["snapshot", "list"][..]),
+        (Situation::SnapshotPrune, &["snapshot", "prune", "--keep", "2"][..]),
+    ] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+        support::as_a_user_in(&mut cmd, app(), &app_crate::target_dir());
+        cmd.args(args).env("DAYTONA_API_URL", server.url()).env("DAYTONA_API_KEY", server.api_key());
+        let (code, shown) = combined(cmd).await;
+        assert_eq!(code, 0, "{shown}");
+        let session = readme::session(&app_crate::workspace(), situation);
+        readme::assert_matches(&session, &shown, &redactions);
+    }
+    assert_eq!(server.count(Route::DeleteSnapshot), 0);
 }
