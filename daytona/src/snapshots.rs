@@ -115,8 +115,9 @@ impl<'a> Snapshots<'a> {
     }
 
     /// Every snapshot matching `name` (a partial match; `None` for all), page after
-    /// page of `page_size` (1 to 200). Stops after the last page, an empty page, an error,
-    /// or [`MAX_PAGES`] pages. The stream is boxed, so `next()` works on it directly.
+    /// page of `page_size` (1 to 200), oldest first. Stops after the last page, an empty
+    /// page, an error, or [`MAX_PAGES`] pages. The stream is boxed, so `next()` works on
+    /// it directly.
     ///
     /// ```no_run
     /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
@@ -146,7 +147,11 @@ impl<'a> Snapshots<'a> {
                 page: Some(page),
                 limit: Some(state.limit),
                 name: state.name.clone(),
-                ..ListSnapshots::default()
+                // By creation, which never changes: under the default order (last use,
+                // newest first) a snapshot used during the walk moves to the first page
+                // and one of the next page would be skipped.
+                sort: Some("createdAt".to_owned()),
+                order: Some("asc".to_owned()),
             };
             match state.snapshots.list(&query).await {
                 Ok(result) => {

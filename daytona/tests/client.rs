@@ -165,6 +165,10 @@ async fn list_all_walks_every_page() {
     sorted.sort();
     assert_eq!(sorted, ["img-0", "img-1", "img-2", "img-3", "img-4"]);
     assert_eq!(server.count(Route::ListSnapshots), 3, "pages of 2, 2 and 1");
+    for list in server.requests() {
+        let query = list.query.unwrap_or_default();
+        assert!(query.contains("sort=createdAt") && query.contains("order=asc"), "a stable order: {query}");
+    }
 
     let page = client
         .snapshots()

@@ -9,17 +9,55 @@ use pj_daytona::server::{BuildMode, Quotas};
 use crate::failure::EXIT_CODES;
 use crate::local;
 
-/// `--help` of the commands that talk to Daytona: the credentials they read, then the
-/// exit codes.
-pub const AFTER_HELP: &str = concat!(
-    "Environment (not needed with --local):
+/// The credentials the commands that talk to Daytona read, as a literal for `concat!`.
+macro_rules! environment {
+    () => {
+        "Environment (not needed with --local):
   DAYTONA_API_KEY            the API key (from Daytona's dashboard)
   DAYTONA_JWT_TOKEN          instead of an API key: a JWT, together with
   DAYTONA_ORGANIZATION_ID    the organization it acts in
   DAYTONA_API_URL            the API (default https://app.daytona.io/api)
   DAYTONA_TARGET             the region (default: the organization's)
 
+"
+    };
+}
+
+/// `--help` of the commands that talk to Daytona: the credentials they read, then the
+/// exit codes.
+pub const AFTER_HELP: &str = concat!(environment!(), crate::failure::exit_codes!());
+
+/// `--help` of `snapshot list`: examples, then [`AFTER_HELP`].
+const LIST_HELP: &str = concat!(
+    "Examples:
+  cargo xtask snapshot list                 this package's snapshots on Daytona
+  cargo xtask snapshot list --local         on the local server
+  cargo xtask snapshot list -p my-app       another package of the workspace
+
+Columns: VERSION (* the current one), STATE, SIZE, CREATED and LAST USED (UTC), and
+MATCHES: yes when the snapshot has the current definition's Dockerfile, contexts and
+resources (what `snapshot --check` accepts); `image` when only the resources differ;
+`-` when it was not built from a Dockerfile.
+
 ",
+    environment!(),
+    crate::failure::exit_codes!()
+);
+
+/// `--help` of `snapshot prune`: the rules, examples, then [`AFTER_HELP`].
+const PRUNE_HELP: &str = concat!(
+    "Kept, always: the current version, the N newest versions, versions newer than the
+current one (published from other code), and snapshots still being built. Snapshots
+already being removed are left alone. Without --yes nothing is deleted.
+
+Examples:
+  cargo xtask snapshot prune --keep 3           show what would be deleted, and why the rest stays
+  cargo xtask snapshot prune --keep 3 --yes     delete them
+  cargo xtask snapshot prune --keep 0 --yes     delete all but the current version (and newer ones)
+  cargo xtask snapshot prune --keep 1 --local   the same on the local server
+
+",
+    environment!(),
     crate::failure::exit_codes!()
 );
 
@@ -51,7 +89,8 @@ pub struct Cli {
 pub enum Command {
     /// Publish the application's image as the Daytona snapshot `<name>-v<version>`,
     /// safely: re-running converges, nothing is duplicated, nothing is deleted unless asked.
-    #[command(after_help = AFTER_HELP)]
+    /// `snapshot list` and `snapshot prune` show and delete the package's other versions.
+    #[command(after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
     Snapshot(SnapshotArgs),
     /// Show a snapshot's state, resources and size, and whether it matches the definition.
     #[command(after_help = AFTER_HELP)]
@@ -134,9 +173,12 @@ pub struct Target {
     pub local_build: Option<BuildMode>,
 }
 
-/// The options of `cargo xtask snapshot`.
+/// The options of `cargo xtask snapshot`; with a [`SnapshotCommand`], that command
+/// instead of publishing.
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
+    #[command(subcommand)]
+    pub command: Option<SnapshotCommand>,
     #[command(flatten)]
     pub target: Target,
     /// Print the name, Dockerfile, contexts, resources and build key; no network.
@@ -157,6 +199,50 @@ pub struct SnapshotArgs {
     /// How long to wait for the snapshot to become active, e.g. 90s, 20m, 1h.
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
     pub timeout: Duration,
+}
+
+/// `cargo xtask snapshot list` and `prune`: the package's snapshots across its versions
+/// (`<name>-v<version>`).
+///
+/// ```
+/// use clap::Parser;
+/// use pj_xtask::{Command, SnapshotCommand};
+///
+/// let cli = pj_xtask::Cli::try_parse_from(["cargo xtask", "snapshot", "prune", "--keep", "3"]).expect("valid");
+/// let Command::Snapshot(args) = cli.command else { unreachable!() };
+/// assert!(matches!(args.command, Some(SnapshotCommand::Prune(ref prune)) if prune.keep == 3 && !prune.yes));
+/// ```
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// List the package's snapshots, newest version first: state, size, when created and
+    /// last used, and whether each matches the current code.
+    #[command(after_help = LIST_HELP)]
+    List(ListArgs),
+    /// Delete the package's old snapshots, keeping the current version and the N newest;
+    /// a dry run unless --yes.
+    #[command(after_help = PRUNE_HELP)]
+    Prune(PruneArgs),
+}
+
+/// The options of `cargo xtask snapshot list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// The options of `cargo xtask snapshot prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// How many of the newest versions to keep; the current version is kept whatever N
+    /// is (0 keeps only it and newer ones).
+    #[arg(long, value_name = "N", required = true)]
+    pub keep: usize,
+    /// Delete; without it, only print what would be deleted and what is kept, and why.
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub target: Target,
 }
 
 /// The options of `cargo xtask verify-snapshot`.

@@ -64,6 +64,44 @@ pub fn differences(def: &Definition, snap: &Snapshot, region: Option<&str>) -> V
     out
 }
 
+/// How a snapshot relates to the current definition, for `snapshot list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// The same definition ([`differences`] finds none; regions aside).
+    Same,
+    /// The same image (its `buildInfo.snapshotRef` is the definition's build key), other
+    /// resources.
+    SameImage,
+    /// Another image.
+    Other,
+    /// Not built from a Dockerfile (no `buildInfo`): nothing to compare.
+    NotBuilt,
+}
+
+impl Match {
+    /// The word `snapshot list` prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Match::Same => "yes",
+            Match::SameImage => "image",
+            Match::Other => "no",
+            Match::NotBuilt => "-",
+        }
+    }
+}
+
+/// Whether `snap` was built from `def`: its build key first (the server computes it from
+/// the Dockerfile and the context hashes, `docs/daytona-contract.md` §4.4), then the
+/// resources. The region is not the code's, so it is not compared.
+pub fn matches(def: &Definition, snap: &Snapshot) -> Match {
+    match &snap.build_info {
+        None => Match::NotBuilt,
+        Some(info) if info.snapshot_ref != def.build_key => Match::Other,
+        Some(_) if differences(def, snap, None).is_empty() => Match::Same,
+        Some(_) => Match::SameImage,
+    }
+}
+
 /// A minimal line diff (longest common subsequence): `  ` kept, `- ` removed, `+ ` added.
 pub fn line_diff(old: &str, new: &str) -> Vec<String> {
     let a: Vec<&str> = old.lines().collect();
@@ -93,8 +131,43 @@ pub fn line_diff(old: &str, new: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// An `active` snapshot built from `def` (the test fixture of the modules that
+    /// compare), with its JSON changed by `edit`.
+    pub(crate) fn snapshot_of(def: &Definition, edit: impl FnOnce(&mut serde_json::Value)) -> Snapshot {
+        let mut value = serde_json::json!({
+            "id": "00000000-0000-4000-8000-000000000001", "name": "app-v1.0.0", "state": "active",
+            "cpu": 1, "gpu": 0, "mem": 1, "disk": 3,
+            "buildInfo": {
+                "dockerfileContent": def.dockerfile,
+                "contextHashes": def.context_hashes(),
+                "snapshotRef": def.build_key,
+            },
+        });
+        edit(&mut value);
+        serde_json::from_value(value).expect("a snapshot")
+    }
+
+    #[test]
+    fn matches_reads_the_build_key_then_the_resources() {
+        let rendered =
+            pj_image::Image::base("alpine:3.19").run_commands(["echo hi"]).render().expect("render");
+        let def = Definition::new("image", &rendered, pj_image::Resources::default());
+        assert_eq!(matches(&def, &snapshot_of(&def, |_| {})), Match::Same);
+        assert_eq!(matches(&def, &snapshot_of(&def, |v| v["cpu"] = 2.into())), Match::SameImage);
+        assert_eq!(
+            matches(&def, &snapshot_of(&def, |v| v["regionIds"] = serde_json::json!(["eu"]))),
+            Match::Same
+        );
+        let other = |v: &mut serde_json::Value| v["buildInfo"]["snapshotRef"] = "daytona-00:daytona".into();
+        assert_eq!(matches(&def, &snapshot_of(&def, other)), Match::Other);
+        let image = |v: &mut serde_json::Value| {
+            v.as_object_mut().expect("an object").remove("buildInfo");
+        };
+        assert_eq!(matches(&def, &snapshot_of(&def, image)), Match::NotBuilt);
+    }
 
     #[test]
     fn line_diff_marks_changes() {

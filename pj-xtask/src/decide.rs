@@ -161,20 +161,10 @@ mod tests {
 
     /// [`snapshot`], with its JSON changed by `edit` first.
     fn snapshot_with(state: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Snapshot {
-        let def = definition();
-        let mut value = json!({
-            "id": "00000000-0000-4000-8000-000000000001",
-            "name": "app-v1.0.0",
-            "state": state,
-            "cpu": 1, "gpu": 0, "mem": 1, "disk": 3,
-            "buildInfo": {
-                "dockerfileContent": def.dockerfile,
-                "contextHashes": def.context_hashes(),
-                "snapshotRef": def.build_key,
-            },
-        });
-        edit(&mut value);
-        serde_json::from_value(value).expect("a snapshot")
+        crate::compare::tests::snapshot_of(&definition(), |value| {
+            value["state"] = json!(state);
+            edit(value);
+        })
     }
 
     fn checked_only(state: &str) -> Snapshot {

@@ -8,6 +8,8 @@
 //!
 //! ```text
 //! cargo xtask snapshot [-p PACKAGE] [--dry-run | --check | --local | --docker]
+//! cargo xtask snapshot list [-p PACKAGE] [--local]
+//! cargo xtask snapshot prune --keep N [--yes] [-p PACKAGE] [--local]
 //! cargo xtask verify-snapshot [NAME] [-p PACKAGE] [--local]
 //! cargo xtask local [--port N] [--local-build MODE] [--env]
 //! ```
@@ -72,20 +74,30 @@ mod connect;
 mod decide;
 mod docker;
 mod failure;
+mod lifecycle;
 mod local;
 mod project;
 mod publish;
 mod report;
+mod retention;
 mod upload;
 mod verify;
+mod versions;
 mod wait;
 
-pub use cli::{Cli, Command, LocalArgs, SnapshotArgs, Target, VerifyArgs};
+pub use cli::{
+    Cli, Command, ListArgs, LocalArgs, PruneArgs, SnapshotArgs, SnapshotCommand, Target, VerifyArgs,
+};
 use connect::connect;
 use failure::{Failure, code};
 use verify::{check, verify};
 
 async fn snapshot(args: SnapshotArgs) -> Result<(), Failure> {
+    match args.command {
+        Some(SnapshotCommand::List(list)) => return lifecycle::list(list).await,
+        Some(SnapshotCommand::Prune(prune)) => return lifecycle::prune(prune).await,
+        None => {}
+    }
     let started = Instant::now();
     let (project, definition) = project::load(args.target.package.as_deref())?;
     // Publishing reads no context before the API says an upload is needed: the build

@@ -2,8 +2,9 @@
 //! test, in the situation the README describes, and its output compared with the lines
 //! under it (`support/readme.rs`). This binary holds the check that every session has a
 //! situation, and runs those that need no server and no Docker: `--dry-run` and the
-//! compile errors. The drift error runs in `e2e.rs` (its fixture app), the `--local`
-//! sessions in `reference.rs` (the real build).
+//! compile errors. The drift error runs in `e2e.rs` (its fixture app), `snapshot list`
+//! and `prune` in `lifecycle.rs` (theirs), the `--local` sessions in `reference.rs` (the
+//! real build).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

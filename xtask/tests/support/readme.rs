@@ -20,6 +20,9 @@ pub enum Situation {
     CompileBrokenLiterals,
     // e2e.rs: the e2e fixture app against a server holding another definition.
     DriftRefused,
+    // lifecycle.rs: the lc-app fixture app with older versions published.
+    SnapshotList,
+    SnapshotPrune,
     // reference.rs: the real build of pithy-jaunt on debian:bookworm-slim.
     FirstLocalBuild,
     LocalUpToDate,
@@ -44,6 +47,8 @@ pub const SITUATIONS: &[(&str, Situation)] = &[
         "cargo xtask snapshot # e2e-app 0.4.2, published before with another definition",
         Situation::DriftRefused,
     ),
+    ("cargo xtask snapshot list # lc-app 1.10.0, with older versions published", Situation::SnapshotList),
+    ("cargo xtask snapshot prune --keep 2 # the same snapshots", Situation::SnapshotPrune),
     ("cargo xtask snapshot --local # the first time: builds", Situation::FirstLocalBuild),
     ("cargo xtask snapshot --local # again: one read", Situation::LocalUpToDate),
     ("cargo xtask snapshot --local # debian:bookworm-slim not on the engine", Situation::LocalWithoutBase),
