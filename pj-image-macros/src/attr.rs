@@ -1,5 +1,5 @@
-//! The attribute's arguments: `cpu = 2, memory = 4, disk = 8, gpu = 1` and
-//! `allow(pip-needs-python, ..)`.
+//! The attribute's arguments: `cpu = 2, memory = 4, disk = 8, gpu = 1`,
+//! `max_context_mb = 100` and `allow(pip-needs-python, ..)`.
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::Parser;
@@ -10,7 +10,7 @@ use pj_image::{Resources, Rule};
 
 use crate::ctxt::Ctxt;
 
-const KEYS: &str = "cpu, memory, disk, gpu";
+const KEYS: &str = "cpu, memory, disk, gpu, max_context_mb";
 
 /// The resources, each with the tokens of its value (for error spans), and the rules
 /// the image allows.
@@ -18,6 +18,8 @@ pub(crate) struct Attr {
     pub(crate) resources: Resources,
     pub(crate) spans: Vec<(&'static str, TokenStream)>,
     pub(crate) allow: Vec<Rule>,
+    /// The contexts' size budget in MB (10^6 bytes), and where it was written.
+    pub(crate) max_context_mb: Option<(u64, TokenStream)>,
 }
 
 /// The arguments, and whether they are well formed (the errors go to `cx`). The rules
@@ -25,7 +27,8 @@ pub(crate) struct Attr {
 /// still silence what they name.
 pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> (Attr, bool) {
     let before = cx.len();
-    let mut out = Attr { resources: Resources::default(), spans: Vec::new(), allow: Vec::new() };
+    let mut out =
+        Attr { resources: Resources::default(), spans: Vec::new(), allow: Vec::new(), max_context_mb: None };
     let tokens = attr.clone();
     let expected = || {
         // syn reports a missing `= value` at the end of the input, which is the whole
@@ -64,6 +67,22 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> (Attr, bool) {
             }
         };
         let key = pair.path.get_ident().map(ToString::to_string).unwrap_or_default();
+        if key == "max_context_mb" {
+            if out.max_context_mb.is_some() {
+                push(syn::Error::new_spanned(&pair.path, "`max_context_mb` is given twice; keep one"));
+                continue;
+            }
+            match int_literal(&pair.value).filter(|v| *v > 0) {
+                Some(v) => {
+                    out.max_context_mb = Some((u64::try_from(v).unwrap_or(u64::MAX), quote::quote!(#pair)))
+                }
+                None => push(syn::Error::new_spanned(
+                    &pair.value,
+                    "`max_context_mb` takes a whole number of megabytes above 0, e.g. max_context_mb = 100",
+                )),
+            }
+            continue;
+        }
         let (name, example, slot): (&'static str, &str, &mut u32) = match key.as_str() {
             "cpu" => ("cpu", "cpu = 2 (vCPUs)", &mut out.resources.cpu),
             "memory" => ("memory", "memory = 4 (GB)", &mut out.resources.memory),
@@ -80,15 +99,7 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> (Attr, bool) {
         }
         // A number too large for u32 is still a number: saturate it, and let the
         // limits check say what the range is.
-        let value = match &pair.value {
-            Expr::Lit(lit) => match &lit.lit {
-                Lit::Int(int) => {
-                    int.base10_parse::<u128>().ok().map(|v| u32::try_from(v).unwrap_or(u32::MAX))
-                }
-                _ => None,
-            },
-            _ => None,
-        };
+        let value = int_literal(&pair.value).map(|v| u32::try_from(v).unwrap_or(u32::MAX));
         match value {
             Some(v) => {
                 *slot = v;
@@ -102,6 +113,17 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> (Attr, bool) {
     }
     let well_formed = cx.len() == before;
     (out, well_formed)
+}
+
+/// The value of a whole number literal.
+fn int_literal(value: &Expr) -> Option<u128> {
+    match value {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Int(int) => int.base10_parse::<u128>().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// `allow(pip-needs-python, package-manager)`: rule ids written as words joined by

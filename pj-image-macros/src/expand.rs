@@ -48,6 +48,49 @@ fn snapshot() -> String {
     std::env::var(pj_image::definition::SNAPSHOT_ENV).unwrap_or_default()
 }
 
+/// How many of the largest files an over-budget error names.
+const LARGEST_SHOWN: usize = 5;
+
+/// The error when the contexts (each stored object once) hold more than `budget_mb`
+/// megabytes, naming the largest files; `None` within the budget.
+fn over_budget(rendered: &pj_image::Rendered, budget_mb: u64) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut total: u64 = 0;
+    let mut largest: Vec<(String, u64)> = Vec::new();
+    for c in rendered.contexts.iter().filter(|c| seen.insert(c.md5.clone())) {
+        let exclude = c.exclusion().unwrap_or_default();
+        let summary = pj_image::context::scan_excluding(c.source_path(), &c.archive_path, c.kind, &exclude);
+        total = total.saturating_add(summary.map(|s| s.bytes).unwrap_or(0));
+        largest.extend(pj_image::context::largest_files(
+            c.source_path(),
+            &c.archive_path,
+            &exclude,
+            LARGEST_SHOWN,
+        ));
+    }
+    if total <= budget_mb.saturating_mul(1_000_000) {
+        return None;
+    }
+    largest.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let named: Vec<String> = largest
+        .iter()
+        .take(LARGEST_SHOWN)
+        .map(|(path, bytes)| format!("`{path}` ({})", megabytes(*bytes)))
+        .collect();
+    Some(format!(
+        "the contexts hold {}, over max_context_mb = {budget_mb}; the largest files are {}. Leave out what \
+         the image does not need with .add_local_dir_with(.., DirOptions {{ exclude: vec![..], .. }}) (or a \
+         .dockerignore), or raise max_context_mb",
+        megabytes(total),
+        named.join(", ")
+    ))
+}
+
+/// `12.3 MB` (10^6 bytes), or bytes below a kilobyte.
+fn megabytes(bytes: u64) -> String {
+    if bytes < 1000 { format!("{bytes} B") } else { format!("{:.1} MB", bytes as f64 / 1e6) }
+}
+
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     // Every error goes to `cx`; each way out emits all of them (`cx.check()`).
     let cx = Ctxt::new();
@@ -112,6 +155,12 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             None
         }
     };
+    if let (Some(rendered), Some((budget, tokens))) =
+        (&rendered, attr.as_ref().and_then(|a| a.max_context_mb.clone()))
+        && let Some(over) = over_budget(rendered, budget)
+    {
+        cx.error_spanned_by(tokens, over);
+    }
     let Some(rendered) = rendered.filter(|_| cx.len() == 0 && signature_ok) else {
         return with_errors(item, cx.check(), Some((&func, resources)));
     };

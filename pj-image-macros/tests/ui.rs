@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 /// Fixtures that git cannot hold portably, made for the run and removed after it (also
-/// when a case fails): a file whose name is not UTF-8.
+/// when a case fails): a file whose name is not UTF-8, and a context over 1 MB.
 struct Generated(PathBuf);
 
 impl Generated {
@@ -29,6 +29,11 @@ impl Generated {
             let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
             std::fs::write(nonutf8.join(name), "latin-1 name\n").expect("write a non-UTF-8 file name");
         }
+        // Over a 1 MB context budget (`max_context_mb = 1`): 2 MB of weights beside a small file.
+        let big = dir.join("big");
+        std::fs::create_dir_all(&big).expect("create tests/fixtures/generated/big");
+        std::fs::write(big.join("model.bin"), vec![0u8; 2_000_000]).expect("write model.bin");
+        std::fs::write(big.join("notes.txt"), "small\n").expect("write notes.txt");
         Generated(dir)
     }
 }

@@ -54,7 +54,7 @@ pub use exclude::{Exclude, PatternError};
 pub use hash::{hash, hash_with_progress};
 pub use problem::{PathError, Problem, ProblemKind};
 pub use runner::write_runner_context;
-pub use scan::{excluded, scan, scan_excluding};
+pub use scan::{excluded, largest_files, scan, scan_excluding};
 pub use tarball::{
     ContextChanged, FileChanged, TAR_MTIME, Tarred, write_tar, write_tar_hashed, write_tar_with_progress,
 };

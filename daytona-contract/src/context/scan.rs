@@ -3,7 +3,7 @@
 use std::fs::{self, File};
 use std::path::Path;
 
-use super::walk::{NodeKind, Unfit, Walk, describe, is_missing};
+use super::walk::{NodeKind, Unfit, Walk, describe, display_path, is_missing};
 use super::{ContextKind, ContextSummary, Exclude, Problem, ProblemKind};
 
 /// Checks the context at `source` (absolute; `archive` is its [archive
@@ -106,6 +106,33 @@ pub fn scan_excluding(
         }
     }
     if problems.is_empty() { Ok(summary) } else { Err(problems) }
+}
+
+/// The `n` largest regular files of a context (less what `exclude` leaves out), largest
+/// first, each named relative to the crate directory, e.g. to say what makes a context
+/// too large. Entries the walk cannot read are skipped ([`scan`] reports them).
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use daytona_contract::context::{Exclude, largest_files};
+/// let dir = tempfile::tempdir()?;
+/// std::fs::create_dir_all(dir.path().join("app"))?;
+/// std::fs::write(dir.path().join("app/big.bin"), vec![0; 300])?;
+/// std::fs::write(dir.path().join("app/small.txt"), "x")?;
+/// let top = largest_files(&dir.path().join("app"), "app", &Exclude::none(), 1);
+/// assert_eq!(top, [("app/big.bin".to_owned(), 300)]);
+/// # Ok(())
+/// # }
+/// ```
+pub fn largest_files(source: &Path, archive: &str, exclude: &Exclude, n: usize) -> Vec<(String, u64)> {
+    let mut files: Vec<(String, u64)> = Walk::new(source, exclude)
+        .flatten()
+        .filter(|node| node.kind == NodeKind::File)
+        .filter_map(|node| Some((display_path(archive, &node.rel), fs::metadata(&node.path).ok()?.len())))
+        .collect();
+    files.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    files.truncate(n);
+    files
 }
 
 /// What `exclude` leaves out of the directory `source`: the regular files in excluded
