@@ -76,9 +76,14 @@ async fn the_compile_error_sessions() {
 "#,
     )];
     let broken: &[(&str, &str)] = &[(r#""anthropic==0.39.0""#, r#""torch>=2""#)];
+    let pip_in_run: &[(&str, &str)] = &[(
+        r#"["python3 -m venv /opt/venv"]"#,
+        r#"["python3 -m venv /opt/venv && /opt/venv/bin/pip install -i https://pypi.org/simple 'torch>=2'"]"#,
+    )];
     for (situation, edits, missing) in [
         (Situation::CompileOriginal, original, None),
         (Situation::CompileBrokenLiterals, broken, Some("sandbox/execution.sh")),
+        (Situation::CompilePipInRun, pip_in_run, None),
     ] {
         let copy = example_copy(&format!("readme-{situation:?}"), edits, missing);
         let session = readme::session(&app_crate::workspace(), situation);

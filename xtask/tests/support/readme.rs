@@ -18,6 +18,7 @@ pub enum Situation {
     DryRun,
     CompileOriginal,
     CompileBrokenLiterals,
+    CompilePipInRun,
     // e2e.rs: the e2e fixture app against a server holding another definition.
     DriftRefused,
     // lifecycle.rs: the lc-app fixture app with older versions published.
@@ -43,6 +44,10 @@ pub const SITUATIONS: &[(&str, Situation)] = &[
     ("cargo xtask snapshot --dry-run", Situation::DryRun),
     ("cargo build -p pithy-jaunt # the original definition", Situation::CompileOriginal),
     ("cargo build -p pithy-jaunt # torch>=2, and no sandbox/execution.sh", Situation::CompileBrokenLiterals),
+    (
+        "cargo build -p pithy-jaunt # pip install 'torch>=2' written in run_commands",
+        Situation::CompilePipInRun,
+    ),
     (
         "cargo xtask snapshot # e2e-app 0.4.2, published before with another definition",
         Situation::DriftRefused,
