@@ -140,8 +140,8 @@ impl Image {
     /// The instructions are read as Docker reads them (continuations, comments, the JSON
     /// form) and held to the builder's rules: every `FROM` pinned, every `COPY` source
     /// inside the context directory and present, no secret-looking `ENV` or `ARG` with
-    /// a value, every `pip install` in a `RUN` pinned. What pithy cannot check (a
-    /// heredoc, a local `ADD` source, a wildcard source, an unknown instruction) is
+    /// a value, every `pip install` in a `RUN` pinned, no wildcard `COPY` source. What
+    /// pithy cannot check (a heredoc, a local `ADD` source, an unknown instruction) is
     /// refused ([`Rule::DockerfileInstruction`](crate::Rule::DockerfileInstruction)).
     ///
     /// ```

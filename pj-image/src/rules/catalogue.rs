@@ -68,8 +68,8 @@ pub enum Rule {
     RunHeredoc,
     /// A `dockerfile_commands` line or a `from_dockerfile` file holds what pithy cannot
     /// check or Daytona's SDK cannot upload: a heredoc, an unknown instruction, a malformed
-    /// JSON form, a `COPY` without a destination, a local `ADD` source, a wildcard
-    /// `COPY` source, the `# escape=` directive, or a Dockerfile that cannot be read.
+    /// JSON form, a `COPY` without a destination, a local `ADD` source, the `# escape=`
+    /// directive, or a Dockerfile that cannot be read.
     DockerfileInstruction,
     /// An empty argument where a value is required (empty command, empty path, ...).
     Empty,

@@ -12,6 +12,12 @@
 //! JSON (exec) form, a `COPY` or `ADD` without a destination, and a local `ADD` source
 //! (Daytona's SDK uploads `COPY` sources only, `docs/daytona-contract.md` §2.3).
 //!
+//! Hand-written rather than a Dockerfile parser crate: the rules need each instruction's
+//! first physical line (for `Dockerfile:3:` messages and the literal a line came from)
+//! and the `COPY` sources exactly as Daytona's SDK extracts them (§2.4: flags skipped
+//! without consuming a word, JSON or shell words), so the crate would still need this
+//! layer; Docker's line grammar itself is a few dozen lines.
+//!
 //! ```
 //! use pj_image::rules::dockerfile::{self, Instruction};
 //! let read = dockerfile::read("FROM python:3.12.10-slim\n# tools\nRUN apt-get update && \\\n    apt-get install -y git\n");

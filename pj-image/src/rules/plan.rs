@@ -616,16 +616,32 @@ fn hand_written(
 /// `dir`, present, and with a name Docker takes literally (no wildcard). The archive path
 /// is the source as Docker resolves it in the build context.
 fn copy_source(p: &mut Checker, call: usize, src: &str, dir: &Path, dir_shown: &str) -> Option<Finding> {
+    let within =
+        if dir_shown.is_empty() { "the crate directory".to_owned() } else { format!("`{dir_shown}`") };
+    if src.contains(['*', '?', '[']) {
+        // Daytona's SDK uploads what a wildcard matches in directory-listing order, which
+        // differs between file systems, and so would the hashes.
+        let message = format!(
+            "COPY source {src:?} is a wildcard, whose matches Daytona's SDK uploads in an order that differs \
+             between machines; name the files, or their directory"
+        );
+        return Some(Finding::new(Rule::CopyPathSpecialChar, message));
+    }
     if let Err(f) = text::copy_path(src, "COPY source", true) {
         return Some(f);
     }
     let archive = match context::archive_path(src) {
         Ok(archive) => archive,
         Err(f) => {
+            let why = match f.rule {
+                Rule::LocalPathOutsideRoot => "leaves",
+                Rule::LocalPathAbsolute => "is absolute, so it is outside",
+                _ => return Some(f),
+            };
             let message = format!(
-                "COPY source {src:?} is not inside the context directory: {}; write it relative to that \
-                 directory, or add the file with add_local_file",
-                f.message
+                "COPY source {src:?} {why} the context directory ({within}), and Docker copies only from \
+                 the build context; move it into {within} and write it relative to that directory, or add \
+                 it with add_local_file"
             );
             return Some(Finding::new(f.rule, message));
         }
