@@ -257,6 +257,11 @@ pub enum Call {
     Entrypoint(Vec<String>),
     /// [`Image::cmd`](crate::Image::cmd).
     Cmd(Vec<String>),
+    /// [`Image::from_dockerfile`](crate::Image::from_dockerfile): the Dockerfile's path.
+    FromDockerfile(String),
+    /// [`Image::dockerfile_commands`](crate::Image::dockerfile_commands): the lines and
+    /// the context directory (`""`: the context root).
+    DockerfileCommands(Vec<String>, String),
     /// [`Image::context_root`](crate::Image::context_root).
     ContextRoot(PathBuf),
     /// [`Image::allow`](crate::Image::allow).
@@ -373,6 +378,13 @@ pub const METHODS: &[Method] = &[
         not_in_attribute: None,
         build: |a| Some(Call::DebianSlim(a.str()?)),
     },
+    Method {
+        name: "from_dockerfile",
+        args: &[ArgKind::Str],
+        constructor: true,
+        not_in_attribute: None,
+        build: |a| Some(Call::FromDockerfile(a.str()?)),
+    },
     extend("pip_install", &[ArgKind::StrList], |a| Some(Call::PipInstall(a.list()?, PipOptions::default()))),
     extend("pip_install_with", &[ArgKind::StrList, ArgKind::Options], |a| {
         Some(Call::PipInstall(a.list()?, a.options()?))
@@ -402,6 +414,9 @@ pub const METHODS: &[Method] = &[
     extend("workdir", &[ArgKind::Str], |a| Some(Call::Workdir(a.str()?))),
     extend("entrypoint", &[ArgKind::StrList], |a| Some(Call::Entrypoint(a.list()?))),
     extend("cmd", &[ArgKind::StrList], |a| Some(Call::Cmd(a.list()?))),
+    extend("dockerfile_commands", &[ArgKind::StrList, ArgKind::Str], |a| {
+        Some(Call::DockerfileCommands(a.list()?, a.str()?))
+    }),
     Method {
         name: "context_root",
         args: &[ArgKind::Str],
@@ -519,6 +534,8 @@ mod tests {
             Call::Workdir(_) => "workdir",
             Call::Entrypoint(_) => "entrypoint",
             Call::Cmd(_) => "cmd",
+            Call::FromDockerfile(_) => "from_dockerfile",
+            Call::DockerfileCommands(..) => "dockerfile_commands",
             Call::ContextRoot(_) => "context_root",
             Call::Allow(_) => "allow",
         }
@@ -572,6 +589,12 @@ mod tests {
             ("workdir", vec![s("/app")], start().workdir("/app")),
             ("entrypoint", vec![list(&["sh"])], start().entrypoint(["sh"])),
             ("cmd", vec![list(&["sh"])], start().cmd(["sh"])),
+            ("from_dockerfile", vec![s("Dockerfile")], Image::from_dockerfile("Dockerfile")),
+            (
+                "dockerfile_commands",
+                vec![list(&["RUN echo"]), s("ctx/")],
+                start().dockerfile_commands(["RUN echo"], "ctx/"),
+            ),
             ("context_root", vec![s("/srv")], start().context_root("/srv")),
             ("allow", vec![Arg::Rule(Rule::PackageManager)], start().allow(Rule::PackageManager)),
         ];

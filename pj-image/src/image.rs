@@ -104,6 +104,65 @@ impl Image {
         Image { calls: vec![Call::DebianSlim(python_version.as_ref().to_owned())] }
     }
 
+    /// An image that starts from an existing Dockerfile, whose text is used as it is (CRLF
+    /// line ends read as LF), as Daytona's SDK does. Its instructions go through the
+    /// builder's rules (see [`dockerfile_commands`](Image::dockerfile_commands)), each
+    /// message naming the file and line (`Dockerfile:3: ...`). The `COPY` sources are
+    /// relative to the Dockerfile's directory and uploaded as contexts; the file itself
+    /// is not uploaded. More steps can follow.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # std::fs::create_dir_all(dir.path().join("sandbox/app")).unwrap();
+    /// # std::fs::write(dir.path().join("sandbox/app/main.py"), "print('hi')\n").unwrap();
+    /// std::fs::write(
+    ///     dir.path().join("sandbox/Dockerfile"),
+    ///     "FROM python:3.12.10-slim-bookworm\nCOPY app /app\nRUN pip install 'rich==13.9.4'\n",
+    /// )
+    /// .unwrap();
+    /// let image = pj_image::Image::from_dockerfile("sandbox/Dockerfile").context_root(dir.path()).workdir("/app");
+    /// let rendered = image.render().unwrap();
+    /// assert_eq!(
+    ///     rendered.dockerfile,
+    ///     "FROM python:3.12.10-slim-bookworm\nCOPY app /app\nRUN pip install 'rich==13.9.4'\nWORKDIR /app\n"
+    /// );
+    /// assert_eq!(rendered.contexts[0].archive_path, "app");
+    /// ```
+    pub fn from_dockerfile(path: impl AsRef<str>) -> Image {
+        Image { calls: vec![Call::FromDockerfile(path.as_ref().to_owned())] }
+    }
+
+    /// Dockerfile instructions written as they are, one line each, as Daytona's SDK
+    /// appends them (the lines joined with newlines). `COPY` sources are relative to
+    /// `context_dir` (itself relative to the context root; `""` for the root) and are
+    /// uploaded as contexts.
+    ///
+    /// The instructions are read as Docker reads them (continuations, comments, the JSON
+    /// form) and held to the builder's rules: every `FROM` pinned, every `COPY` source
+    /// inside the context directory and present, no secret-looking `ENV` or `ARG` with
+    /// a value, every `pip install` in a `RUN` pinned, no wildcard `COPY` source. What
+    /// pithy cannot check (a heredoc, a local `ADD` source, an unknown instruction) is
+    /// refused ([`Rule::DockerfileInstruction`](crate::Rule::DockerfileInstruction)).
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # std::fs::create_dir_all(dir.path().join("ctx/app")).unwrap();
+    /// let image = pj_image::Image::base("python:3.12.10-slim-bookworm")
+    ///     .context_root(dir.path())
+    ///     .dockerfile_commands(["COPY app /app", "RUN pip install 'rich==13.9.4'"], "ctx/");
+    /// assert!(image.validate().is_ok());
+    /// assert!(image.dockerfile().ends_with("COPY app /app\nRUN pip install 'rich==13.9.4'\n"));
+    /// let bad = pj_image::Image::base("python:3.12.10-slim-bookworm").dockerfile_commands(["ENV HF_TOKEN=hf_x"], "");
+    /// assert_eq!(bad.violations()[0].rule, pj_image::Rule::EnvSecret);
+    /// ```
+    pub fn dockerfile_commands<I>(self, lines: I, context_dir: impl AsRef<str>) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.push(Call::DockerfileCommands(strings(lines), context_dir.as_ref().to_owned()))
+    }
+
     /// `RUN python -m pip install <packages>`, sorted as the SDK sorts them. Every package
     /// must be pinned (`name==version`, `name===version`, or a URL with `#sha256=`).
     /// An empty list adds nothing.

@@ -79,6 +79,14 @@ pub(crate) fn plan(calls: &[Call]) -> Plan {
     let checked = plan::check(calls);
     let mut dockerfile = String::new();
     for step in &checked.steps {
+        // Text from a Dockerfile may end without a newline; what follows starts a line.
+        if !dockerfile.is_empty() && !dockerfile.ends_with('\n') {
+            dockerfile.push('\n');
+        }
+        if let Step::Text(text) = step {
+            dockerfile.push_str(text);
+            continue;
+        }
         for line in lines(step) {
             dockerfile.push_str(&line);
             dockerfile.push('\n');
@@ -165,6 +173,7 @@ fn lines(step: &Step) -> Vec<String> {
         Step::Workdir(path) => vec![format!("WORKDIR {}", shlex_quote(path))],
         Step::Entrypoint(args) => vec![format!("ENTRYPOINT {}", exec_form(args))],
         Step::Cmd(args) => vec![format!("CMD {}", exec_form(args))],
+        Step::Text(text) => vec![text.clone()],
     }
 }
 

@@ -155,6 +155,12 @@ fn cases(root: &Path) -> Vec<(Rule, Image, Site, Image)> {
             Site::item(2, 0, 0),
             b().run_commands(["cat <<< x"]),
         ),
+        (
+            Rule::DockerfileInstruction,
+            b().dockerfile_commands(["EXPOSE 8080", "ADD sandbox/run.sh /app/"], ""),
+            Site::item(2, 0, 1),
+            b().dockerfile_commands(["EXPOSE 8080", "COPY sandbox/run.sh /app/"], ""),
+        ),
         (Rule::Empty, b().run_commands(["ok", " "]), Site::item(2, 0, 1), b().run_commands(["ok"])),
         (
             Rule::DuplicateInstruction,

@@ -101,8 +101,11 @@ def check_definition(index: int, d: object, seen: set[str]) -> None:
         if set(pithy) != {"unsupported"} or not isinstance(pithy["unsupported"], str):
             raise SystemExit(f"{name}: pithy.unsupported must be the only key, a string")
     else:
-        if set(pithy) != {"dockerfile", "rules"}:
-            raise SystemExit(f"{name}: pithy must have exactly dockerfile and rules")
+        if not {"dockerfile", "rules"} <= set(pithy) <= {"dockerfile", "rules", "archives"}:
+            raise SystemExit(f"{name}: pithy must have dockerfile and rules, and may have archives")
+        archives = pithy.get("archives", [])
+        if not isinstance(archives, list) or not all(isinstance(a, str) for a in archives):
+            raise SystemExit(f"{name}: pithy.archives must be a list of archive paths")
         rules = pithy["rules"]
         if not isinstance(rules, list) or rules != sorted(set(rules)):
             raise SystemExit(f"{name}: pithy.rules must be a sorted list of distinct ids")

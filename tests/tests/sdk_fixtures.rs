@@ -71,6 +71,7 @@ fn replay(def: &Value) -> Image {
         image = Some(match (f, image.take()) {
             ("base", None) => Image::base(arg(0)).context_root(fixtures().join("tree")),
             ("debian_slim", None) => Image::debian_slim(arg(0)).context_root(fixtures().join("tree")),
+            ("from_dockerfile", None) => Image::from_dockerfile(arg(0)).context_root(fixtures().join("tree")),
             ("pip_install", Some(i)) => i.pip_install_with(flatten(&args), pip_options(kwargs)),
             ("pip_install_from_requirements", Some(i)) => {
                 i.pip_install_from_requirements_with(arg(0), pip_options(kwargs))
@@ -94,6 +95,11 @@ fn replay(def: &Value) -> Image {
             ("workdir", Some(i)) => i.workdir(arg(0)),
             ("entrypoint", Some(i)) => i.entrypoint(flatten(&args)),
             ("cmd", Some(i)) => i.cmd(flatten(&args)),
+            ("dockerfile_commands", Some(i)) => {
+                // `context_dir=None` is pithy's "": the context root.
+                let dir = args.get(1).or_else(|| kwargs.get("context_dir")).filter(|v| !v.is_null());
+                i.dockerfile_commands(flatten(&args[..1]), dir.map(str_of).unwrap_or_default())
+            }
             (other, _) => panic!("{}: cannot replay call {other:?}", def["name"]),
         });
     }
@@ -160,6 +166,18 @@ fn dockerfiles_match_the_official_sdk() {
                         rendered.contexts.iter().map(|c| c.archive_path.as_ref()).collect();
                     let sdk_archives: Vec<&str> =
                         sdk_contexts.iter().map(|c| c["archive"].as_str().expect("archive")).collect();
+                    // `pithy.archives`: archive paths pithy deliberately uses instead of the
+                    // SDK's (the README of the fixtures says where and why); then the
+                    // hashes, which cover the archive path, differ too.
+                    let stated: Option<Vec<&str>> = pithy.get("archives").map(|a| {
+                        a.as_array().expect("archives").iter().map(|v| v.as_str().expect("archive")).collect()
+                    });
+                    if let Some(stated) = &stated {
+                        if archives != *stated {
+                            failures.push(format!("{name}: archive paths {archives:?} != stated {stated:?}"));
+                        }
+                        continue;
+                    }
                     if archives != sdk_archives {
                         failures.push(format!("{name}: archive paths {archives:?} != SDK {sdk_archives:?}"));
                     }

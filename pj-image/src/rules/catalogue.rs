@@ -66,6 +66,11 @@ pub enum Rule {
     MultiLine,
     /// A `run_commands` string starts a heredoc, which would swallow the lines after it.
     RunHeredoc,
+    /// A `dockerfile_commands` line or a `from_dockerfile` file holds what pithy cannot
+    /// check or Daytona's SDK cannot upload: a heredoc, an unknown instruction, a malformed
+    /// JSON form, a `COPY` without a destination, a local `ADD` source, the `# escape=`
+    /// directive, or a Dockerfile that cannot be read.
+    DockerfileInstruction,
     /// An empty argument where a value is required (empty command, empty path, ...).
     Empty,
     /// More than one `ENTRYPOINT` or more than one `CMD`.
@@ -115,6 +120,7 @@ impl Rule {
         Rule::EnvSecret,
         Rule::MultiLine,
         Rule::RunHeredoc,
+        Rule::DockerfileInstruction,
         Rule::Empty,
         Rule::DuplicateInstruction,
         Rule::Resources,
@@ -163,6 +169,7 @@ impl Rule {
             Rule::EnvSecret => "env-secret",
             Rule::MultiLine => "multi-line",
             Rule::RunHeredoc => "run-heredoc",
+            Rule::DockerfileInstruction => "dockerfile-instruction",
             Rule::Empty => "empty",
             Rule::DuplicateInstruction => "duplicate-instruction",
             Rule::Resources => "resources",

@@ -7,6 +7,7 @@ pub mod apt;
 pub mod base;
 pub mod catalogue;
 pub mod context;
+pub mod dockerfile;
 pub(crate) mod instructions;
 pub mod pip;
 pub mod pip_command;

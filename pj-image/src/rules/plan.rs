@@ -13,7 +13,8 @@ use crate::call::{Call, DirOptions, PipOptions};
 use crate::context::{Context, ContextKind, Exclude};
 use crate::rules::provision::Tracker;
 use crate::rules::{
-    Finding, apt, context, instructions, pip, pip_command, pyproject, python, reference, requirements, text,
+    Finding, apt, context, dockerfile, instructions, pip, pip_command, pyproject, python, reference,
+    requirements, text,
 };
 use crate::{Part, Rule, Site, Violation};
 
@@ -42,6 +43,8 @@ pub(crate) enum Step {
     Entrypoint(Vec<String>),
     /// `CMD [..]`.
     Cmd(Vec<String>),
+    /// Dockerfile text written by hand (`dockerfile_commands`, `from_dockerfile`), as it is.
+    Text(String),
 }
 
 /// The checked plan: the steps to render, the contexts they copy, every violation in
@@ -151,6 +154,8 @@ pub(crate) fn check(calls: &[Call]) -> CheckedPlan {
                 }
                 p.step(Step::Cmd(args.clone()));
             }
+            Call::FromDockerfile(path) => from_dockerfile(&mut p, call, path),
+            Call::DockerfileCommands(lines, dir) => dockerfile_commands(&mut p, call, lines, dir),
             Call::ContextRoot(_) => {}
         }
     }
@@ -436,4 +441,223 @@ fn workdir(p: &mut Checker, call: usize, path: &str) {
 /// A context as planned: everything but its hash, which the renderer computes.
 fn planned(source: &Path, archive: String, kind: ContextKind) -> Context {
     Context::new(source.to_string_lossy().into_owned(), archive, kind, "")
+}
+
+fn from_dockerfile(p: &mut Checker, call: usize, path: &str) {
+    let site = Site::arg(call, 0);
+    let Some((archive, source)) = local(p, site, path) else { return };
+    if !scan_context(p, site, path, &source, &archive, ContextKind::File, &Exclude::none()) {
+        return;
+    }
+    p.plan.files.push(source.clone());
+    let text = match std::fs::read_to_string(&source) {
+        // Python's `read_text()` reads CRLF and CR line ends as LF.
+        Ok(text) => text.replace("\r\n", "\n").replace('\r', "\n"),
+        Err(e) => {
+            let message = format!("cannot read the Dockerfile `{path}` ({e}); make it a readable UTF-8 file");
+            p.report(site, path, Finding::new(Rule::DockerfileInstruction, message));
+            return;
+        }
+    };
+    // COPY sources are relative to the Dockerfile's directory.
+    let dir = source.parent().map_or_else(|| p.root.clone(), Path::to_path_buf);
+    let dir_shown = archive.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+    for (line, name, value) in dockerfile::directives(&text) {
+        if let Err(f) = dockerfile::check_directive(&name, &value) {
+            p.report(site, path, prefixed(f, &format!("{path}:{line}: ")));
+        }
+    }
+    let at = |line: usize| (site, format!("{path}:{line}: "));
+    if hand_written(p, &text, &dir, &dir_shown, &at) {
+        p.step(Step::Text(text));
+    }
+}
+
+fn dockerfile_commands(p: &mut Checker, call: usize, lines: &[String], context_dir: &str) {
+    if lines.is_empty() {
+        p.report(
+            Site::arg(call, 0),
+            "[]",
+            Finding::new(
+                Rule::Empty,
+                "dockerfile_commands has no lines; give it instructions, or remove the call",
+            ),
+        );
+    }
+    let (dir, dir_shown) = if context_dir.is_empty() {
+        (p.root.clone(), String::new())
+    } else {
+        let dir_site = Site::arg(call, 1);
+        let Some((archive, source)) = local(p, dir_site, context_dir) else { return };
+        if !source.is_dir() {
+            let message = format!(
+                "context directory `{context_dir}` does not exist or is not a directory; create it, or fix \
+                 the path (it is relative to the crate directory; \"\" is the crate directory itself)"
+            );
+            p.report(dir_site, context_dir, Finding::new(Rule::LocalPathMissing, message));
+            return;
+        }
+        (source, archive)
+    };
+    // The physical lines of each literal, to point at the one an instruction starts on.
+    let mut item_of_line = Vec::new();
+    for (item, line) in lines.iter().enumerate() {
+        item_of_line.extend(std::iter::repeat_n(item, line.split('\n').count()));
+    }
+    let text = lines.join("\n");
+    let at = |line: usize| {
+        let item = item_of_line.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        (Site::item(call, 0, item), String::new())
+    };
+    if hand_written(p, &text, &dir, &dir_shown, &at) {
+        p.step(Step::Text(text + "\n"));
+    }
+}
+
+/// `finding` with `prefix` (a file and line) before its message.
+fn prefixed(finding: Finding, prefix: &str) -> Finding {
+    Finding::new(finding.rule, format!("{prefix}{}", finding.message))
+}
+
+/// Checks hand-written Dockerfile `text` with the builder's rules and plans the contexts
+/// its `COPY` lines upload. `dir` is the directory `COPY` sources are relative to
+/// (`dir_shown`, relative to the context root, for messages); `at(line)` is where a
+/// finding about a physical line is reported, with the prefix of its message. `false`
+/// when the text would break the Dockerfile after it.
+fn hand_written(
+    p: &mut Checker,
+    text: &str,
+    dir: &Path,
+    dir_shown: &str,
+    at: &dyn Fn(usize) -> (Site, String),
+) -> bool {
+    let mut renderable = true;
+    let mut stages: Vec<String> = Vec::new();
+    for i in dockerfile::read(text) {
+        let (site, prefix) = at(i.line);
+        let value = format!("{} {}", i.keyword, i.args);
+        let report = |p: &mut Checker, f: Finding| p.report(site, &value, prefixed(f, &prefix));
+        let checked = match dockerfile::check(&i) {
+            Ok(checked) => checked,
+            Err(f) => {
+                renderable &= f.rule != Rule::MultiLine;
+                report(p, f);
+                continue;
+            }
+        };
+        match checked {
+            dockerfile::Checked::From { image, stage } => {
+                let lower = image.to_ascii_lowercase();
+                if lower != "scratch" && !stages.contains(&lower) {
+                    if let Err(f) = reference::check_base(&image) {
+                        report(p, f);
+                    }
+                    p.provides = Tracker::from_base(&image);
+                } else {
+                    p.provides = Tracker::default();
+                }
+                stages.extend(stage);
+            }
+            dockerfile::Checked::Run(command) => {
+                if let Some(f) = p.provides.run(&command) {
+                    report(p, f);
+                }
+                for f in pip_command::check_run(&command) {
+                    report(p, f);
+                }
+            }
+            dockerfile::Checked::Copy { from_stage: true, .. } => {}
+            dockerfile::Checked::Copy { sources, add, .. } => {
+                for src in sources {
+                    if add {
+                        if !dockerfile::is_remote(&src) {
+                            let message = format!(
+                                "ADD {src:?}: Daytona's SDK uploads the sources of COPY lines only, so the build \
+                                 would not find {src:?}; use COPY"
+                            );
+                            report(p, Finding::new(Rule::DockerfileInstruction, message));
+                        }
+                        continue;
+                    }
+                    if let Some(f) = copy_source(p, site.call, &src, dir, dir_shown) {
+                        report(p, f);
+                    }
+                }
+            }
+            dockerfile::Checked::Env(pairs) => {
+                for (key, value) in pairs {
+                    if let Err(f) = text::env_key(&key) {
+                        report(p, f);
+                    } else if !value.is_empty()
+                        && let Err(f) = text::env_secret(&key)
+                    {
+                        report(p, f);
+                    }
+                    p.provides.env(&key, &value);
+                }
+            }
+            dockerfile::Checked::Arg(args) => {
+                for (key, default) in args {
+                    if default.is_some_and(|d| !d.is_empty())
+                        && let Err(f) = text::env_secret(&key)
+                    {
+                        report(p, f);
+                    }
+                }
+            }
+            dockerfile::Checked::Workdir(path) => p.provides.workdir(&path),
+            dockerfile::Checked::Other => {}
+        }
+    }
+    renderable
+}
+
+/// Checks one `COPY` source of hand-written instructions and plans its context: inside
+/// `dir`, present, and with a name Docker takes literally (no wildcard). The archive path
+/// is the source as Docker resolves it in the build context.
+fn copy_source(p: &mut Checker, call: usize, src: &str, dir: &Path, dir_shown: &str) -> Option<Finding> {
+    let within =
+        if dir_shown.is_empty() { "the crate directory".to_owned() } else { format!("`{dir_shown}`") };
+    if src.contains(['*', '?', '[']) {
+        // Daytona's SDK uploads what a wildcard matches in directory-listing order, which
+        // differs between file systems, and so would the hashes.
+        let message = format!(
+            "COPY source {src:?} is a wildcard, whose matches Daytona's SDK uploads in an order that differs \
+             between machines; name the files, or their directory"
+        );
+        return Some(Finding::new(Rule::CopyPathSpecialChar, message));
+    }
+    if let Err(f) = text::copy_path(src, "COPY source", true) {
+        return Some(f);
+    }
+    let archive = match context::archive_path(src) {
+        Ok(archive) => archive,
+        Err(f) => {
+            let why = match f.rule {
+                Rule::LocalPathOutsideRoot => "leaves",
+                Rule::LocalPathAbsolute => "is absolute, so it is outside",
+                _ => return Some(f),
+            };
+            let message = format!(
+                "COPY source {src:?} {why} the context directory ({within}), and Docker copies only from \
+                 the build context; move it into {within} and write it relative to that directory, or add \
+                 it with add_local_file"
+            );
+            return Some(Finding::new(f.rule, message));
+        }
+    };
+    let source = if archive == "." { dir.to_path_buf() } else { dir.join(&archive) };
+    let shown = match (dir_shown, archive.as_str()) {
+        ("", a) => a.to_owned(),
+        (d, ".") => d.to_owned(),
+        (d, a) => format!("{d}/{a}"),
+    };
+    let kind = if source.is_dir() { ContextKind::Dir } else { ContextKind::File };
+    match context::scan(&source, &shown, kind) {
+        Ok(_) => {
+            p.plan.contexts.push((call, planned(&source, archive, kind)));
+            None
+        }
+        Err(mut findings) => Some(findings.remove(0)),
+    }
 }

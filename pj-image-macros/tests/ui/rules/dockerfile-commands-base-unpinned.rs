@@ -1,0 +1,9 @@
+use pj_image::Image;
+use pj_image_macros::pithy_image;
+
+#[pithy_image]
+fn image() -> Image {
+    Image::base("python:3.12.10-slim-bookworm").dockerfile_commands(["FROM ubuntu:latest AS tools"], "")
+}
+
+fn main() {}

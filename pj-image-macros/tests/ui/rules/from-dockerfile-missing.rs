@@ -1,0 +1,9 @@
+use pj_image::Image;
+use pj_image_macros::pithy_image;
+
+#[pithy_image]
+fn image() -> Image {
+    Image::from_dockerfile("docker/Dockerfile.nope")
+}
+
+fn main() {}
