@@ -36,7 +36,7 @@ pub enum NameError {
          starting with a letter, e.g. name = \"gpu\" (it becomes part of the snapshot name and of \
          the variable PITHY_SNAPSHOT_<NAME>)"
     )]
-    Image {
+    ImageName {
         /// The rejected image name.
         name: String,
     },
@@ -80,7 +80,7 @@ pub fn image_snapshot_name(
     let name = match image {
         None => format!("{prefix}-v{version}"),
         Some(image) if valid_image_name(image) => format!("{prefix}-{image}-v{version}"),
-        Some(image) => return Err(NameError::Image { name: image.to_owned() }),
+        Some(image) => return Err(NameError::ImageName { name: image.to_owned() }),
     };
     if !valid_snapshot_name(&name) {
         return Err(NameError::Invalid { name });
@@ -131,7 +131,7 @@ pub fn resolve_image_snapshot_name(
     override_name: Option<&str>,
 ) -> Result<String, NameError> {
     if let Some(image) = image.filter(|i| !valid_image_name(i)) {
-        return Err(NameError::Image { name: image.to_owned() });
+        return Err(NameError::ImageName { name: image.to_owned() });
     }
     match override_name.map(str::trim).filter(|s| !s.is_empty()) {
         Some(name) if valid_snapshot_name(name) => Ok(name.to_owned()),
@@ -221,7 +221,7 @@ mod tests {
             assert!(!valid_image_name(bad), "{bad:?}");
             assert_eq!(
                 image_snapshot_name("app", None, Some(bad), "1.0.0"),
-                Err(NameError::Image { name: bad.to_owned() })
+                Err(NameError::ImageName { name: bad.to_owned() })
             );
             assert!(resolve_image_snapshot_name("app", None, Some(bad), "1.0.0", Some("ok-v1")).is_err());
         }

@@ -86,7 +86,10 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> (Attr, bool) {
                     if pj_image::valid_image_name(&name) {
                         out.name = Some((name, lit.clone()));
                     } else {
-                        push(syn::Error::new_spanned(lit, pj_image::NameError::Image { name }.to_string()));
+                        push(syn::Error::new_spanned(
+                            lit,
+                            pj_image::NameError::ImageName { name }.to_string(),
+                        ));
                     }
                 }
                 other => push(syn::Error::new_spanned(

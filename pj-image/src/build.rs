@@ -183,7 +183,7 @@ impl Metadata {
             for item in value.as_array().ok_or_else(not_a_list)? {
                 let name = item.as_str().ok_or_else(not_a_list)?;
                 if !crate::valid_image_name(name) {
-                    return Err(NameError::Image { name: name.to_owned() }.into());
+                    return Err(NameError::ImageName { name: name.to_owned() }.into());
                 }
                 if images.iter().any(|i| i == name) {
                     return Err(fail(format!(

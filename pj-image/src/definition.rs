@@ -21,8 +21,10 @@
 //! in the package's `OUT_DIR`, and reads it with [`Definition::read_manifest`], which
 //! checks the content against the digest in its name. Manifests of other expansions (an
 //! editor's, an older build's) have other names and are never read. Nothing is
-//! re-derived: the manifest is what the compiler checked. One `#[pithy_image]` per
-//! crate (the snapshot name is per crate): a second one is a compile error.
+//! re-derived: the manifest is what the compiler checked. A crate may have several images
+//! (`#[pithy_image(name = "gpu")]`, [`Definition::image`]), each with its own manifest,
+//! snapshot name and constant (`PITHY_DEFINITION_GPU`); two of one name are a compile
+//! error.
 //!
 //! # The snapshot name
 //!

@@ -87,7 +87,8 @@ pub struct Cli {
 /// ```
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Publish the application's image as the Daytona snapshot `<name>-v<version>`,
+    /// Publish the application's image as the Daytona snapshot `<name>-v<version>`
+    /// (each image of a crate with several, `<name>-<image>-v<version>` for a named one),
     /// safely: re-running converges, nothing is duplicated, nothing is deleted unless asked.
     /// `snapshot list` and `snapshot prune` show and delete the package's other versions.
     #[command(after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
