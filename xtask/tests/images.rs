@@ -15,7 +15,7 @@ use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
 mod app_crate;
 mod support;
 
-use support::{Run, assert_code, output};
+use support::{Run, assert_code};
 
 const UNNAMED: &str = "mi-app-v2.0.0";
 const GPU: &str = "mi-app-gpu-v2.0.0";
@@ -71,12 +71,16 @@ fn client(server: &LocalDaytona) -> Client {
 
 /// Runs `xtask <args>` in the application's directory against `server`.
 async fn xtask(server: &LocalDaytona, args: &[&str]) -> Run {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
-    support::as_a_user_in(&mut cmd, app(), &app_crate::target_dir());
-    cmd.args(args).env("DAYTONA_API_URL", server.url()).env("DAYTONA_API_KEY", server.api_key());
-    let run = output(cmd).await;
-    assert!(!run.text().contains(server.api_key()), "the API key was printed:\n{}", run.text());
-    run
+    let target_dir = app_crate::target_dir();
+    support::xtask_against(
+        env!("CARGO_BIN_EXE_xtask"),
+        app(),
+        &target_dir,
+        server.url(),
+        server.api_key(),
+        args,
+    )
+    .await
 }
 
 /// The snapshot's Dockerfile and cpu, or `None` when it does not exist.
