@@ -42,5 +42,6 @@ mod naming;
 pub use build_key::{build_key, context_hashes};
 pub use context::{Context, ContextKind, ContextSummary};
 pub use naming::{
-    NameError, SNAPSHOT_OVERRIDE_VAR, resolve_snapshot_name, snapshot_name, valid_snapshot_name,
+    NameError, SNAPSHOT_OVERRIDE_VAR, image_snapshot_name, image_var, resolve_image_snapshot_name,
+    resolve_snapshot_name, snapshot_name, valid_image_name, valid_snapshot_name,
 };

@@ -1,5 +1,7 @@
 //! Snapshot names: Daytona's name rule, and pithy's `<prefix>-v<version>` (resolved by
-//! the build script, carried to the macro and xtask in the definition).
+//! the build script, carried to the macro and xtask in the definition); for a named image
+//! of a crate with several (`#[pithy_image(name = "gpu")]`), `<prefix>-<image>-v<version>`
+//! and the variables named after the image (`PITHY_SNAPSHOT_GPU`, [`image_var`]).
 
 /// Why a snapshot name cannot be formed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +29,17 @@ pub enum NameError {
         /// The rejected name.
         name: String,
     },
+    /// An image name (`#[pithy_image(name = "..")]`, `[package.metadata.pithy-image] images`)
+    /// outside [`valid_image_name`]'s rule.
+    #[error(
+        "image name {name:?} is not valid: use lowercase letters, digits and single `-` between them, \
+         starting with a letter, e.g. name = \"gpu\" (it becomes part of the snapshot name and of \
+         the variable PITHY_SNAPSHOT_<NAME>)"
+    )]
+    ImageName {
+        /// The rejected image name.
+        name: String,
+    },
 }
 
 /// The snapshot name for a crate: `<prefix>-v<version>`, where the prefix is
@@ -42,11 +55,33 @@ pub fn snapshot_name(
     metadata_snapshot: Option<&str>,
     version: &str,
 ) -> Result<String, NameError> {
+    image_snapshot_name(package, metadata_snapshot, None, version)
+}
+
+/// The snapshot name of one image of a crate: [`snapshot_name`] for the unnamed image
+/// (`image` is `None`), `<prefix>-<image>-v<version>` for a named one.
+///
+/// ```
+/// use daytona_contract::image_snapshot_name;
+/// assert_eq!(image_snapshot_name("app", None, Some("gpu"), "1.0.6").unwrap(), "app-gpu-v1.0.6");
+/// assert_eq!(image_snapshot_name("app", Some("agents"), None, "1.0.6").unwrap(), "agents-v1.0.6");
+/// assert!(image_snapshot_name("app", None, Some("GPU"), "1.0.6").is_err());
+/// ```
+pub fn image_snapshot_name(
+    package: &str,
+    metadata_snapshot: Option<&str>,
+    image: Option<&str>,
+    version: &str,
+) -> Result<String, NameError> {
     if let Some((_, metadata)) = version.split_once('+') {
         return Err(NameError::BuildMetadata { version: version.to_owned(), metadata: metadata.to_owned() });
     }
     let prefix = metadata_snapshot.unwrap_or(package);
-    let name = format!("{prefix}-v{version}");
+    let name = match image {
+        None => format!("{prefix}-v{version}"),
+        Some(image) if valid_image_name(image) => format!("{prefix}-{image}-v{version}"),
+        Some(image) => return Err(NameError::ImageName { name: image.to_owned() }),
+    };
     if !valid_snapshot_name(&name) {
         return Err(NameError::Invalid { name });
     }
@@ -76,10 +111,70 @@ pub fn resolve_snapshot_name(
     version: &str,
     override_name: Option<&str>,
 ) -> Result<String, NameError> {
+    resolve_image_snapshot_name(package, metadata_snapshot, None, version, override_name)
+}
+
+/// [`resolve_snapshot_name`] for one image of the crate: `override_name` is the value of
+/// that image's override variable (`image_var(SNAPSHOT_OVERRIDE_VAR, image)`,
+/// `PITHY_SNAPSHOT_OVERRIDE_GPU` for the image `gpu`), else [`image_snapshot_name`].
+///
+/// ```
+/// use daytona_contract::resolve_image_snapshot_name;
+/// assert_eq!(resolve_image_snapshot_name("app", None, Some("gpu"), "1.2.3", None).unwrap(), "app-gpu-v1.2.3");
+/// assert_eq!(resolve_image_snapshot_name("app", None, Some("gpu"), "1.2.3", Some("gpu-pinned")).unwrap(), "gpu-pinned");
+/// ```
+pub fn resolve_image_snapshot_name(
+    package: &str,
+    metadata_snapshot: Option<&str>,
+    image: Option<&str>,
+    version: &str,
+    override_name: Option<&str>,
+) -> Result<String, NameError> {
+    if let Some(image) = image.filter(|i| !valid_image_name(i)) {
+        return Err(NameError::ImageName { name: image.to_owned() });
+    }
     match override_name.map(str::trim).filter(|s| !s.is_empty()) {
         Some(name) if valid_snapshot_name(name) => Ok(name.to_owned()),
         Some(name) => Err(NameError::Invalid { name: name.to_owned() }),
-        None => snapshot_name(package, metadata_snapshot, version),
+        None => image_snapshot_name(package, metadata_snapshot, image, version),
+    }
+}
+
+/// pithy's rule for an image name (`#[pithy_image(name = "gpu")]`): lowercase ASCII
+/// letters and digits, starting with a letter, with single `-` between them. It goes into
+/// the snapshot name, and upper-cased with `_` for `-` into identifiers
+/// ([`image_var`]); the rule keeps that mapping one-to-one (`a-b` and `a_b` cannot both
+/// exist) and the results valid in both places.
+///
+/// ```
+/// assert!(daytona_contract::valid_image_name("gpu"));
+/// assert!(daytona_contract::valid_image_name("cuda-12"));
+/// assert!(!daytona_contract::valid_image_name("GPU"));
+/// assert!(!daytona_contract::valid_image_name("gpu_1"));
+/// assert!(!daytona_contract::valid_image_name("-gpu"));
+/// ```
+pub fn valid_image_name(image: &str) -> bool {
+    image.starts_with(|c: char| c.is_ascii_lowercase())
+        && image.split('-').all(|part| {
+            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// The name of a per-image variable or constant: `base` for the unnamed image, else
+/// `base` + `_` + the image name upper-cased with `_` for `-`. The build script emits
+/// `image_var("PITHY_SNAPSHOT", Some("gpu"))` = `PITHY_SNAPSHOT_GPU`, reads the override
+/// `PITHY_SNAPSHOT_OVERRIDE_GPU`, and `#[pithy_image]` names its constant
+/// `PITHY_DEFINITION_GPU` the same way.
+///
+/// ```
+/// use daytona_contract::image_var;
+/// assert_eq!(image_var("PITHY_SNAPSHOT", None), "PITHY_SNAPSHOT");
+/// assert_eq!(image_var("PITHY_SNAPSHOT", Some("cuda-12")), "PITHY_SNAPSHOT_CUDA_12");
+/// ```
+pub fn image_var(base: &str, image: Option<&str>) -> String {
+    match image {
+        None => base.to_owned(),
+        Some(image) => format!("{base}_{}", image.to_ascii_uppercase().replace('-', "_")),
     }
 }
 
@@ -117,5 +212,19 @@ mod tests {
         assert!(!valid_snapshot_name(""));
         assert!(valid_snapshot_name(&format!("a@sha256:{}", "0".repeat(64))));
         assert!(!valid_snapshot_name(&format!("a@sha256:{}", "A".repeat(64))));
+    }
+
+    #[test]
+    fn image_names() {
+        assert_eq!(image_snapshot_name("app", None, Some("gpu"), "1.0.0").as_deref(), Ok("app-gpu-v1.0.0"));
+        for bad in ["", "Gpu", "gpu_1", "gpu-", "a--b", "1gpu", "g.pu", "gpu v"] {
+            assert!(!valid_image_name(bad), "{bad:?}");
+            assert_eq!(
+                image_snapshot_name("app", None, Some(bad), "1.0.0"),
+                Err(NameError::ImageName { name: bad.to_owned() })
+            );
+            assert!(resolve_image_snapshot_name("app", None, Some(bad), "1.0.0", Some("ok-v1")).is_err());
+        }
+        assert_eq!(image_var("PITHY_DEFINITION", Some("a-b2")), "PITHY_DEFINITION_A_B2");
     }
 }

@@ -1,5 +1,5 @@
 //! The attribute's arguments: `cpu = 2, memory = 4, disk = 8, gpu = 1`,
-//! `max_context_mb = 100` and `allow(pip-needs-python, ..)`.
+//! `max_context_mb = 100`, `name = "gpu"` and `allow(pip-needs-python, ..)`.
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::Parser;
@@ -10,7 +10,7 @@ use pj_image::{Resources, Rule};
 
 use crate::ctxt::Ctxt;
 
-const KEYS: &str = "cpu, memory, disk, gpu, max_context_mb";
+const KEYS: &str = "name, cpu, memory, disk, gpu, max_context_mb";
 
 /// The resources, each with the tokens of its value (for error spans), and the rules
 /// the image allows.
@@ -20,6 +20,9 @@ pub(crate) struct Attr {
     pub(crate) allow: Vec<Rule>,
     /// The contexts' size budget in MB (10^6 bytes), and where it was written.
     pub(crate) max_context_mb: Option<(u64, TokenStream)>,
+    /// The image's name in its crate (`name = "gpu"`, checked with
+    /// `pj_image::valid_image_name`), and its literal.
+    pub(crate) name: Option<(String, syn::LitStr)>,
 }
 
 /// The arguments, and whether they are well formed (the errors go to `cx`). The rules
@@ -27,8 +30,13 @@ pub(crate) struct Attr {
 /// still silence what they name.
 pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> (Attr, bool) {
     let before = cx.len();
-    let mut out =
-        Attr { resources: Resources::default(), spans: Vec::new(), allow: Vec::new(), max_context_mb: None };
+    let mut out = Attr {
+        resources: Resources::default(),
+        spans: Vec::new(),
+        allow: Vec::new(),
+        max_context_mb: None,
+        name: None,
+    };
     let tokens = attr.clone();
     let expected = || {
         // syn reports a missing `= value` at the end of the input, which is the whole
@@ -67,6 +75,30 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> (Attr, bool) {
             }
         };
         let key = pair.path.get_ident().map(ToString::to_string).unwrap_or_default();
+        if key == "name" {
+            if out.name.is_some() {
+                push(syn::Error::new_spanned(&pair.path, "`name` is given twice; keep one"));
+                continue;
+            }
+            match &pair.value {
+                Expr::Lit(syn::ExprLit { lit: Lit::Str(lit), .. }) => {
+                    let name = lit.value();
+                    if pj_image::valid_image_name(&name) {
+                        out.name = Some((name, lit.clone()));
+                    } else {
+                        push(syn::Error::new_spanned(
+                            lit,
+                            pj_image::NameError::ImageName { name }.to_string(),
+                        ));
+                    }
+                }
+                other => push(syn::Error::new_spanned(
+                    other,
+                    "`name` takes a string literal, the image's name in the crate, e.g. name = \"gpu\"",
+                )),
+            }
+            continue;
+        }
         if key == "max_context_mb" {
             if out.max_context_mb.is_some() {
                 push(syn::Error::new_spanned(&pair.path, "`max_context_mb` is given twice; keep one"));

@@ -41,11 +41,37 @@ fn root() -> Result<PathBuf, String> {
         .map_err(|_| "CARGO_MANIFEST_DIR is not set; build the crate with cargo".to_owned())
 }
 
-/// The snapshot name the crate's build script resolved: Cargo passes its
-/// `cargo:rustc-env=PITHY_SNAPSHOT=..` to rustc's environment, where the macro runs.
-/// Empty without the build script (trybuild cases have none).
-fn snapshot() -> String {
-    std::env::var(pj_image::definition::SNAPSHOT_ENV).unwrap_or_default()
+/// The snapshot name the crate's build script resolved for the image: Cargo passes its
+/// `cargo:rustc-env=PITHY_SNAPSHOT=..` (`PITHY_SNAPSHOT_GPU` for the image `gpu`) to
+/// rustc's environment, where the macro runs. Empty without the build script (trybuild
+/// cases have none).
+fn snapshot(image: Option<&str>) -> String {
+    std::env::var(pj_image::image_var(pj_image::definition::SNAPSHOT_ENV, image)).unwrap_or_default()
+}
+
+/// The error when the build script ran but did not announce the image `name`
+/// (`PITHY_IMAGES`, from `[package.metadata.pithy-image] images`): its snapshot name, and
+/// `env!("PITHY_SNAPSHOT_<NAME>")`, would not exist. `None` when it is announced, or when
+/// the crate has no build script (then no image has a name, as for the unnamed one).
+fn unannounced(name: &str) -> Option<String> {
+    let announced = std::env::var(pj_image::definition::IMAGES_ENV).ok()?;
+    if announced.split(',').any(|a| a == name) {
+        return None;
+    }
+    let listed = if announced.is_empty() {
+        "it declares none".to_owned()
+    } else {
+        format!(
+            "it declares {}",
+            announced.split(',').map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")
+        )
+    };
+    Some(format!(
+        "image \"{name}\" is not declared in the crate's Cargo.toml ({listed}); add it to \
+         `[package.metadata.pithy-image] images = [.., \"{name}\"]`, so the build script gives it the \
+         snapshot name and `env!(\"{}\")`",
+        pj_image::image_var(pj_image::definition::SNAPSHOT_ENV, Some(name))
+    ))
 }
 
 /// How many of the largest files an over-budget error names.
@@ -98,12 +124,19 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(f) => f,
         Err(_) => {
             cx.error_spanned_by(&item, "#[pithy_image] goes on a function returning `Image`");
-            return with_errors(item, cx.check(), None);
+            return with_errors(item, cx.check(), None, None);
         }
     };
     let signature_ok = signature(&func).map_err(|e| cx.syn_error(e)).is_ok();
     let (parsed, well_formed) = attr::parse(&cx, attr);
     let allow = parsed.allow.clone();
+    let name = parsed.name.clone();
+    let image_name = name.as_ref().map(|(n, _)| n.as_str());
+    if let Some((n, lit)) = &name
+        && let Some(msg) = unannounced(n)
+    {
+        cx.error_spanned_by(lit, msg);
+    }
     // Resources are only checked (and used) when the attribute is well formed.
     let attr = well_formed.then_some(parsed);
     let resources = attr.as_ref().map(|a| a.resources).unwrap_or_default();
@@ -118,18 +151,18 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(c) => c,
         Err(e) => {
             cx.syn_error(e);
-            return with_errors(item, cx.check(), Some((&func, resources)));
+            return with_errors(item, cx.check(), Some((&func, resources)), image_name);
         }
     };
     let lowered = lower::lower(&cx, &calls);
     let Some(image) = lowered.image.clone() else {
-        return with_errors(item, cx.check(), Some((&func, resources)));
+        return with_errors(item, cx.check(), Some((&func, resources)), image_name);
     };
     let root = match root() {
         Ok(r) => r,
         Err(msg) => {
             cx.error_spanned_by(&func.sig.ident, msg);
-            return with_errors(item, cx.check(), Some((&func, resources)));
+            return with_errors(item, cx.check(), Some((&func, resources)), image_name);
         }
     };
     let mut image = image.context_root(&root);
@@ -162,10 +195,11 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         cx.error_spanned_by(tokens, over);
     }
     let Some(rendered) = rendered.filter(|_| cx.len() == 0 && signature_ok) else {
-        return with_errors(item, cx.check(), Some((&func, resources)));
+        return with_errors(item, cx.check(), Some((&func, resources)), image_name);
     };
-    let definition =
-        Definition::new(&func.sig.ident.to_string(), &rendered, resources).with_snapshot(snapshot());
+    let definition = Definition::new(&func.sig.ident.to_string(), &rendered, resources)
+        .with_image(image_name.unwrap_or_default().to_owned())
+        .with_snapshot(snapshot(image_name));
     let mut tracked: Vec<String> = Vec::new();
     for c in definition.contexts.iter() {
         match c.kind {
@@ -178,15 +212,15 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     if let Ok(out_dir) = std::env::var("OUT_DIR") {
         let out_dir = PathBuf::from(out_dir);
         let written = definition.write_manifest(&out_dir).and_then(|path| {
-            pj_image::definition::write_track_file(&out_dir, &tracked)?;
+            pj_image::definition::write_track_file(&out_dir, image_name, &tracked)?;
             Ok(path)
         });
         match written {
-            Ok(path) => manifest = Some(compiled_manifest(&func, &path)),
+            Ok(path) => manifest = Some(compiled_manifest(&path)),
             Err(e) => {
                 let msg = format!("cannot write the pithy image manifest into {}: {e}", out_dir.display());
                 cx.error_spanned_by(&func.sig.ident, msg);
-                return with_errors(item, cx.check(), Some((&func, resources)));
+                return with_errors(item, cx.check(), Some((&func, resources)), image_name);
             }
         }
     }
@@ -199,34 +233,47 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         .filter(|p| !p.ends_with('/'))
         .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= INCLUDE_LIMIT));
     let constant = definition_const(&func, &definition, true);
+    // Only in a crate with the build script, as with the names: without it (doctests,
+    // examples of the macro itself) images have no snapshot, and modules may repeat them.
+    let guard = std::env::var_os(pj_image::definition::IMAGES_ENV)
+        .map(|_| one_per_name(name.as_ref().map(|(n, lit)| (n.as_str(), lit))));
     quote! {
         #item
         #constant
         #manifest
+        #guard
         // Recompile (and re-check) when a file the definition read changes.
         const _: () = { #( const _: &[u8] = ::core::include_bytes!(#files); )* };
     }
 }
 
-/// Binds the manifest to this compilation, and allows one per crate:
-/// - `include_bytes!` of the manifest puts its path in the crate's dep-info, which is
-///   how `cargo xtask` finds the manifest of the artifact cargo built (see
-///   `pj_image::definition`), and makes cargo rebuild the crate if the file goes away;
-/// - a `#[macro_export]` macro lives at the crate root whatever module the function is
-///   in, so a second `#[pithy_image]` in the crate is a compile error ("defined multiple
-///   times", pointing at the second function) instead of a second manifest.
-fn compiled_manifest(func: &syn::ItemFn, path: &std::path::Path) -> TokenStream {
+/// Binds the manifest to this compilation: `include_bytes!` of the manifest puts its
+/// path in the crate's dep-info, which is how `cargo xtask` finds the manifests of the
+/// artifact cargo built (see `pj_image::definition`), and makes cargo rebuild the crate if
+/// the file goes away.
+fn compiled_manifest(path: &std::path::Path) -> TokenStream {
     let path = path.to_string_lossy();
-    // Spanned on the function's name, so the error points at the second function.
-    let span = func.sig.ident.span();
-    let guard = quote::quote_spanned! {span=>
+    quote! { const _: &[u8] = ::core::include_bytes!(#path); }
+}
+
+/// Allows one image per name in a crate (one unnamed): a `#[macro_export]` macro lives at
+/// the crate root whatever module the function is in, so a second image of the same name
+/// defines it again, which rustc refuses ("defined multiple times") on the second one.
+/// rustc's own name resolution sees exactly the items of this compilation; state kept by
+/// the macro (files in `OUT_DIR`, statics) would also see an editor's expansions and
+/// older builds (`docs/DESIGN.md` "Several images per crate"). Spanned on the second
+/// image's `name = ".."` literal, or its attribute when it has no name.
+fn one_per_name(name: Option<(&str, &syn::LitStr)>) -> TokenStream {
+    let (guard, span) = match name {
+        None => (format_ident!("only_one_pithy_image_per_crate"), proc_macro2::Span::call_site()),
+        Some((name, lit)) => {
+            (format_ident!("only_one_pithy_image_named_{}_per_crate", name.replace('-', "_")), lit.span())
+        }
+    };
+    quote::quote_spanned! {span=>
         #[doc(hidden)]
         #[macro_export]
-        macro_rules! only_one_pithy_image_per_crate { () => {}; }
-    };
-    quote! {
-        const _: &[u8] = ::core::include_bytes!(#path);
-        #guard
+        macro_rules! #guard { () => {}; }
     }
 }
 
@@ -276,11 +323,13 @@ fn with_errors(
     item: TokenStream,
     errors: Vec<syn::Error>,
     func: Option<(&syn::ItemFn, Resources)>,
+    image: Option<&str>,
 ) -> TokenStream {
     let errors = errors.into_iter().map(syn::Error::into_compile_error);
     let placeholder = func.map(|(f, resources)| {
         let def = Definition {
             function: f.sig.ident.to_string().into(),
+            image: image.unwrap_or_default().to_owned().into(),
             snapshot: "".into(),
             dockerfile: "".into(),
             contexts: Vec::new().into(),
@@ -295,12 +344,14 @@ fn with_errors(
 
 fn definition_const(func: &syn::ItemFn, def: &Definition, use_function: bool) -> TokenStream {
     let vis = &func.vis;
-    let ident = format_ident!("PITHY_DEFINITION");
+    let ident =
+        format_ident!("{}", pj_image::image_var(pj_image::definition::DEFINITION_CONST, def.image_name()));
     let doc = format!(
         "The checked definition of [`{}`], rendered at compile time by `#[pithy_image]`.",
         func.sig.ident
     );
     let function = def.function.as_ref();
+    let image = def.image.as_ref();
     let snapshot = def.snapshot.as_ref();
     let dockerfile = def.dockerfile.as_ref();
     let build_key = def.build_key.as_ref();
@@ -340,6 +391,7 @@ fn definition_const(func: &syn::ItemFn, def: &Definition, use_function: bool) ->
             const FILES: &[::std::borrow::Cow<'static, str>] = &[ #( #files ),* ];
             ::pj_image::Definition {
                 function: ::std::borrow::Cow::Borrowed(#function),
+                image: ::std::borrow::Cow::Borrowed(#image),
                 snapshot: ::std::borrow::Cow::Borrowed(#snapshot),
                 dockerfile: ::std::borrow::Cow::Borrowed(#dockerfile),
                 contexts: ::std::borrow::Cow::Borrowed(CONTEXTS),

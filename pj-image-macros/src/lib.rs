@@ -53,10 +53,16 @@
 //!   `pub const PITHY_DEFINITION: pj_image::Definition` (the checked, rendered
 //!   definition); the same definition is written to `$OUT_DIR/pithy-image-<digest>.json`
 //!   and included in the crate, for `cargo xtask snapshot` (see `pj_image::definition`).
-//!   One `#[pithy_image]` per crate when it has a build script (a second one is a
-//!   compile error). Files read are tracked with
+//!   One image per name per crate when it has a build script (a second one is a
+//!   compile error on its name, or its attribute when unnamed). Files read are tracked with
 //!   `include_bytes!`; directories through the crate's build script, which must call
 //!   `pj_image::build::run()`.
+//! - Several images per crate: `#[pithy_image(name = "gpu")]` (lowercase letters, digits
+//!   and `-`) embeds `PITHY_DEFINITION_GPU` instead, for the snapshot
+//!   `<prefix>-gpu-v<version>` that the application reads with `env!("PITHY_SNAPSHOT_GPU")`.
+//!   The name must be listed in the crate's `Cargo.toml`, `[package.metadata.pithy-image]
+//!   images = ["gpu"]`, so that the build script (which runs first) can give it its name;
+//!   an unlisted name is a compile error that says so.
 //! - The snapshot name is not resolved here: the build script resolves it and hands it
 //!   to rustc as `PITHY_SNAPSHOT` (`cargo:rustc-env`), which the macro reads from the
 //!   compiler's environment and stores in the definition's `snapshot` field (empty

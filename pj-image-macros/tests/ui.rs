@@ -1,6 +1,7 @@
 //! The UI tests of `#[pithy_image]`: every error pinned with its exact text and the
 //! literal it points at (`tests/ui/**`), and valid definitions that compile and run
-//! (`tests/pass`). Regenerate the `.stderr` files with
+//! (`tests/pass`); the same for crates with a build script that declares named images
+//! (`tests/images/{fail,pass}`). Regenerate the `.stderr` files with
 //! `TRYBUILD=overwrite cargo test -p pj-image-macros --test ui`, then read every diff.
 
 // Setting an environment variable is `unsafe` in edition 2024: trybuild compiles the
@@ -50,7 +51,18 @@ fn ui() {
     // this test binary reads or writes the environment concurrently (one #[test]).
     unsafe { std::env::set_var("PITHY_IMAGE_MANIFEST_DIR", FIXTURES) };
     let _generated = Generated::create(Path::new(FIXTURES));
+    {
+        // Crates without a build script: the cases run when `t` is dropped.
+        let t = trybuild::TestCases::new();
+        t.compile_fail("tests/ui/**/*.rs");
+        t.pass("tests/pass/*.rs");
+    }
+    // Crates as their build script (`pj_image::build::run`) compiles them: it announces
+    // the images of `[package.metadata.pithy-image] images = ["gpu", "cpu"]` in
+    // PITHY_IMAGES, and the macro then allows one image per name.
+    // SAFETY: as above; the first cases' processes have all ended.
+    unsafe { std::env::set_var("PITHY_IMAGES", "gpu,cpu") };
     let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui/**/*.rs");
-    t.pass("tests/pass/*.rs");
+    t.compile_fail("tests/images/fail/*.rs");
+    t.pass("tests/images/pass/*.rs");
 }

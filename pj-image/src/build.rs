@@ -26,6 +26,21 @@
 //!   a context directory recompiles the crate and re-runs the checks;
 //! - `cargo:rerun-if-env-changed=PITHY_SNAPSHOT_OVERRIDE`.
 //!
+//! A crate with several images declares the named ones in its `Cargo.toml`, and names
+//! each `#[pithy_image(name = "..")]` accordingly:
+//!
+//! ```toml
+//! [package.metadata.pithy-image]
+//! images = ["gpu"]
+//! ```
+//!
+//! For each declared image the script emits `PITHY_SNAPSHOT_<NAME>` (`<prefix>-gpu-v<version>`
+//! for `gpu`, or `PITHY_SNAPSHOT_OVERRIDE_<NAME>` when set) and watches that image's track
+//! file; `PITHY_IMAGES` lists the declared names for the macro, which refuses a `name` not
+//! listed. The build script runs before the crate is compiled, so it cannot learn the
+//! names from the attributes; the list is what makes `env!("PITHY_SNAPSHOT_GPU")` exist
+//! on the first build (`docs/DESIGN.md` "Several images per crate").
+//!
 //! An invalid name (for example a version with `+build` metadata) fails the build with
 //! a message that says what to change.
 
@@ -34,8 +49,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::definition::SNAPSHOT_ENV;
-use crate::{NameError, SNAPSHOT_OVERRIDE_VAR, resolve_snapshot_name};
+use crate::definition::{self, IMAGES_ENV, SNAPSHOT_ENV};
+use crate::{NameError, SNAPSHOT_OVERRIDE_VAR, resolve_image_snapshot_name};
 
 /// Why the build script cannot give the crate a snapshot name.
 #[derive(Debug, thiserror::Error)]
@@ -92,19 +107,39 @@ pub fn emit(env: &dyn Fn(&str) -> Option<String>, out: &mut dyn Write) -> Result
     let package = var("CARGO_PKG_NAME")?;
     let version = var("CARGO_PKG_VERSION")?;
     let manifest = manifest_dir.join("Cargo.toml");
-    let metadata_snapshot = metadata_snapshot(&manifest)?;
-    let override_name = env(SNAPSHOT_OVERRIDE_VAR);
-    let name =
-        resolve_snapshot_name(&package, metadata_snapshot.as_deref(), &version, override_name.as_deref())?;
+    let metadata = Metadata::read(&manifest)?;
+    // The unnamed image, then each declared one: each gets its name and its override.
+    let images: Vec<Option<&str>> =
+        std::iter::once(None).chain(metadata.images.iter().map(|i| Some(i.as_str()))).collect();
 
     writeln!(out, "cargo:rerun-if-changed=build.rs")?;
     writeln!(out, "cargo:rerun-if-changed=Cargo.toml")?;
-    writeln!(out, "cargo:rerun-if-env-changed={SNAPSHOT_OVERRIDE_VAR}")?;
-    writeln!(out, "cargo:rustc-env={SNAPSHOT_ENV}={name}")?;
+    for &image in &images {
+        let override_var = crate::image_var(SNAPSHOT_OVERRIDE_VAR, image);
+        let override_name = env(&override_var);
+        let name = resolve_image_snapshot_name(
+            &package,
+            metadata.snapshot.as_deref(),
+            image,
+            &version,
+            override_name.as_deref(),
+        )?;
+        writeln!(out, "cargo:rerun-if-env-changed={override_var}")?;
+        writeln!(out, "cargo:rustc-env={}={name}", crate::image_var(SNAPSHOT_ENV, image))?;
+    }
+    writeln!(out, "cargo:rustc-env={IMAGES_ENV}={}", metadata.images.join(","))?;
     if let Some(out_dir) = env("OUT_DIR") {
         let out_dir = PathBuf::from(out_dir);
-        let tracked = crate::definition::read_track_file(&out_dir);
-        writeln!(out, "cargo:rerun-if-changed={}", out_dir.join(crate::definition::TRACK_FILE).display())?;
+        let mut tracked = Vec::new();
+        for &image in &images {
+            definition::ensure_track_file(&out_dir, image)?;
+            writeln!(
+                out,
+                "cargo:rerun-if-changed={}",
+                out_dir.join(definition::track_file(image)).display()
+            )?;
+            tracked.extend(definition::read_track_file(&out_dir, image));
+        }
         for path in &tracked {
             writeln!(out, "cargo:rerun-if-changed={}", path.trim_end_matches('/'))?;
         }
@@ -113,22 +148,52 @@ pub fn emit(env: &dyn Fn(&str) -> Option<String>, out: &mut dyn Write) -> Result
     Ok(())
 }
 
-/// `[package.metadata.pithy-image] snapshot`, if set.
-fn metadata_snapshot(manifest: &Path) -> Result<Option<String>, BuildError> {
-    let fail = |message: String| BuildError::Manifest { path: manifest.to_owned(), message };
-    let text = std::fs::read_to_string(manifest).map_err(|e| fail(e.to_string()))?;
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| fail(e.to_string()))?;
-    let value = table
-        .get("package")
-        .and_then(|p| p.get("metadata"))
-        .and_then(|m| m.get("pithy-image"))
-        .and_then(|m| m.get("snapshot"));
-    match value {
-        None => Ok(None),
-        Some(toml::Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(fail(format!(
-            "[package.metadata.pithy-image] snapshot must be a string like \"my-app\", found {other}"
-        ))),
+/// What the build script reads from `[package.metadata.pithy-image]`.
+#[derive(Debug, Default)]
+struct Metadata {
+    /// `snapshot`: the prefix of the snapshot names, instead of the package name.
+    snapshot: Option<String>,
+    /// `images`: the crate's named images (`#[pithy_image(name = "..")]`), each valid and
+    /// listed once.
+    images: Vec<String>,
+}
+
+impl Metadata {
+    fn read(manifest: &Path) -> Result<Metadata, BuildError> {
+        let fail = |message: String| BuildError::Manifest { path: manifest.to_owned(), message };
+        let text = std::fs::read_to_string(manifest).map_err(|e| fail(e.to_string()))?;
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| fail(e.to_string()))?;
+        let section = table.get("package").and_then(|p| p.get("metadata")).and_then(|m| m.get("pithy-image"));
+        let snapshot = match section.and_then(|m| m.get("snapshot")) {
+            None => None,
+            Some(toml::Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                return Err(fail(format!(
+                    "[package.metadata.pithy-image] snapshot must be a string like \"my-app\", found {other}"
+                )));
+            }
+        };
+        let mut images: Vec<String> = Vec::new();
+        if let Some(value) = section.and_then(|m| m.get("images")) {
+            let not_a_list = || {
+                fail(format!(
+                    "[package.metadata.pithy-image] images must be a list of image names like [\"gpu\"], found {value}"
+                ))
+            };
+            for item in value.as_array().ok_or_else(not_a_list)? {
+                let name = item.as_str().ok_or_else(not_a_list)?;
+                if !crate::valid_image_name(name) {
+                    return Err(NameError::ImageName { name: name.to_owned() }.into());
+                }
+                if images.iter().any(|i| i == name) {
+                    return Err(fail(format!(
+                        "[package.metadata.pithy-image] images lists {name:?} twice; list each image once"
+                    )));
+                }
+                images.push(name.to_owned());
+            }
+        }
+        Ok(Metadata { snapshot, images })
     }
 }
 
@@ -227,13 +292,69 @@ mod tests {
     }
 
     #[test]
+    fn declared_images_get_their_own_names_overrides_and_track_files() {
+        let dir = crate_dir(
+            "[package]\nname = \"app\"\n[package.metadata.pithy-image]\nsnapshot = \"agents\"\nimages = [\"gpu\", \"cuda-12\"]\n",
+        );
+        let out_dir = dir.path().join("out");
+        std::fs::create_dir(&out_dir).expect("mkdir");
+        let (d, o) = (dir.path().to_str().expect("utf-8"), out_dir.to_str().expect("utf-8"));
+        let mut vars = vec![
+            ("CARGO_MANIFEST_DIR", d),
+            ("CARGO_PKG_NAME", "app"),
+            ("CARGO_PKG_VERSION", "1.0.6"),
+            ("OUT_DIR", o),
+            ("PITHY_SNAPSHOT_OVERRIDE_CUDA_12", "pinned-cuda"),
+        ];
+        let out = run_with(&vars).expect("ok");
+        for line in [
+            "cargo:rustc-env=PITHY_SNAPSHOT=agents-v1.0.6",
+            "cargo:rustc-env=PITHY_SNAPSHOT_GPU=agents-gpu-v1.0.6",
+            "cargo:rustc-env=PITHY_SNAPSHOT_CUDA_12=pinned-cuda",
+            "cargo:rustc-env=PITHY_IMAGES=gpu,cuda-12",
+            "cargo:rerun-if-env-changed=PITHY_SNAPSHOT_OVERRIDE_GPU",
+            &format!("cargo:rerun-if-changed={}/pithy-image.gpu.track", o),
+        ] {
+            assert!(out.lines().any(|l| l == line), "missing {line:?} in\n{out}");
+        }
+        // Watched track files exist, so cargo does not re-run the script on every build.
+        for file in ["pithy-image.track", "pithy-image.gpu.track", "pithy-image.cuda-12.track"] {
+            assert!(out_dir.join(file).exists(), "{file}");
+        }
+        vars[4] = ("PITHY_SNAPSHOT_OVERRIDE_CUDA_12", "bad name");
+        assert!(matches!(run_with(&vars), Err(BuildError::Name(NameError::Invalid { .. }))));
+    }
+
+    #[test]
+    fn bad_image_lists_fail_with_a_fix() {
+        for (images, expected) in [
+            ("\"gpu\"", "must be a list of image names"),
+            ("[\"gpu\", 3]", "must be a list of image names"),
+            ("[\"GPU\"]", "image name \"GPU\" is not valid"),
+            ("[\"gpu\", \"gpu\"]", "lists \"gpu\" twice"),
+        ] {
+            let dir = crate_dir(&format!(
+                "[package]\nname = \"app\"\n[package.metadata.pithy-image]\nimages = {images}\n"
+            ));
+            let d = dir.path().to_str().expect("utf-8");
+            let err = run_with(&[
+                ("CARGO_MANIFEST_DIR", d),
+                ("CARGO_PKG_NAME", "app"),
+                ("CARGO_PKG_VERSION", "1.0.0"),
+            ])
+            .expect_err(images);
+            assert!(err.to_string().contains(expected), "{images}: {err}");
+        }
+    }
+
+    #[test]
     fn tracked_directories_are_watched_and_stamped() {
         let dir = crate_dir("[package]\nname = \"app\"\n");
         let ctx = dir.path().join("sandbox");
         std::fs::create_dir(&ctx).expect("mkdir");
         let out_dir = dir.path().join("out");
         std::fs::create_dir(&out_dir).expect("mkdir");
-        crate::definition::write_track_file(&out_dir, &[format!("{}/", ctx.display())]).expect("track");
+        crate::definition::write_track_file(&out_dir, None, &[format!("{}/", ctx.display())]).expect("track");
         let d = dir.path().to_str().expect("utf-8");
         let o = out_dir.to_str().expect("utf-8");
         let vars = [

@@ -21,8 +21,10 @@
 //! in the package's `OUT_DIR`, and reads it with [`Definition::read_manifest`], which
 //! checks the content against the digest in its name. Manifests of other expansions (an
 //! editor's, an older build's) have other names and are never read. Nothing is
-//! re-derived: the manifest is what the compiler checked. One `#[pithy_image]` per
-//! crate (the snapshot name is per crate): a second one is a compile error.
+//! re-derived: the manifest is what the compiler checked. A crate may have several images
+//! (`#[pithy_image(name = "gpu")]`, [`Definition::image`]), each with its own manifest,
+//! snapshot name and constant (`PITHY_DEFINITION_GPU`); two of one name are a compile
+//! error.
 //!
 //! # The snapshot name
 //!
@@ -50,8 +52,16 @@ pub const MANIFEST_SUFFIX: &str = ".json";
 pub const TRACK_FILE: &str = "pithy-image.track";
 /// The variable through which the build script hands the resolved snapshot name to
 /// the crate (`env!("PITHY_SNAPSHOT")`) and to `#[pithy_image]` (which reads it from
-/// rustc's environment while it expands).
+/// rustc's environment while it expands). A named image's is
+/// [`image_var`](crate::image_var)`(SNAPSHOT_ENV, Some(name))`: `PITHY_SNAPSHOT_GPU`.
 pub const SNAPSHOT_ENV: &str = "PITHY_SNAPSHOT";
+/// The variable through which the build script announces the crate's named images
+/// (`[package.metadata.pithy-image] images`, joined with `,`) to `#[pithy_image]`, which
+/// refuses a `name = ".."` not in it. Unset when the crate has no build script.
+pub const IMAGES_ENV: &str = "PITHY_IMAGES";
+/// The name of the embedded constant: `PITHY_DEFINITION`, or for a named image
+/// [`image_var`](crate::image_var)`(DEFINITION_CONST, Some(name))`: `PITHY_DEFINITION_GPU`.
+pub const DEFINITION_CONST: &str = "PITHY_DEFINITION";
 
 /// A checked, rendered image definition: everything needed to publish it, and its
 /// identity (Dockerfile, context hashes, resources).
@@ -69,6 +79,10 @@ pub const SNAPSHOT_ENV: &str = "PITHY_SNAPSHOT";
 pub struct Definition {
     /// The annotated function's name.
     pub function: Cow<'static, str>,
+    /// The image's name in its crate (`#[pithy_image(name = "gpu")]`); empty for the
+    /// crate's unnamed image. Absent in older manifests, read as empty.
+    #[serde(default)]
+    pub image: Cow<'static, str>,
     /// The snapshot name the build script resolved (`PITHY_SNAPSHOT`, the value of
     /// `env!("PITHY_SNAPSHOT")`); empty when the crate was compiled without the build
     /// script ([`crate::build::run`]). Absent in older manifests, read as empty.
@@ -129,6 +143,7 @@ impl Definition {
     pub fn new(function: &str, rendered: &Rendered, resources: Resources) -> Definition {
         Definition {
             function: function.to_owned().into(),
+            image: Cow::Borrowed(""),
             snapshot: Cow::Borrowed(""),
             dockerfile: rendered.dockerfile.clone().into(),
             contexts: rendered.contexts.clone().into(),
@@ -147,6 +162,24 @@ impl Definition {
     pub fn with_snapshot(mut self, name: impl Into<Cow<'static, str>>) -> Definition {
         self.snapshot = name.into();
         self
+    }
+
+    /// The same definition, as the crate's image named `image` (`#[pithy_image(name = "gpu")]`).
+    ///
+    /// ```
+    /// use pj_image::{Definition, Image, Resources};
+    /// let def = Definition::new("gpu", &Image::base("alpine:3.19").render().unwrap(), Resources::default());
+    /// assert_eq!(def.image_name(), None);
+    /// assert_eq!(def.with_image("gpu").image_name(), Some("gpu"));
+    /// ```
+    pub fn with_image(mut self, image: impl Into<Cow<'static, str>>) -> Definition {
+        self.image = image.into();
+        self
+    }
+
+    /// The image's name in its crate, or `None` for the unnamed image.
+    pub fn image_name(&self) -> Option<&str> {
+        Some(self.image.as_ref()).filter(|s| !s.is_empty())
     }
 
     /// The snapshot name, or `None` when the crate was compiled without its build script.
@@ -265,25 +298,55 @@ fn write_if_changed_as_of(
     std::fs::rename(&tmp, path)
 }
 
-/// Writes the track file: one absolute path per line, directories ending in `/`.
+/// The track file of one image: [`TRACK_FILE`] for the unnamed image,
+/// `pithy-image.<name>.track` for a named one (each expansion writes its own, so the
+/// images of one crate do not overwrite each other's list).
+///
+/// ```
+/// assert_eq!(pj_image::definition::track_file(None), "pithy-image.track");
+/// assert_eq!(pj_image::definition::track_file(Some("gpu")), "pithy-image.gpu.track");
+/// ```
+pub fn track_file(image: Option<&str>) -> String {
+    match image {
+        None => TRACK_FILE.to_owned(),
+        Some(image) => format!("pithy-image.{image}.track"),
+    }
+}
+
+/// Writes an image's track file ([`track_file`]): one absolute path per line,
+/// directories ending in `/`.
 ///
 /// ```
 /// let out = tempfile::tempdir().unwrap();
-/// pj_image::definition::write_track_file(out.path(), &["/src/app/sandbox/".to_owned()]).unwrap();
-/// assert_eq!(pj_image::definition::read_track_file(out.path()), vec!["/src/app/sandbox/".to_owned()]);
+/// pj_image::definition::write_track_file(out.path(), Some("gpu"), &["/src/app/sandbox/".to_owned()]).unwrap();
+/// assert_eq!(pj_image::definition::read_track_file(out.path(), Some("gpu")), vec!["/src/app/sandbox/".to_owned()]);
+/// assert!(pj_image::definition::read_track_file(out.path(), None).is_empty());
 /// ```
-pub fn write_track_file(out_dir: &Path, paths: &[String]) -> std::io::Result<()> {
+pub fn write_track_file(out_dir: &Path, image: Option<&str>, paths: &[String]) -> std::io::Result<()> {
     let mut text = String::new();
     for p in paths {
         text.push_str(p);
         text.push('\n');
     }
-    write_if_changed(&out_dir.join(TRACK_FILE), text.as_bytes())
+    write_if_changed(&out_dir.join(track_file(image)), text.as_bytes())
 }
 
-/// Reads the track file (empty when absent).
-pub fn read_track_file(out_dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(out_dir.join(TRACK_FILE))
+/// Creates an image's track file, empty and dated at the Unix epoch, when it is absent.
+/// The build script watches every image's track file with `cargo:rerun-if-changed`, and
+/// cargo re-runs a build script on every build while a watched path is missing: an image
+/// whose track file no compilation has written (yet) must not make the crate rebuild each
+/// time. When the macro writes paths into it, its time changes and the script re-runs.
+pub fn ensure_track_file(out_dir: &Path, image: Option<&str>) -> std::io::Result<()> {
+    let path = out_dir.join(track_file(image));
+    if path.exists() {
+        return Ok(());
+    }
+    write_if_changed_as_of(&path, b"", Some(std::time::SystemTime::UNIX_EPOCH))
+}
+
+/// Reads an image's track file (empty when absent).
+pub fn read_track_file(out_dir: &Path, image: Option<&str>) -> Vec<String> {
+    std::fs::read_to_string(out_dir.join(track_file(image)))
         .map(|t| t.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())
         .unwrap_or_default()
 }

@@ -69,8 +69,8 @@ pub use call::{DirOptions, PipOptionField, PipOptions};
 /// Build contexts, as Daytona defines them: re-exported from `daytona-contract`.
 pub use daytona_contract::context;
 pub use daytona_contract::{
-    Context, ContextKind, NameError, SNAPSHOT_OVERRIDE_VAR, build_key, resolve_snapshot_name, snapshot_name,
-    valid_snapshot_name,
+    Context, ContextKind, NameError, SNAPSHOT_OVERRIDE_VAR, build_key, image_snapshot_name, image_var,
+    resolve_image_snapshot_name, resolve_snapshot_name, snapshot_name, valid_image_name, valid_snapshot_name,
 };
 pub use definition::Definition;
 pub use image::Image;

@@ -87,7 +87,8 @@ pub struct Cli {
 /// ```
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Publish the application's image as the Daytona snapshot `<name>-v<version>`,
+    /// Publish the application's image as the Daytona snapshot `<name>-v<version>`
+    /// (each image of a crate with several, `<name>-<image>-v<version>` for a named one),
     /// safely: re-running converges, nothing is duplicated, nothing is deleted unless asked.
     /// `snapshot list` and `snapshot prune` show and delete the package's other versions.
     #[command(after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
@@ -160,6 +161,11 @@ pub struct Target {
     /// [package.metadata.pithy-image]).
     #[arg(short = 'p', long = "package", value_name = "PACKAGE")]
     pub package: Option<String>,
+    /// One image of the package (default: all of them, each in turn): the NAME of a
+    /// `#[pithy_image(name = "NAME")]`, or an image's snapshot name (which is how the unnamed
+    /// image is chosen).
+    #[arg(long, value_name = "NAME")]
+    pub image: Option<String>,
     /// Use the local Daytona-compatible server instead of Daytona (no account needed):
     /// the running `cargo xtask local` if there is one, else an embedded server for this
     /// command; both keep their state in the target directory's pithy-local.

@@ -4,13 +4,15 @@
 //! `pj-image-macros`) and names its Daytona snapshot after the crate version. This crate is
 //! the command that publishes it: it builds the application crate, reads the definition the
 //! compiler embedded, and makes the snapshot `<name>-v<version>` exist and match it, safely
-//! to re-run; `--check` proves in CI that it does, without changing anything.
+//! to re-run; `--check` proves in CI that it does, without changing anything. A crate with
+//! several images (`#[pithy_image(name = "gpu")]`) has one snapshot each
+//! (`<name>-gpu-v<version>`): the commands take them all in turn, or one with `--image NAME`.
 //!
 //! ```text
-//! cargo xtask snapshot [-p PACKAGE] [--dry-run | --check | --local | --docker]
-//! cargo xtask snapshot list [-p PACKAGE] [--local]
-//! cargo xtask snapshot prune --keep N [--yes] [-p PACKAGE] [--local]
-//! cargo xtask verify-snapshot [NAME] [-p PACKAGE] [--local]
+//! cargo xtask snapshot [-p PACKAGE] [--image NAME] [--dry-run | --check | --local | --docker]
+//! cargo xtask snapshot list [-p PACKAGE] [--image NAME] [--local]
+//! cargo xtask snapshot prune --keep N [--yes] [-p PACKAGE] [--image NAME] [--local]
+//! cargo xtask verify-snapshot [NAME] [-p PACKAGE] [--image NAME] [--local]
 //! cargo xtask local [--port N] [--local-build MODE] [--env]
 //! ```
 //!
@@ -98,38 +100,101 @@ async fn snapshot(args: SnapshotArgs) -> Result<(), Failure> {
         Some(SnapshotCommand::Prune(prune)) => return lifecycle::prune(prune).await,
         None => {}
     }
-    let started = Instant::now();
-    let (project, definition) = project::load(args.target.package.as_deref())?;
+    let images = project::load(args.target.package.as_deref(), args.target.image.as_deref())?;
     // Publishing reads no context before the API says an upload is needed: the build
     // that just ran re-checked them (the build script tracks them), and the upload
     // verifies each one against its compiled hash in its one read.
-    if args.dry_run {
-        report::dry_run(&project, &definition, &project::contexts(&definition)?);
-        return Ok(());
-    }
-    if args.docker {
-        let tag = docker::build(&project, &definition, &project::contexts(&definition)?)?;
-        println!("built {tag}; try: docker run --rm -it {tag}");
-        return Ok(());
-    }
-    let (client, server, local) = connect(&project, &args.target).await?;
-    let outcome = if args.check {
-        check(&client, &project, &definition).await
+    let connection = if args.dry_run || args.docker {
+        None
     } else {
-        let publish = publish::Publish {
-            client: &client,
-            project: &project,
-            definition: &definition,
-            deadline: Instant::now() + args.timeout,
-            replace: args.replace,
-            local,
-        };
-        publish.run().await.map(|snap| publish::finish(&snap, started, local))
+        // One server for all the images: `load` returned at least one.
+        let Some((project, _)) = images.first() else { return Ok(()) };
+        Some(connect(project, &args.target).await?)
     };
-    if let Some(server) = server {
+    let client = connection.as_ref().map(|(client, _, local)| (client, *local));
+    let several = images.len() > 1;
+    let mut failed: Vec<(String, u8)> = Vec::new();
+    for (project, definition) in &images {
+        if several {
+            println!(
+                "==> {} of {}: snapshot {}",
+                project::label(definition),
+                project.package,
+                project.snapshot
+            );
+        }
+        let outcome = snapshot_image(&args, project, definition, client).await;
+        match outcome {
+            Ok(()) => {}
+            Err(failure) if several => {
+                eprintln!("{failure}");
+                failed.push((project::label(definition), failure.code));
+            }
+            Err(failure) => return finish(connection, Err(failure)).await,
+        }
+    }
+    let outcome = match failed.iter().map(|(_, code)| *code).max() {
+        None => Ok(()),
+        Some(worst) => {
+            let which: Vec<&str> = failed.iter().map(|(label, _)| label.as_str()).collect();
+            Err(Failure::new(
+                worst,
+                format!("{} of {} images failed: {}", failed.len(), images.len(), which.join(", ")),
+            )
+            .note("each image's error is above; the exit code is the highest of theirs")
+            .help("fix them and re-run; images already done are up to date and are left as they are"))
+        }
+    };
+    finish(connection, outcome).await
+}
+
+/// Stops an embedded local server, then returns `outcome`.
+async fn finish(
+    connection: Option<(
+        pj_daytona::Client,
+        Option<pj_daytona::server::LocalDaytona>,
+        Option<pj_daytona::server::BuildMode>,
+    )>,
+    outcome: Result<(), Failure>,
+) -> Result<(), Failure> {
+    if let Some((_, Some(server), _)) = connection {
         server.shutdown().await;
     }
     outcome
+}
+
+/// `cargo xtask snapshot` for one image; `client` is `None` for `--dry-run` and `--docker`.
+async fn snapshot_image(
+    args: &SnapshotArgs,
+    project: &project::Project,
+    definition: &pj_image::Definition,
+    client: Option<(&pj_daytona::Client, Option<pj_daytona::server::BuildMode>)>,
+) -> Result<(), Failure> {
+    let started = Instant::now();
+    if args.dry_run {
+        report::dry_run(project, definition, &project::contexts(definition)?);
+        return Ok(());
+    }
+    if args.docker {
+        let tag = docker::build(project, definition, &project::contexts(definition)?)?;
+        println!("built {tag}; try: docker run --rm -it {tag}");
+        return Ok(());
+    }
+    let Some((client, local)) = client else {
+        return Err(Failure::new(code::FAILED, "no connection to publish with"));
+    };
+    if args.check {
+        return check(client, project, definition).await;
+    }
+    let publish = publish::Publish {
+        client,
+        project,
+        definition,
+        deadline: Instant::now() + args.timeout,
+        replace: args.replace,
+        local,
+    };
+    publish.run().await.map(|snap| publish::finish(&snap, started, local))
 }
 
 /// Parses the command line (`std::env::args`) as [`Cli`] and runs its command: the whole

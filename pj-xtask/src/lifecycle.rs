@@ -7,7 +7,7 @@ use pj_daytona::{Client, SnapshotState};
 use pj_image::Definition;
 use semver::Version;
 
-use crate::cli::{ListArgs, PruneArgs};
+use crate::cli::{ListArgs, PruneArgs, Target};
 use crate::compare::matches;
 use crate::connect::connect;
 use crate::failure::{Failure, code};
@@ -15,30 +15,76 @@ use crate::project;
 use crate::retention::{Fate, plan};
 use crate::versions::{self, Versioned};
 
-/// `cargo xtask snapshot list`.
+/// `cargo xtask snapshot list`: the table of each image's stem, in turn.
 pub async fn list(args: ListArgs) -> Result<(), Failure> {
-    let (project, definition) = project::load(args.target.package.as_deref())?;
-    let stem = versions::stem(&project.snapshot, &project.version)?;
-    let current = current_version(&project)?;
-    let (client, server, _) = connect(&project, &args.target).await?;
-    let outcome = list_stem(&client, stem, &current, &definition).await;
-    if let Some(server) = server {
-        server.shutdown().await;
+    let run = Stems::load(&args.target).await?;
+    let mut outcome = Ok(());
+    for (stem, definition) in &run.stems {
+        run.header(stem, definition);
+        outcome = list_stem(&run.client, stem, &run.current, definition).await;
+        if outcome.is_err() {
+            break;
+        }
     }
-    outcome
+    run.finish(outcome).await
 }
 
-/// `cargo xtask snapshot prune`.
+/// `cargo xtask snapshot prune`: each image's stem in turn.
 pub async fn prune(args: PruneArgs) -> Result<(), Failure> {
-    let (project, _) = project::load(args.target.package.as_deref())?;
-    let stem = versions::stem(&project.snapshot, &project.version)?;
-    let current = current_version(&project)?;
-    let (client, server, _) = connect(&project, &args.target).await?;
-    let outcome = prune_stem(&client, stem, &current, args.keep, args.yes).await;
-    if let Some(server) = server {
-        server.shutdown().await;
+    let run = Stems::load(&args.target).await?;
+    let mut outcome = Ok(());
+    for (stem, definition) in &run.stems {
+        run.header(stem, definition);
+        // A failed deletion is reported and the other stems are still pruned; the exit
+        // code is the first failure's, as within one stem.
+        let pruned = prune_stem(&run.client, stem, &run.current, args.keep, args.yes).await;
+        match (&outcome, pruned) {
+            (Ok(()), pruned) => outcome = pruned,
+            (Err(_), Err(failure)) => eprintln!("{failure}"),
+            (Err(_), Ok(())) => {}
+        }
     }
-    outcome
+    run.finish(outcome).await
+}
+
+/// What `list` and `prune` work on: the stem of each image the package has (or the one
+/// `--image` chose), the current version, and the server.
+struct Stems {
+    stems: Vec<(String, Definition)>,
+    current: Version,
+    client: Client,
+    server: Option<pj_daytona::server::LocalDaytona>,
+}
+
+impl Stems {
+    async fn load(target: &Target) -> Result<Stems, Failure> {
+        let images = project::load(target.package.as_deref(), target.image.as_deref())?;
+        let Some((first, _)) = images.first() else {
+            return Err(Failure::new(code::FAILED, "the package has no image"));
+        };
+        let current = current_version(first)?;
+        let mut stems = Vec::new();
+        for (project, definition) in &images {
+            stems.push((versions::stem(&project.snapshot, &project.version)?.to_owned(), definition.clone()));
+        }
+        let (client, server, _) = connect(first, target).await?;
+        Ok(Stems { stems, current, client, server })
+    }
+
+    /// With several images, which one the lines below are about.
+    fn header(&self, stem: &str, definition: &Definition) {
+        if self.stems.len() > 1 {
+            println!("==> {}: {stem}-v<version>", project::label(definition));
+        }
+    }
+
+    /// Stops an embedded server, then returns `outcome`.
+    async fn finish(self, outcome: Result<(), Failure>) -> Result<(), Failure> {
+        if let Some(server) = self.server {
+            server.shutdown().await;
+        }
+        outcome
+    }
 }
 
 /// The package's version, as the order of snapshot versions reads it.

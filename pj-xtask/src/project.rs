@@ -44,13 +44,52 @@ pub struct Scanned {
 }
 
 /// Finds the package (`-p NAME`, or the workspace's only crate with
-/// `[package.metadata.pithy-image]`), builds it, and reads its definition and the
-/// snapshot name in it.
-pub fn load(wanted: Option<&str>) -> Result<(Project, Definition), Failure> {
-    let mut project = locate(wanted)?;
-    let definition = definition(&project)?;
-    project.snapshot = snapshot_name(&project, &definition)?.to_owned();
-    Ok((project, definition))
+/// `[package.metadata.pithy-image]`), builds it, and reads the definitions of its images
+/// (the unnamed one first, then by name), each with its project carrying that image's
+/// snapshot name. `image` keeps one: an image name, or any image's snapshot name.
+pub fn load(wanted: Option<&str>, image: Option<&str>) -> Result<Vec<(Project, Definition)>, Failure> {
+    let project = locate(wanted)?;
+    let definitions = select_image(&project, definitions(&project)?, image)?;
+    definitions
+        .into_iter()
+        .map(|definition| {
+            let mut project = project.clone();
+            project.snapshot = snapshot_name(&project, &definition)?.to_owned();
+            Ok((project, definition))
+        })
+        .collect()
+}
+
+/// How an image is named in messages: `image "gpu"`, or `the unnamed image`.
+pub fn label(definition: &Definition) -> String {
+    match definition.image_name() {
+        Some(name) => format!("image \"{name}\""),
+        None => "the unnamed image".to_owned(),
+    }
+}
+
+/// The images `--image` selects: all of them without it, else the one with that name or
+/// snapshot name (so the unnamed image is selected by its snapshot name).
+fn select_image(
+    project: &Project,
+    definitions: Vec<Definition>,
+    wanted: Option<&str>,
+) -> Result<Vec<Definition>, Failure> {
+    let Some(wanted) = wanted else { return Ok(definitions) };
+    let chosen = |d: &Definition| d.image_name() == Some(wanted) || d.snapshot_name() == Some(wanted);
+    if let Some(found) = definitions.iter().find(|d| chosen(d)) {
+        return Ok(vec![found.clone()]);
+    }
+    let names: Vec<String> = definitions
+        .iter()
+        .map(|d| match d.image_name() {
+            Some(name) => name.to_owned(),
+            None => format!("{} (the unnamed image, by its snapshot name)", d.snapshot),
+        })
+        .collect();
+    Err(Failure::new(code::CONFIG, format!("`{}` has no image `{wanted}`", project.package))
+        .note(format!("its images are: {}", names.join(", ")))
+        .help("pass one of them to --image, or leave --image out to take them all"))
 }
 
 /// The name the build script resolved, or how to get one.
@@ -128,9 +167,9 @@ pub fn target_dir() -> Result<PathBuf, Failure> {
     Ok(workspace(MetadataCommand::new())?.target_directory.into_std_path_buf())
 }
 
-/// Builds the crate (so the macro checks the definition against the files as they are
-/// now) and reads the definition it embedded.
-fn definition(project: &Project) -> Result<Definition, Failure> {
+/// Builds the crate (so the macro checks the definitions against the files as they are
+/// now) and reads the definitions it embedded.
+fn definitions(project: &Project) -> Result<Vec<Definition>, Failure> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!(
         "    Checking the image definition of {} (cargo build -p {})",
@@ -171,13 +210,40 @@ fn definition(project: &Project) -> Result<Definition, Failure> {
             "add build.rs with `fn main() { pj_image::build::run(); }` and pj-image in [build-dependencies]",
         )
     })?;
-    let manifest = compiled_manifest(project, &out_dir, &artifacts)?;
-    Definition::read_manifest(&manifest).map_err(|e| Failure::new(code::CONFIG, e.to_string()))
+    let mut definitions = Vec::new();
+    for manifest in compiled_manifests(project, &out_dir, &artifacts)? {
+        definitions.push(
+            Definition::read_manifest(&manifest).map_err(|e| Failure::new(code::CONFIG, e.to_string()))?,
+        );
+    }
+    one_per_name(project, definitions)
 }
 
-/// The one manifest that the package's artifacts were compiled with: named in their
-/// dep-info (cargo writes `<artifact>.d` beside each), inside the package's `OUT_DIR`.
-fn compiled_manifest(project: &Project, out_dir: &Path, artifacts: &[PathBuf]) -> Result<PathBuf, Failure> {
+/// The definitions ordered (the unnamed image first, then by name), each name once. The
+/// macro refuses two images of one name in a crate; a lib and a bin of the package are two
+/// crates, and this catches them.
+fn one_per_name(project: &Project, mut definitions: Vec<Definition>) -> Result<Vec<Definition>, Failure> {
+    definitions.sort_by(|a, b| a.image.cmp(&b.image));
+    if let Some(pair) = definitions.windows(2).find(|w| w[0].image == w[1].image) {
+        let image = label(&pair[0]);
+        return Err(Failure::new(
+            code::CONFIG,
+            format!("`{}` defines {image} twice (in its lib and bin targets)", project.package),
+        )
+        .note(format!("functions `{}` and `{}`", pair[0].function, pair[1].function))
+        .help("keep one #[pithy_image] per name in the package, or give one of them another name"));
+    }
+    Ok(definitions)
+}
+
+/// The manifests that the package's artifacts were compiled with: named in their
+/// dep-info (cargo writes `<artifact>.d` beside each), inside the package's `OUT_DIR`,
+/// one per image.
+fn compiled_manifests(
+    project: &Project,
+    out_dir: &Path,
+    artifacts: &[PathBuf],
+) -> Result<Vec<PathBuf>, Failure> {
     let mut found: Vec<PathBuf> = Vec::new();
     for artifact in artifacts {
         let dep_info = artifact.with_extension("d");
@@ -191,24 +257,15 @@ fn compiled_manifest(project: &Project, out_dir: &Path, artifacts: &[PathBuf]) -
             }
         }
     }
-    match found.len() {
-        1 => Ok(found.remove(0)),
-        0 => Err(Failure::new(
+    if found.is_empty() {
+        return Err(Failure::new(
             code::CONFIG,
             format!("`{}` was compiled without an image definition", project.package),
         )
         .note("none of its artifacts includes a manifest written by #[pithy_image]")
-        .help("add a #[pithy_image] function to the crate (and `pj_image::build::run()` to its build.rs)")),
-        _ => Err(Failure::new(
-            code::CONFIG,
-            format!(
-                "`{}` has several #[pithy_image] definitions (in its lib and bin targets)",
-                project.package
-            ),
-        )
-        .note("the snapshot name is per package, so it has one image definition")
-        .help("keep one #[pithy_image] function in the package")),
+        .help("add a #[pithy_image] function to the crate (and `pj_image::build::run()` to its build.rs)"));
     }
+    Ok(found)
 }
 
 /// The paths of a Makefile-style dep-info file (`target: dep dep ...`), with `\ `
@@ -418,6 +475,61 @@ mod tests {
         assert_eq!(
             paths,
             [PathBuf::from("/src/my app/main.rs"), PathBuf::from("/t/out/pithy-image-00.json"),]
+        );
+    }
+
+    fn app() -> Project {
+        Project {
+            package: "app".into(),
+            version: "1.0.0".into(),
+            manifest_path: PathBuf::from("/src/app/Cargo.toml"),
+            snapshot: String::new(),
+            target_dir: PathBuf::from("/src/app/target"),
+            package_id: "app".into(),
+        }
+    }
+
+    /// A definition of the image `image` ("" for the unnamed one) from function `function`.
+    fn image(image: &str, function: &str) -> Definition {
+        let rendered = pj_image::Image::base("alpine:3.19").render().expect("valid");
+        let snapshot =
+            pj_image::image_snapshot_name("app", None, Some(image).filter(|i| !i.is_empty()), "1.0.0")
+                .expect("valid name");
+        Definition::new(function, &rendered, pj_image::Resources::default())
+            .with_image(image.to_owned())
+            .with_snapshot(snapshot)
+    }
+
+    #[test]
+    fn images_are_ordered_and_one_per_name_across_targets() {
+        let ordered = one_per_name(&app(), vec![image("gpu", "g"), image("", "u"), image("cpu", "c")])
+            .expect("distinct names");
+        let names: Vec<&str> = ordered.iter().map(|d| d.image.as_ref()).collect();
+        assert_eq!(names, ["", "cpu", "gpu"], "the unnamed image first, then by name");
+
+        let twice = one_per_name(&app(), vec![image("gpu", "in_lib"), image("gpu", "in_bin")])
+            .expect_err("gpu twice");
+        assert_eq!(twice.code, code::CONFIG);
+        assert_eq!(twice.what, "`app` defines image \"gpu\" twice (in its lib and bin targets)");
+        assert_eq!(twice.notes, ["functions `in_lib` and `in_bin`"]);
+        let unnamed = one_per_name(&app(), vec![image("", "a"), image("", "b")]).expect_err("two unnamed");
+        assert!(unnamed.what.contains("the unnamed image twice"), "{}", unnamed.what);
+    }
+
+    #[test]
+    fn image_selects_by_name_or_snapshot_name_and_lists_the_names_otherwise() {
+        let all = || vec![image("", "u"), image("gpu", "g")];
+        assert_eq!(select_image(&app(), all(), None).expect("all").len(), 2);
+        let gpu = select_image(&app(), all(), Some("gpu")).expect("by name");
+        assert_eq!(gpu.iter().map(|d| d.function.as_ref()).collect::<Vec<_>>(), ["g"]);
+        let unnamed = select_image(&app(), all(), Some("app-v1.0.0")).expect("by snapshot name");
+        assert_eq!(unnamed.iter().map(|d| d.function.as_ref()).collect::<Vec<_>>(), ["u"]);
+        let unknown = select_image(&app(), all(), Some("tpu")).expect_err("no such image");
+        assert_eq!(unknown.code, code::CONFIG);
+        assert_eq!(unknown.what, "`app` has no image `tpu`");
+        assert_eq!(
+            unknown.notes,
+            ["its images are: app-v1.0.0 (the unnamed image, by its snapshot name), gpu"]
         );
     }
 

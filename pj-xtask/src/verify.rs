@@ -71,8 +71,27 @@ fn verdict(
     }
 }
 
+/// The image `verify-snapshot` compares with: the only one, or the one whose snapshot is
+/// `name`.
+fn one_image(
+    mut images: Vec<(project::Project, pj_image::Definition)>,
+    name: Option<&str>,
+) -> Result<(project::Project, pj_image::Definition), Failure> {
+    if let Some(i) = images.iter().position(|(p, _)| Some(p.snapshot.as_str()) == name) {
+        return Ok(images.swap_remove(i));
+    }
+    if images.len() == 1 {
+        return Ok(images.swap_remove(0));
+    }
+    let names: Vec<String> = images.iter().map(|(_, d)| project::label(d)).collect();
+    Err(Failure::new(code::CONFIG, "the package has several images; which one should the snapshot match?")
+        .note(format!("its images: {}", names.join(", ")))
+        .help("choose one with --image NAME"))
+}
+
 pub async fn verify(args: VerifyArgs) -> Result<(), Failure> {
-    let (project, definition) = project::load(args.target.package.as_deref())?;
+    let images = project::load(args.target.package.as_deref(), args.target.image.as_deref())?;
+    let (project, definition) = one_image(images, args.name.as_deref())?;
     let name = args.name.clone().unwrap_or_else(|| project.snapshot.clone());
     let (client, server, _) = connect(&project, &args.target).await?;
     let outcome = async {

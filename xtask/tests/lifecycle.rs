@@ -66,12 +66,16 @@ fn client(server: &LocalDaytona) -> Client {
 /// Runs `xtask <args>` in the application's directory against `server`, and checks
 /// that its API key was not printed.
 async fn xtask(server: &LocalDaytona, args: &[&str]) -> Run {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
-    support::as_a_user_in(&mut cmd, app(), &app_crate::target_dir());
-    cmd.args(args).env("DAYTONA_API_URL", server.url()).env("DAYTONA_API_KEY", server.api_key());
-    let run = output(cmd).await;
-    assert!(!run.text().contains(server.api_key()), "the API key was printed:\n{}", run.text());
-    run
+    let target_dir = app_crate::target_dir();
+    support::xtask_against(
+        env!("CARGO_BIN_EXE_xtask"),
+        app(),
+        &target_dir,
+        server.url(),
+        server.api_key(),
+        args,
+    )
+    .await
 }
 
 /// Waits until the server's build of `name` has ended (check-only builds take a moment).

@@ -44,6 +44,25 @@ pub async fn output(mut cmd: std::process::Command) -> Run {
     }
 }
 
+/// Runs the xtask binary (`env!("CARGO_BIN_EXE_xtask")` of the calling test) with `args`
+/// as a user in the app directory `app`, built in `target_dir`, against the server at `url`
+/// with API key `key`, and checks that the key was not printed.
+pub async fn xtask_against(
+    xtask: &str,
+    app: &Path,
+    target_dir: &Path,
+    url: &str,
+    key: &str,
+    args: &[&str],
+) -> Run {
+    let mut cmd = std::process::Command::new(xtask);
+    as_a_user_in(&mut cmd, app, target_dir);
+    cmd.args(args).env("DAYTONA_API_URL", url).env("DAYTONA_API_KEY", key);
+    let run = output(cmd).await;
+    assert!(!run.text().contains(key), "the API key was printed:\n{}", run.text());
+    run
+}
+
 pub fn assert_code(run: &Run, code: i32) {
     assert_eq!(run.code, code, "unexpected exit code; output:\n{}", run.text());
 }
