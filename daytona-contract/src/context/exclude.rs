@@ -87,30 +87,41 @@ impl Exclude {
     {
         let mut exclude = Exclude::default();
         for written in patterns {
-            let written = written.as_ref();
-            let error =
-                |reason: &str| PatternError { pattern: written.to_owned(), reason: reason.to_owned() };
-            let (exception, body) = match written.trim().strip_prefix('!') {
-                Some(rest) => (true, rest.trim()),
-                None => (false, written.trim()),
-            };
-            let cleaned = clean(body).ok_or_else(|| {
-                error("it points outside the context directory; patterns are relative to it")
-            })?;
-            if cleaned.is_empty() {
-                return Err(error(
-                    "it names the whole context; to upload nothing, remove the add_local_dir call",
-                ));
-            }
-            let glob = GlobBuilder::new(&cleaned)
-                .literal_separator(true)
-                .backslash_escape(true)
-                .build()
-                .map_err(|e| error(&e.kind().to_string()))?;
-            exclude.patterns.push(if exception { format!("!{cleaned}") } else { cleaned });
-            exclude.rules.push((glob.compile_matcher(), exception));
+            exclude.add(written.as_ref())?;
         }
         Ok(exclude)
+    }
+
+    /// Adds one pattern after the others (it decides over them where both match), with
+    /// the checks of [`Exclude::new`].
+    ///
+    /// ```
+    /// let mut exclude = daytona_contract::context::Exclude::new(["*.log"]).unwrap();
+    /// exclude.add("!keep.log").unwrap();
+    /// assert!(!exclude.excludes("keep.log"));
+    /// assert!(exclude.add("[").is_err() && exclude.patterns().len() == 2, "a bad pattern adds nothing");
+    /// ```
+    pub fn add(&mut self, written: &str) -> Result<(), PatternError> {
+        let error = |reason: &str| PatternError { pattern: written.to_owned(), reason: reason.to_owned() };
+        let (exception, body) = match written.trim().strip_prefix('!') {
+            Some(rest) => (true, rest.trim()),
+            None => (false, written.trim()),
+        };
+        let cleaned = clean(body)
+            .ok_or_else(|| error("it points outside the context directory; patterns are relative to it"))?;
+        if cleaned.is_empty() {
+            return Err(error(
+                "it names the whole context; to upload nothing, remove the add_local_dir call",
+            ));
+        }
+        let glob = GlobBuilder::new(&cleaned)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .map_err(|e| error(&e.kind().to_string()))?;
+        self.patterns.push(if exception { format!("!{cleaned}") } else { cleaned });
+        self.rules.push((glob.compile_matcher(), exception));
+        Ok(())
     }
 
     /// The patterns of a `.dockerignore` file, in order: one per line, with blank lines

@@ -91,7 +91,7 @@ pub fn exclusion(
     exclude: &[String],
     dockerignore: bool,
 ) -> Result<Exclude, (Option<usize>, Finding)> {
-    let mut patterns = Vec::new();
+    let mut compiled = Exclude::none();
     if dockerignore {
         let file = source.join(".dockerignore");
         let shown = format!("{archive}/.dockerignore");
@@ -106,22 +106,20 @@ pub fn exclusion(
             (None, Finding::new(Rule::ContextExclude, why))
         })?;
         for line in Exclude::dockerignore_patterns(&text) {
-            Exclude::new([&line]).map_err(|e| {
+            compiled.add(&line).map_err(|e| {
                 (
                     None,
                     Finding::new(Rule::ContextExclude, format!("in `{shown}`: {e}; fix or remove that line")),
                 )
             })?;
-            patterns.push(line);
         }
     }
     for (at, pattern) in exclude.iter().enumerate() {
-        Exclude::new([pattern])
+        compiled
+            .add(pattern)
             .map_err(|e| (Some(at), Finding::new(Rule::ContextExclude, format!("{e}; fix or remove it"))))?;
-        patterns.push(pattern.clone());
     }
-    // Each pattern compiled alone above, so together they do too.
-    Exclude::new(&patterns).map_err(|e| (None, Finding::new(Rule::ContextExclude, e.to_string())))
+    Ok(compiled)
 }
 
 /// The rule an archive-path error breaks.
