@@ -32,32 +32,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! With the `server` feature (on by default; a client-only user sets
-//! `default-features = false`), [`server::LocalDaytona`] is a small Daytona-compatible
-//! server (API, S3 endpoint, Docker builds) for tests and offline use, and
-//! `cargo install pj-daytona` installs it as the `daytona-local` binary. The same client
-//! code runs against it, offline:
-//!
-//! ```
-//! # #[cfg(feature = "server")]
-//! # #[tokio::main]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
-//! use pj_daytona::{CreateBuildInfo, CreateSnapshot};
-//!
-//! let state = tempfile::tempdir()?;
-//! let config = ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly);
-//! let server = LocalDaytona::start(config).await?;
-//! let client = server.client_builder().build()?;
-//!
-//! let request = CreateSnapshot::build("demo-v1.0.0", CreateBuildInfo::new("FROM alpine:3.20\n", [""; 0]));
-//! client.snapshots().create(&request).await?;
-//! assert_eq!(client.snapshots().get("demo-v1.0.0").await?.name, "demo-v1.0.0");
-//! server.shutdown().await;
-//! # Ok(()) }
-//! # #[cfg(not(feature = "server"))]
-//! # fn main() {}
-//! ```
+//! The local Daytona-compatible server that tests and offline work run against (API, S3
+//! endpoint, Docker builds and sandboxes) is the separate crate `pj-daytona-local`; this
+//! crate is the client alone.
 //!
 //! [pithy]: https://example.invalid/pithy
 
@@ -70,9 +47,6 @@ mod secret;
 mod snapshots;
 mod storage;
 mod types;
-
-#[cfg(feature = "server")]
-pub mod server;
 
 pub use binding::{Bound, Unbound};
 pub use client::{Client, DEFAULT_SOURCE, USER_AGENT_VALUE};

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use pj_daytona::server::{BuildMode, Quotas};
+use pj_daytona_local::{BuildMode, Quotas};
 
 use crate::failure::EXIT_CODES;
 use crate::local;

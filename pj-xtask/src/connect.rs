@@ -2,7 +2,7 @@
 //! `--local` the local server (the running `cargo xtask local`, else an embedded one).
 
 use pj_daytona::Client;
-use pj_daytona::server::{BuildMode, LocalDaytona};
+use pj_daytona_local::{BuildMode, LocalDaytona};
 
 use crate::cli::Target;
 use crate::failure::{Failure, code};

@@ -6,8 +6,8 @@
 //! Nothing here does I/O: what only the outside world knows (whether the local server
 //! would build this definition now) comes in as a plain value in [`Options`].
 
-use pj_daytona::server::BuildMode;
 use pj_daytona::{Snapshot, SnapshotState};
+use pj_daytona_local::BuildMode;
 use pj_image::Definition;
 
 use crate::compare::differences;
@@ -27,7 +27,7 @@ pub struct Options {
 }
 
 /// What the local server would do with the definition now
-/// ([`pj_daytona::server::build_decision`]).
+/// ([`pj_daytona_local::build_decision`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalBuild {
     /// How the server builds.

@@ -152,8 +152,8 @@ async fn snapshot(args: SnapshotArgs) -> Result<(), Failure> {
 async fn finish(
     connection: Option<(
         pj_daytona::Client,
-        Option<pj_daytona::server::LocalDaytona>,
-        Option<pj_daytona::server::BuildMode>,
+        Option<pj_daytona_local::LocalDaytona>,
+        Option<pj_daytona_local::BuildMode>,
     )>,
     outcome: Result<(), Failure>,
 ) -> Result<(), Failure> {
@@ -168,7 +168,7 @@ async fn snapshot_image(
     args: &SnapshotArgs,
     project: &project::Project,
     definition: &pj_image::Definition,
-    client: Option<(&pj_daytona::Client, Option<pj_daytona::server::BuildMode>)>,
+    client: Option<(&pj_daytona::Client, Option<pj_daytona_local::BuildMode>)>,
 ) -> Result<(), Failure> {
     let started = Instant::now();
     if args.dry_run {

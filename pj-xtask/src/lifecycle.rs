@@ -53,7 +53,7 @@ struct Stems {
     stems: Vec<(String, Definition)>,
     current: Version,
     client: Client,
-    server: Option<pj_daytona::server::LocalDaytona>,
+    server: Option<pj_daytona_local::LocalDaytona>,
 }
 
 impl Stems {

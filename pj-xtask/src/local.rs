@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use pj_daytona::Client;
-use pj_daytona::server::{BuildMode, LocalDaytona, Quotas, ServerConfig, discover};
+use pj_daytona_local::{BuildMode, LocalDaytona, Quotas, ServerConfig, discover};
 
 use crate::failure::{Failure, code};
 

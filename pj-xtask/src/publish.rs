@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use pj_daytona::server::{BuildMode, build_decision};
 use pj_daytona::{Client, CreateBuildInfo, CreateSnapshot, Snapshot, SnapshotState};
+use pj_daytona_local::{BuildMode, build_decision};
 use pj_image::Definition;
 
 use crate::decide::{LocalBuild, Options, Rebuild, Refusal, Step, Usable, asks_local_server, decide};

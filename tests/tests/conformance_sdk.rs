@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use pj_daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
+use pj_daytona_local::{BuildMode, LocalDaytona, Route, ServerConfig};
 use serde_json::Value;
 
 fn conformance_dir() -> PathBuf {

@@ -22,7 +22,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pj_daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
+use pj_daytona_local::{BuildMode, LocalDaytona, Route, ServerConfig};
 
 #[path = "../../tests/support/app_crate.rs"]
 mod app_crate;

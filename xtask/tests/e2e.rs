@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use pj_daytona::server::{BuildMode, LocalDaytona, Quotas, Route, ServerConfig};
+use pj_daytona_local::{BuildMode, LocalDaytona, Quotas, Route, ServerConfig};
 
 #[path = "../../tests/conformance/provision.rs"]
 mod provision;
@@ -356,7 +356,7 @@ async fn no_secret_reaches_the_output_when_the_server_echoes_them() {
         [(Route::S3Head, 403), (Route::PushAccess, 200), (Route::S3Put, 403), (Route::GetSnapshot, 401)]
     {
         let (server, _state) = server(Duration::ZERO).await;
-        server.faults().inject(route, 10, pj_daytona::server::Fault::Leak { status });
+        server.faults().inject(route, 10, pj_daytona_local::Fault::Leak { status });
         let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
         assert_ne!(run.code, 0, "{route:?} {status}: {}", run.text());
         let shown = run.text();

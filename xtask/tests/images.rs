@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use pj_daytona::Client;
-use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
+use pj_daytona_local::{BuildMode, LocalDaytona, ServerConfig};
 
 #[path = "../../tests/support/app_crate.rs"]
 mod app_crate;

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use pj_daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
 use pj_daytona::{Client, CreateBuildInfo, CreateSnapshot, SnapshotState};
+use pj_daytona_local::{BuildMode, LocalDaytona, Route, ServerConfig};
 
 #[path = "../../tests/support/app_crate.rs"]
 mod app_crate;

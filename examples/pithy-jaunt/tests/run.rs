@@ -9,8 +9,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use pj_daytona::server::{BuildMode, LocalDaytona, Route, ServerConfig};
 use pj_daytona::{Client, CreateBuildInfo, CreateSnapshot, SnapshotState};
+use pj_daytona_local::{BuildMode, LocalDaytona, Route, ServerConfig};
 
 const SNAPSHOT: &str = concat!("pithy-jaunt-v", env!("CARGO_PKG_VERSION"));
 

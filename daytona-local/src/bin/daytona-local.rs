@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
+use pj_daytona_local::{BuildMode, LocalDaytona, ServerConfig};
 
 const HELP: &str = "daytona-local: a local Daytona-compatible server (API + S3 + Docker builds) on 127.0.0.1
 

@@ -1,24 +1,29 @@
-//! Fault injection and the request log.
+//! Test hooks (feature `testing`): fault injection and the request log.
+//!
+//! Never part of the product: `cargo xtask local` and `daytona-local` are built without
+//! this feature, so a fault that echoes secrets cannot be switched on in them.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use futures_util::StreamExt;
 
-use super::Shared;
-use super::api::error_json;
-use crate::types::SnapshotState;
+use crate::Shared;
+use crate::api::error_json;
+use crate::api::operations::OperationId;
+use crate::observe::Listener;
+use pj_daytona::SnapshotState;
 
 /// A route of the local server, for fault injection and the request log.
 ///
 /// ```
-/// use pj_daytona::server::Route;
+/// use pj_daytona_local::Route;
 /// assert_eq!(Route::classify_api(&"GET".parse().unwrap(), "/api/snapshots/abc"), Route::GetSnapshot);
 /// assert_eq!(Route::classify_s3(&"HEAD".parse().unwrap(), "/b/org/h/context.tar"), Route::S3Head);
 /// ```
@@ -73,7 +78,7 @@ impl Route {
     /// The route of an API request (`path` includes the `/api` prefix).
     ///
     /// ```
-    /// use pj_daytona::server::Route;
+    /// use pj_daytona_local::Route;
     /// assert_eq!(Route::classify_api(&"POST".parse().unwrap(), "/api/snapshots"), Route::CreateSnapshot);
     /// ```
     pub fn classify_api(method: &Method, path: &str) -> Route {
@@ -101,7 +106,7 @@ impl Route {
     /// The route of an S3 request (path-style: `/{bucket}/{key}`).
     ///
     /// ```
-    /// use pj_daytona::server::Route;
+    /// use pj_daytona_local::Route;
     /// assert_eq!(Route::classify_s3(&"PUT".parse().unwrap(), "/b/o/h/context.tar"), Route::S3Put);
     /// assert_eq!(Route::classify_s3(&"GET".parse().unwrap(), "/b"), Route::S3List);
     /// ```
@@ -129,8 +134,8 @@ impl Route {
 ///
 /// ```
 /// use std::time::Duration;
-/// let fault = pj_daytona::server::Fault::Status { status: 429, retry_after: Some(Duration::from_secs(1)) };
-/// assert!(matches!(fault, pj_daytona::server::Fault::Status { .. }));
+/// let fault = pj_daytona_local::Fault::Status { status: 429, retry_after: Some(Duration::from_secs(1)) };
+/// assert!(matches!(fault, pj_daytona_local::Fault::Status { .. }));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -179,7 +184,7 @@ struct FaultState {
 ///
 /// ```
 /// use std::time::Duration;
-/// use pj_daytona::server::{Faults, Route};
+/// use pj_daytona_local::{Faults, Route};
 /// let faults = Faults::default();
 /// faults.fail_next(Route::GetSnapshot, 2, 503);
 /// faults.rate_limit_next(Route::ListSnapshots, 1, Duration::from_secs(1));
@@ -201,8 +206,8 @@ impl Faults {
     /// for the same route are used up).
     ///
     /// ```
-    /// # let faults = pj_daytona::server::Faults::default();
-    /// faults.inject(pj_daytona::server::Route::S3Put, 1, pj_daytona::server::Fault::DropMidBody);
+    /// # let faults = pj_daytona_local::Faults::default();
+    /// faults.inject(pj_daytona_local::Route::S3Put, 1, pj_daytona_local::Fault::DropMidBody);
     /// ```
     pub fn inject(&self, route: Route, times: usize, fault: Fault) {
         if times > 0 {
@@ -213,8 +218,8 @@ impl Faults {
     /// The next `times` requests of `route` fail with `status`.
     ///
     /// ```
-    /// # let faults = pj_daytona::server::Faults::default();
-    /// faults.fail_next(pj_daytona::server::Route::CreateSnapshot, 1, 500);
+    /// # let faults = pj_daytona_local::Faults::default();
+    /// faults.fail_next(pj_daytona_local::Route::CreateSnapshot, 1, 500);
     /// ```
     pub fn fail_next(&self, route: Route, times: usize, status: u16) {
         self.inject(route, times, Fault::Status { status, retry_after: None });
@@ -224,8 +229,8 @@ impl Faults {
     /// (rounded up to whole seconds, as the header requires).
     ///
     /// ```
-    /// # let faults = pj_daytona::server::Faults::default();
-    /// faults.rate_limit_next(pj_daytona::server::Route::GetSnapshot, 1, std::time::Duration::from_secs(1));
+    /// # let faults = pj_daytona_local::Faults::default();
+    /// faults.rate_limit_next(pj_daytona_local::Route::GetSnapshot, 1, std::time::Duration::from_secs(1));
     /// ```
     pub fn rate_limit_next(&self, route: Route, times: usize, retry_after: Duration) {
         self.inject(route, times, Fault::Status { status: 429, retry_after: Some(retry_after) });
@@ -234,8 +239,8 @@ impl Faults {
     /// The next `times` requests of `route` are carried out, then answered after `delay`.
     ///
     /// ```
-    /// # let faults = pj_daytona::server::Faults::default();
-    /// faults.delay_next(pj_daytona::server::Route::GetSnapshot, 1, std::time::Duration::from_secs(2));
+    /// # let faults = pj_daytona_local::Faults::default();
+    /// faults.delay_next(pj_daytona_local::Route::GetSnapshot, 1, std::time::Duration::from_secs(2));
     /// ```
     pub fn delay_next(&self, route: Route, times: usize, delay: Duration) {
         self.inject(route, times, Fault::Delay(delay));
@@ -244,8 +249,8 @@ impl Faults {
     /// The next `times` responses of `route` are cut off mid-body.
     ///
     /// ```
-    /// # let faults = pj_daytona::server::Faults::default();
-    /// faults.drop_next(pj_daytona::server::Route::ListSnapshots, 1);
+    /// # let faults = pj_daytona_local::Faults::default();
+    /// faults.drop_next(pj_daytona_local::Route::ListSnapshots, 1);
     /// ```
     pub fn drop_next(&self, route: Route, times: usize) {
         self.inject(route, times, Fault::DropMidBody);
@@ -255,7 +260,7 @@ impl Faults {
     /// `building`, ...) and never progress.
     ///
     /// ```
-    /// # let faults = pj_daytona::server::Faults::default();
+    /// # let faults = pj_daytona_local::Faults::default();
     /// faults.stick("slow-v1", pj_daytona::SnapshotState::Pending);
     /// ```
     pub fn stick(&self, name: impl Into<String>, state: SnapshotState) {
@@ -265,7 +270,7 @@ impl Faults {
     /// Builds of snapshots named `name` fail with `reason` (after the checks pass).
     ///
     /// ```
-    /// # let faults = pj_daytona::server::Faults::default();
+    /// # let faults = pj_daytona_local::Faults::default();
     /// faults.fail_build("broken-v1", "injected failure");
     /// ```
     pub fn fail_build(&self, name: impl Into<String>, reason: impl Into<String>) {
@@ -275,7 +280,7 @@ impl Faults {
     /// Removes every fault.
     ///
     /// ```
-    /// # let faults = pj_daytona::server::Faults::default();
+    /// # let faults = pj_daytona_local::Faults::default();
     /// faults.clear();
     /// ```
     pub fn clear(&self) {
@@ -303,8 +308,8 @@ impl Faults {
 /// One request the server received (never its headers or body).
 ///
 /// ```
-/// # fn check(record: &pj_daytona::server::RequestRecord) {
-/// if record.route == pj_daytona::server::Route::S3Put { println!("{} {}", record.method, record.path); }
+/// # fn check(record: &pj_daytona_local::RequestRecord) {
+/// if record.route == pj_daytona_local::Route::S3Put { println!("{} {}", record.method, record.path); }
 /// # }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,6 +328,9 @@ pub struct RequestRecord {
     pub status: Option<u16>,
     /// The fault injected, if any.
     pub fault: Option<Fault>,
+    /// The `operationId` of Daytona's specifications that answered it (`None` for S3, a
+    /// path outside the specifications, or a fault that answered first).
+    pub operation: Option<&'static str>,
     /// When it arrived (to check that a client waited, e.g. for `Retry-After`).
     pub at: std::time::Instant,
 }
@@ -350,10 +358,11 @@ impl RequestLog {
         records.len() - 1
     }
 
-    fn set_status(&self, index: usize, path: &str, status: u16) {
+    fn set_status(&self, index: usize, path: &str, status: u16, operation: Option<&'static str>) {
         let mut records = self.lock();
         if let Some(record) = records.get_mut(index).filter(|r| r.path == path && r.status.is_none()) {
             record.status = Some(status);
+            record.operation = operation;
         }
     }
 
@@ -366,17 +375,11 @@ impl RequestLog {
     }
 }
 
-/// Which listener a request came in on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Listener {
-    Api,
-    S3,
-}
-
-/// The outermost middleware of both listeners: logs the request, applies faults, and
-/// gives handler errors Daytona's JSON shape.
-pub(crate) async fn observe(
-    State((shared, listener)): State<(std::sync::Arc<Shared>, Listener)>,
+/// The test hooks around a request: logs it and applies the next fault for its route.
+/// [`crate::observe`] calls this (only with the feature) and gives errors their shape.
+pub(crate) async fn around(
+    shared: &std::sync::Arc<Shared>,
+    listener: Listener,
     request: Request,
     next: Next,
 ) -> Response {
@@ -395,6 +398,7 @@ pub(crate) async fn observe(
         query,
         status: None,
         fault,
+        operation: None,
         at: std::time::Instant::now(),
     });
     let response = match fault {
@@ -419,15 +423,11 @@ pub(crate) async fn observe(
             response
         }
         Some(Fault::DropMidBody) => cut_body(next.run(request).await),
-        Some(Fault::Leak { status }) => leak(&shared, &request, route, status),
+        Some(Fault::Leak { status }) => leak(shared, &request, route, status),
         None => next.run(request).await,
     };
-    let response = super::api::finish_error(response, &path);
-    shared.log.set_status(index, &path, response.status().as_u16());
-    if shared.log_requests {
-        // The path only: S3 queries can hold a session token.
-        eprintln!("    {method} {path} {}", response.status().as_u16());
-    }
+    let operation = response.extensions().get::<OperationId>().map(|op| op.0);
+    shared.log.set_status(index, &path, response.status().as_u16(), operation);
     response
 }
 

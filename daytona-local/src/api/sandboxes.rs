@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 use super::snapshots::find_snapshot;
 use super::validate::{check_region, optional_gpu, optional_int, optional_string, parse_json, string_map};
 use super::{ApiError, ApiResult};
-use crate::server::state::{SandboxRecord, now_iso, uuid};
-use crate::server::{BuildMode, Shared, docker, quotas};
-use crate::types::SnapshotState;
+use crate::state::{SandboxRecord, now_iso, uuid};
+use crate::{BuildMode, Shared, docker, quotas};
+use pj_daytona::SnapshotState;
 
 pub(super) async fn create_sandbox(
     State(shared): State<Arc<Shared>>,

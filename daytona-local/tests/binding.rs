@@ -9,8 +9,8 @@ mod support;
 
 use std::time::Duration;
 
-use pj_daytona::server::{BuildMode, LocalDaytona, Route};
 use pj_daytona::{CreateBuildInfo, CreateSandbox, CreateSnapshot, Error, SnapshotState, Unbound};
+use pj_daytona_local::{BuildMode, LocalDaytona, Route};
 
 const WAIT: Duration = Duration::from_secs(20);
 

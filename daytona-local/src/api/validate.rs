@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use serde_json::Value;
 
 use super::{ApiError, ApiResult};
-use crate::server::state::is_uuid;
+use crate::state::is_uuid;
 
 pub(super) fn require_uuid(id: &str) -> ApiResult<()> {
     if is_uuid(id) { Ok(()) } else { Err(ApiError::bad_request("Validation failed (uuid is expected)")) }

@@ -1,4 +1,4 @@
-//! A small, real Daytona for tests and offline use (feature `server`).
+//! # pj-daytona-local: a small, real Daytona for tests and offline use
 //!
 //! [`LocalDaytona`] serves, on loopback only:
 //! - the API endpoints pithy uses, with Daytona's JSON shapes, statuses and error bodies
@@ -18,18 +18,26 @@
 //! State (snapshots, sandboxes, build logs, objects) lives in a directory, so a restart
 //! keeps it. One server at a time runs on a directory: it holds the directory's lock
 //! and writes `server.json`, which [`discover`] reads (`cargo xtask snapshot --local`
-//! uses a running `cargo xtask local` this way). Faults can be injected per route ([`Faults`]) and every request is logged
-//! ([`LocalDaytona::requests`]).
+//! uses a running `cargo xtask local` this way).
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use pj_daytona::server::{LocalDaytona, Route, ServerConfig};
-//! let dir = tempfile::tempdir()?;
-//! let server = LocalDaytona::start(ServerConfig::new(dir.path())).await?;
+//! With the `testing` feature (tests only; `cargo xtask local` and `daytona-local` never
+//! enable it), faults can be injected per route (`Faults`) and every request is logged
+//! (`LocalDaytona::requests`).
+//!
+//! ```
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use pj_daytona::{CreateBuildInfo, CreateSnapshot};
+//! use pj_daytona_local::{BuildMode, LocalDaytona, ServerConfig};
+//!
+//! let state = tempfile::tempdir()?;
+//! let config = ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly);
+//! let server = LocalDaytona::start(config).await?;
 //! let client = server.client_builder().build()?;
-//! server.faults().fail_next(Route::ListSnapshots, 1, 503);
-//! let page = client.snapshots().list(&Default::default()).await?; // retried once
-//! assert_eq!(server.count(Route::ListSnapshots), 2);
+//!
+//! let request = CreateSnapshot::build("demo-v1.0.0", CreateBuildInfo::new("FROM alpine:3.20\n", [""; 0]));
+//! client.snapshots().create(&request).await?;
+//! assert_eq!(client.snapshots().get("demo-v1.0.0").await?.name, "demo-v1.0.0");
 //! server.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -42,10 +50,12 @@ mod assemble;
 mod build;
 mod discovery;
 mod docker;
-mod faults;
+mod observe;
 mod quotas;
 mod s3;
 mod state;
+#[cfg(feature = "testing")]
+mod testing;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -56,26 +66,30 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use api::operations::{Operation, Spec, implemented_operations, operations, operations_source};
 pub use build::build_decision;
 pub use discovery::{RunningServer, discover};
-pub use faults::{Fault, Faults, RequestRecord, Route};
 pub use quotas::Quotas;
+#[cfg(feature = "testing")]
+pub use testing::{Fault, Faults, RequestRecord, Route};
 
-use crate::config::ClientBuilder;
-use crate::secret::Secret;
-use crate::types::SnapshotState;
-use faults::{Listener, RequestLog};
+use observe::Listener;
+use pj_daytona::ClientBuilder;
+use pj_daytona::Secret;
+use pj_daytona::SnapshotState;
 use state::{Store, random_string, uuid};
+#[cfg(feature = "testing")]
+use testing::RequestLog;
 
 /// How the server turns a snapshot's build into an image.
 ///
 /// Whatever the mode, a snapshot that was checked but not built says so: its build log
 /// ends with "checked, not built" and the reason, its DTO carries `checkedOnly` (see
-/// [`Snapshot::checked_only`](crate::Snapshot::checked_only)), and creating a sandbox
+/// [`Snapshot::checked_only`](pj_daytona::Snapshot::checked_only)), and creating a sandbox
 /// from it is refused with a 400 that says how to get a real build.
 ///
 /// ```
-/// use pj_daytona::server::BuildMode;
+/// use pj_daytona_local::BuildMode;
 /// assert_eq!("auto".parse::<BuildMode>(), Ok(BuildMode::Auto));
 /// assert_eq!(BuildMode::CheckOnly.to_string(), "check");
 /// assert!("fast".parse::<BuildMode>().unwrap_err().contains("auto, docker or check"));
@@ -99,7 +113,7 @@ impl BuildMode {
     /// The name used by the command-line flags (`auto`, `docker`, `check`).
     ///
     /// ```
-    /// assert_eq!(pj_daytona::server::BuildMode::Docker.as_str(), "docker");
+    /// assert_eq!(pj_daytona_local::BuildMode::Docker.as_str(), "docker");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -132,9 +146,9 @@ impl std::str::FromStr for BuildMode {
 /// The configuration of a [`LocalDaytona`].
 ///
 /// ```
-/// let config = pj_daytona::server::ServerConfig::new("/tmp/daytona-local")
+/// let config = pj_daytona_local::ServerConfig::new("/tmp/daytona-local")
 ///     .api_key("dtn_local_test")
-///     .build_mode(pj_daytona::server::BuildMode::CheckOnly);
+///     .build_mode(pj_daytona_local::BuildMode::CheckOnly);
 /// assert_eq!(config.port, 0);
 /// ```
 #[derive(Clone)]
@@ -199,7 +213,7 @@ impl ServerConfig {
     /// region `us`, embedded (not standalone).
     ///
     /// ```
-    /// let config = pj_daytona::server::ServerConfig::new("state");
+    /// let config = pj_daytona_local::ServerConfig::new("state");
     /// assert_eq!(config.region, "us");
     /// ```
     pub fn new(state_dir: impl Into<PathBuf>) -> Self {
@@ -223,7 +237,7 @@ impl ServerConfig {
     /// Prints a line per request to stderr (see [`log_requests`](Self::log_requests)).
     ///
     /// ```
-    /// let config = pj_daytona::server::ServerConfig::new("state").log_requests(true);
+    /// let config = pj_daytona_local::ServerConfig::new("state").log_requests(true);
     /// assert!(config.log_requests);
     /// ```
     pub fn log_requests(mut self, log: bool) -> Self {
@@ -235,7 +249,7 @@ impl ServerConfig {
     /// [`standalone`](Self::standalone)).
     ///
     /// ```
-    /// let config = pj_daytona::server::ServerConfig::new("state").standalone(true);
+    /// let config = pj_daytona_local::ServerConfig::new("state").standalone(true);
     /// assert!(config.standalone);
     /// ```
     pub fn standalone(mut self, standalone: bool) -> Self {
@@ -246,7 +260,7 @@ impl ServerConfig {
     /// Sets the API key.
     ///
     /// ```
-    /// let config = pj_daytona::server::ServerConfig::new("state").api_key("k");
+    /// let config = pj_daytona_local::ServerConfig::new("state").api_key("k");
     /// # let _ = config;
     /// ```
     pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
@@ -257,7 +271,7 @@ impl ServerConfig {
     /// Also accept this JWT (with the organization header).
     ///
     /// ```
-    /// let config = pj_daytona::server::ServerConfig::new("state").jwt("eyJ");
+    /// let config = pj_daytona_local::ServerConfig::new("state").jwt("eyJ");
     /// # let _ = config;
     /// ```
     pub fn jwt(mut self, jwt: impl Into<Secret>) -> Self {
@@ -268,7 +282,7 @@ impl ServerConfig {
     /// Sets the build mode.
     ///
     /// ```
-    /// let config = pj_daytona::server::ServerConfig::new("state").build_mode(pj_daytona::server::BuildMode::CheckOnly);
+    /// let config = pj_daytona_local::ServerConfig::new("state").build_mode(pj_daytona_local::BuildMode::CheckOnly);
     /// # let _ = config;
     /// ```
     pub fn build_mode(mut self, mode: BuildMode) -> Self {
@@ -279,7 +293,7 @@ impl ServerConfig {
     /// Sets the least time a build stays `building`.
     ///
     /// ```
-    /// let config = pj_daytona::server::ServerConfig::new("state").min_build_time(std::time::Duration::from_secs(3));
+    /// let config = pj_daytona_local::ServerConfig::new("state").min_build_time(std::time::Duration::from_secs(3));
     /// # let _ = config;
     /// ```
     pub fn min_build_time(mut self, at_least: Duration) -> Self {
@@ -290,7 +304,7 @@ impl ServerConfig {
     /// Sets how long a deleted snapshot stays `removing`.
     ///
     /// ```
-    /// let config = pj_daytona::server::ServerConfig::new("state").removal_time(std::time::Duration::from_secs(2));
+    /// let config = pj_daytona_local::ServerConfig::new("state").removal_time(std::time::Duration::from_secs(2));
     /// # let _ = config;
     /// ```
     pub fn removal_time(mut self, removing_for: Duration) -> Self {
@@ -301,9 +315,9 @@ impl ServerConfig {
     /// Sets the organization's limits (see [`Quotas`]).
     ///
     /// ```
-    /// let mut quotas = pj_daytona::server::Quotas::default();
+    /// let mut quotas = pj_daytona_local::Quotas::default();
     /// quotas.total_memory = 64;
-    /// let config = pj_daytona::server::ServerConfig::new("state").quotas(quotas);
+    /// let config = pj_daytona_local::ServerConfig::new("state").quotas(quotas);
     /// assert_eq!(config.quotas.total_memory, 64);
     /// ```
     pub fn quotas(mut self, quotas: Quotas) -> Self {
@@ -314,7 +328,7 @@ impl ServerConfig {
     /// Sets the ports (0: any free port).
     ///
     /// ```
-    /// let config = pj_daytona::server::ServerConfig::new("state").ports(3000, 3001);
+    /// let config = pj_daytona_local::ServerConfig::new("state").ports(3000, 3001);
     /// # let _ = config;
     /// ```
     pub fn ports(mut self, api: u16, s3: u16) -> Self {
@@ -335,7 +349,9 @@ struct Identity {
 /// What the handlers share.
 pub(crate) struct Shared {
     store: Store,
+    #[cfg(feature = "testing")]
     faults: Faults,
+    #[cfg(feature = "testing")]
     log: RequestLog,
     credentials: Arc<s3::CredentialStore>,
     api_key: Secret,
@@ -383,7 +399,7 @@ impl Shared {
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
 /// let dir = tempfile::tempdir()?;
-/// let server = pj_daytona::server::LocalDaytona::start(pj_daytona::server::ServerConfig::new(dir.path())).await?;
+/// let server = pj_daytona_local::LocalDaytona::start(pj_daytona_local::ServerConfig::new(dir.path())).await?;
 /// println!("DAYTONA_API_URL={}", server.url());
 /// server.shutdown().await;
 /// # Ok(()) }
@@ -420,7 +436,7 @@ impl LocalDaytona {
     ///
     /// ```no_run
     /// # async fn demo() -> std::io::Result<()> {
-    /// let server = pj_daytona::server::LocalDaytona::start(pj_daytona::server::ServerConfig::new("state")).await?;
+    /// let server = pj_daytona_local::LocalDaytona::start(pj_daytona_local::ServerConfig::new("state")).await?;
     /// # Ok(()) }
     /// ```
     pub async fn start(config: ServerConfig) -> std::io::Result<LocalDaytona> {
@@ -455,7 +471,9 @@ impl LocalDaytona {
         }
         let shared = Arc::new(Shared {
             store,
+            #[cfg(feature = "testing")]
             faults: Faults::default(),
+            #[cfg(feature = "testing")]
             log: RequestLog::default(),
             credentials,
             api_key: Secret::new(identity.api_key),
@@ -479,11 +497,11 @@ impl LocalDaytona {
         });
 
         let api = api::router(shared.clone())
-            .layer(axum::middleware::from_fn_with_state((shared.clone(), Listener::Api), faults::observe));
+            .layer(axum::middleware::from_fn_with_state((shared.clone(), Listener::Api), observe::observe));
         let s3_router = axum::Router::new()
             .fallback(s3::handle)
             .with_state(s3_service)
-            .layer(axum::middleware::from_fn_with_state((shared.clone(), Listener::S3), faults::observe));
+            .layer(axum::middleware::from_fn_with_state((shared.clone(), Listener::S3), observe::observe));
         let tasks = vec![serve(api_listener, api, shutdown.clone()), serve(s3_listener, s3_router, shutdown)];
 
         // Builds a previous run left unfinished start again.
@@ -517,7 +535,7 @@ impl LocalDaytona {
     /// The API base URL (`http://127.0.0.1:<port>/api`), for `DAYTONA_API_URL`.
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
     /// assert!(server.url().ends_with("/api"));
     /// # }
     /// ```
@@ -528,7 +546,7 @@ impl LocalDaytona {
     /// The API key (the local server's own; tests pass it to clients).
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
     /// let key = server.api_key();
     /// # }
     /// ```
@@ -539,7 +557,7 @@ impl LocalDaytona {
     /// The S3 endpoint (`http://127.0.0.1:<port>`), as push access hands it out.
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
     /// assert!(server.storage_url().starts_with("http://127.0.0.1:"));
     /// # }
     /// ```
@@ -550,7 +568,7 @@ impl LocalDaytona {
     /// The organization every request acts in.
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
     /// let org = server.organization_id();
     /// # }
     /// ```
@@ -561,7 +579,7 @@ impl LocalDaytona {
     /// The state directory's S3 root: objects are files at `<root>/<bucket>/<key>`.
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
     /// let tar = server.object_path("0062767e43a7b98b63a594b2504ce32c");
     /// # }
     /// ```
@@ -577,7 +595,7 @@ impl LocalDaytona {
     /// A [`ClientBuilder`] pointed at this server with its API key.
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona) -> Result<(), pj_daytona::Error> {
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) -> Result<(), pj_daytona::Error> {
     /// let client = server.client_builder().build()?;
     /// # Ok(()) }
     /// ```
@@ -588,10 +606,11 @@ impl LocalDaytona {
     /// The fault controls.
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
-    /// server.faults().fail_next(pj_daytona::server::Route::CreateSnapshot, 1, 500);
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
+    /// server.faults().fail_next(pj_daytona_local::Route::CreateSnapshot, 1, 500);
     /// # }
     /// ```
+    #[cfg(feature = "testing")]
     pub fn faults(&self) -> &Faults {
         &self.shared.faults
     }
@@ -599,10 +618,11 @@ impl LocalDaytona {
     /// Every request received so far (oldest first).
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
     /// for record in server.requests() { println!("{} {}", record.method, record.path); }
     /// # }
     /// ```
+    #[cfg(feature = "testing")]
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.log.snapshot()
     }
@@ -611,12 +631,13 @@ impl LocalDaytona {
     /// tests that check no output shows them.
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona, output: &str) {
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona, output: &str) {
     /// for (secret, token) in server.issued_storage_secrets() {
     ///     assert!(!output.contains(&secret) && !output.contains(&token));
     /// }
     /// # }
     /// ```
+    #[cfg(feature = "testing")]
     pub fn issued_storage_secrets(&self) -> Vec<(String, String)> {
         self.shared.credentials.all()
     }
@@ -624,10 +645,11 @@ impl LocalDaytona {
     /// How many requests of `route` were received.
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
-    /// assert_eq!(server.count(pj_daytona::server::Route::S3Put), 0);
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
+    /// assert_eq!(server.count(pj_daytona_local::Route::S3Put), 0);
     /// # }
     /// ```
+    #[cfg(feature = "testing")]
     pub fn count(&self, route: Route) -> usize {
         self.shared.log.snapshot().iter().filter(|r| r.route == route).count()
     }
@@ -635,10 +657,11 @@ impl LocalDaytona {
     /// Forgets the requests received so far.
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
     /// server.clear_requests();
     /// # }
     /// ```
+    #[cfg(feature = "testing")]
     pub fn clear_requests(&self) {
         self.shared.log.clear();
     }
@@ -647,10 +670,11 @@ impl LocalDaytona {
     /// time (an unused snapshot going `inactive`). Returns whether it exists.
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
     /// server.set_snapshot_state("app-v1.0.0", pj_daytona::SnapshotState::Inactive);
     /// # }
     /// ```
+    #[cfg(feature = "testing")]
     pub fn set_snapshot_state(&self, id_or_name: &str, state: SnapshotState) -> bool {
         self.shared.store.write(|d| {
             let id = d.snapshot(id_or_name).map(|s| s.id.clone());
@@ -668,7 +692,7 @@ impl LocalDaytona {
     /// How it builds.
     ///
     /// ```no_run
-    /// # fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
     /// println!("builds: {}", server.build_mode());
     /// # }
     /// ```
@@ -679,7 +703,7 @@ impl LocalDaytona {
     /// Whether a Docker engine answered (always `false` in [`BuildMode::CheckOnly`]).
     ///
     /// ```no_run
-    /// # async fn demo(server: &pj_daytona::server::LocalDaytona) {
+    /// # async fn demo(server: &pj_daytona_local::LocalDaytona) {
     /// if !server.docker_available().await { eprintln!("builds will fail"); }
     /// # }
     /// ```
@@ -691,7 +715,7 @@ impl LocalDaytona {
     /// connections).
     ///
     /// ```no_run
-    /// # async fn demo(server: pj_daytona::server::LocalDaytona) {
+    /// # async fn demo(server: pj_daytona_local::LocalDaytona) {
     /// server.shutdown().await;
     /// # }
     /// ```

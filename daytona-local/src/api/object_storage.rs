@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use serde_json::{Value, json};
 
-use crate::server::Shared;
+use crate::Shared;
 
 pub(super) async fn push_access(State(shared): State<Arc<Shared>>) -> axum::Json<Value> {
     let creds = shared.credentials.issue(&shared.organization_id);

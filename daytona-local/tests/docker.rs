@@ -10,10 +10,10 @@ mod support;
 
 use std::time::Duration;
 
-use pj_daytona::server::{BuildMode, LocalDaytona, Quotas, ServerConfig};
 use pj_daytona::{
     CreateBuildInfo, CreateSandbox, CreateSnapshot, ExecuteRequest, SandboxState, SnapshotState,
 };
+use pj_daytona_local::{BuildMode, LocalDaytona, Quotas, ServerConfig};
 
 const BASE: &str = "pj-test-base:1";
 const BUILD: Duration = Duration::from_secs(300);

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::{BuildMode, Identity};
-use crate::config::ClientBuilder;
-use crate::secret::Secret;
+use pj_daytona::ClientBuilder;
+use pj_daytona::Secret;
 
 const LOCK_FILE: &str = "server.lock";
 const INFO_FILE: &str = "server.json";
@@ -90,7 +90,7 @@ fn read_info(dir: &Path) -> Option<ServerInfo> {
 ///
 /// ```no_run
 /// # fn demo() -> std::io::Result<()> {
-/// if let Some(running) = pj_daytona::server::discover("target/pithy-local".as_ref())? {
+/// if let Some(running) = pj_daytona_local::discover("target/pithy-local".as_ref())? {
 ///     println!("export DAYTONA_API_URL={}", running.url);
 ///     let client = running.client_builder().build();
 /// }
@@ -130,7 +130,7 @@ impl RunningServer {
     /// Its API key (saved in the state directory, so it is the same after a restart).
     ///
     /// ```no_run
-    /// # fn demo(running: &pj_daytona::server::RunningServer) {
+    /// # fn demo(running: &pj_daytona_local::RunningServer) {
     /// let key: &str = running.api_key().expose();
     /// # }
     /// ```
@@ -141,7 +141,7 @@ impl RunningServer {
     /// A [`ClientBuilder`] pointed at it with its API key.
     ///
     /// ```no_run
-    /// # fn demo(running: &pj_daytona::server::RunningServer) -> Result<(), pj_daytona::Error> {
+    /// # fn demo(running: &pj_daytona_local::RunningServer) -> Result<(), pj_daytona::Error> {
     /// let client = running.client_builder().build()?;
     /// # Ok(()) }
     /// ```
@@ -157,7 +157,7 @@ impl RunningServer {
 ///
 /// ```no_run
 /// # fn demo() -> std::io::Result<()> {
-/// match pj_daytona::server::discover("target/pithy-local".as_ref())? {
+/// match pj_daytona_local::discover("target/pithy-local".as_ref())? {
 ///     Some(running) => println!("a server runs at {} (pid {})", running.url, running.pid),
 ///     None => println!("none is running; start one with `cargo xtask local`"),
 /// }

@@ -8,8 +8,8 @@ mod support;
 
 use std::time::Duration;
 
-use pj_daytona::server::{BuildMode, LocalDaytona, Quotas, ServerConfig};
 use pj_daytona::{CreateSnapshot, SnapshotState};
+use pj_daytona_local::{BuildMode, LocalDaytona, Quotas, ServerConfig};
 use proptest::prelude::*;
 use support::server;
 

@@ -1,6 +1,8 @@
 //! The Daytona API routes: Daytona's JSON shapes, statuses and error bodies.
 //!
-//! The router and Daytona's error body are here; the handlers are by resource:
+//! The router and Daytona's error body are here. Every operation of Daytona's specifications
+//! is routed by its `operationId` ([`operations`]): those in [`implement`] by their
+//! handlers, the others with a 501 naming them. The handlers are by resource:
 //! [`auth`] (the API key or JWT of every route), [`object_storage`] (push access),
 //! [`snapshots`], [`sandboxes`] (with the toolbox), and [`validate`] checks request
 //! bodies and queries the way Daytona's class-validator does.
@@ -13,13 +15,13 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde_json::json;
 
 use super::Shared;
 use super::state::now_iso;
 use auth::authenticate;
 use object_storage::push_access;
+use operations::Operations;
 use sandboxes::{create_sandbox, delete_sandbox, execute, get_sandbox, toolbox_proxy_url};
 use snapshots::{
     activate_snapshot, build_logs, build_logs_url, create_snapshot, deactivate_snapshot, delete_snapshot,
@@ -28,6 +30,7 @@ use snapshots::{
 
 mod auth;
 mod object_storage;
+pub(crate) mod operations;
 mod sandboxes;
 mod snapshots;
 mod validate;
@@ -85,21 +88,31 @@ pub(crate) fn finish_error(response: Response, path: &str) -> Response {
 type ApiResult<T> = Result<T, ApiError>;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    let api = Router::new()
-        .route("/api/object-storage/push-access", get(push_access))
-        .route("/api/snapshots", post(create_snapshot).get(list_snapshots))
-        .route("/api/snapshots/{id}", get(get_snapshot).delete(delete_snapshot))
-        .route("/api/snapshots/{id}/activate", post(activate_snapshot))
-        .route("/api/snapshots/{id}/deactivate", post(deactivate_snapshot))
-        .route("/api/snapshots/{id}/build-logs-url", get(build_logs_url))
-        .route("/api/snapshots/{id}/build-logs", get(build_logs))
-        .route("/api/sandbox", post(create_sandbox))
-        .route("/api/sandbox/{id}", get(get_sandbox).delete(delete_sandbox))
-        .route("/api/sandbox/{id}/toolbox-proxy-url", get(toolbox_proxy_url))
-        .route("/toolbox/{id}/process/execute", post(execute))
+    let mut ops = Operations::new();
+    implement(&mut ops);
+    ops.router()
         .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate))
-        .fallback(not_found);
-    api.with_state(shared)
+        .fallback(not_found)
+        .with_state(shared)
+}
+
+/// Every operation the server implements, by Daytona's `operationId` (see
+/// [`operations`]); the others answer 501.
+pub(crate) fn implement(ops: &mut Operations) {
+    ops.op("getPushAccess", push_access);
+    ops.op("createSnapshot", create_snapshot)
+        .op("getAllSnapshots", list_snapshots)
+        .op("getSnapshot", get_snapshot)
+        .op("removeSnapshot", delete_snapshot)
+        .op("activateSnapshot", activate_snapshot)
+        .op("deactivateSnapshot", deactivate_snapshot)
+        .op("getSnapshotBuildLogsUrl", build_logs_url)
+        .op("getSnapshotBuildLogs", build_logs);
+    ops.op("createSandbox", create_sandbox)
+        .op("getSandbox", get_sandbox)
+        .op("deleteSandbox", delete_sandbox)
+        .op("getToolboxProxyUrl", toolbox_proxy_url);
+    ops.op("ExecuteCommand", execute);
 }
 
 async fn not_found(request: Request) -> ApiError {

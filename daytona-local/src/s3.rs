@@ -69,11 +69,13 @@ impl CredentialStore {
         NewCredentials { access_key, secret, token }
     }
 
+    #[cfg(feature = "testing")]
     /// Every secret and session token issued so far (for tests that look for them).
     pub(crate) fn all(&self) -> Vec<(String, String)> {
         self.lock().values().map(|i| (i.secret.clone(), i.token.clone())).collect()
     }
 
+    #[cfg(feature = "testing")]
     /// The secret and session token issued last (fault injection echoes them, as a server
     /// that leaks what a client holds would).
     pub(crate) fn latest(&self) -> Option<(String, String)> {

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
 use pj_daytona::{Client, RetryPolicy, Snapshot, SnapshotState, StorageAccess};
+use pj_daytona_local::{BuildMode, LocalDaytona, ServerConfig};
 
 /// A fast retry policy for tests: 3 retries, millisecond backoff.
 pub fn fast_retries() -> RetryPolicy {

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use daytona_contract::context::ContextChanged;
 use futures_util::StreamExt;
-use pj_daytona::server::{BuildMode, Fault, LocalDaytona, Route, ServerConfig};
 use pj_daytona::{
     Client, CreateBuildInfo, CreateSandbox, CreateSnapshot, Error, ListSnapshots, LogEvent, RetryPolicy,
     SnapshotState, Timeouts, Upload, UploadProgress,
 };
+use pj_daytona_local::{BuildMode, Fault, LocalDaytona, Route, ServerConfig};
 use rusty_s3::S3Action;
 use support::{client, fast_retries, server, wait_terminal};
 

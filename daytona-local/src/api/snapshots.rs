@@ -16,9 +16,9 @@ use super::validate::{
     string_list, validate_image_name,
 };
 use super::{ApiError, ApiResult};
-use crate::server::state::{BuildInfoRecord, SnapshotRecord, now_iso, uuid};
-use crate::server::{Shared, build, quotas};
-use crate::types::SnapshotState;
+use crate::state::{BuildInfoRecord, SnapshotRecord, now_iso, uuid};
+use crate::{Shared, build, quotas};
+use pj_daytona::SnapshotState;
 
 fn snapshot_json(record: &SnapshotRecord) -> axum::Json<Value> {
     axum::Json(serde_json::to_value(record).unwrap_or(Value::Null))

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::types::SnapshotState;
+use pj_daytona::SnapshotState;
 
 /// A snapshot as stored, serialised exactly as Daytona's `SnapshotDto`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::ApiError;
-use crate::server::Shared;
+use crate::Shared;
 
 pub(super) async fn authenticate(
     State(shared): State<Arc<Shared>>,

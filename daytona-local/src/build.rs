@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::assemble::{self, normalize};
 use super::state::now_iso;
 use super::{BuildMode, Shared, docker};
-use crate::types::SnapshotState;
+use pj_daytona::SnapshotState;
 
 /// The build of snapshot `id`, from `pending` to `active` or `build_failed`.
 pub(crate) async fn run(shared: Arc<Shared>, id: String) {
@@ -22,6 +22,7 @@ pub(crate) async fn run(shared: Arc<Shared>, id: String) {
     }) else {
         return;
     };
+    #[cfg(feature = "testing")]
     if let Some(state) = shared.faults.stuck_state(&name) {
         log(
             &shared,
@@ -144,7 +145,7 @@ enum Built {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// use pj_daytona::server::{BuildMode, build_decision};
+/// use pj_daytona_local::{BuildMode, build_decision};
 ///
 /// let dockerfile = "FROM debian:bookworm-slim\nRUN echo hello\n";
 /// assert_eq!(build_decision(BuildMode::Docker, dockerfile).await, Ok(()));
@@ -264,6 +265,7 @@ async fn build(
         id,
         &format!("Build context: Dockerfile and {} file(s); every COPY source is present", files.len()),
     );
+    #[cfg(feature = "testing")]
     if let Some(reason) = shared.faults.build_failure(name) {
         return Err(reason);
     }

@@ -3,14 +3,14 @@
 //! `write_tar_hashed` into 5 MiB multipart parts, at most six held at once, no temporary
 //! file), so the client's memory does not grow with the context.
 //!
-//! `cargo bench -p pj-daytona --features server --bench upload` (sizes in MiB:
+//! `cargo bench -p pj-daytona-local --features testing --bench upload` (sizes in MiB:
 //! `PJ_BENCH_MB=16,256`). The server runs in the bench's process; each size's upload runs
 //! in a fresh child process, whose `VmHWM` (Linux) is the client's peak memory alone.
 
 use std::io::Write;
 use std::time::Instant;
 
-use pj_daytona::server::{BuildMode, LocalDaytona, ServerConfig};
+use pj_daytona_local::{BuildMode, LocalDaytona, ServerConfig};
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

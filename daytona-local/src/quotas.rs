@@ -4,7 +4,7 @@
 //! Daytona's own words, so a definition the real service would refuse is refused here
 //! first, before anything is built.
 
-use crate::types::SnapshotState;
+use pj_daytona::SnapshotState;
 
 /// The limits of the local server's organization. The defaults are those Daytona gives
 /// a new organization (4 CPUs, 8 GB of memory and 10 GB of disk per sandbox; 10 CPUs,
@@ -13,7 +13,7 @@ use crate::types::SnapshotState;
 /// Fields can be set one by one, to try what happens at a limit:
 ///
 /// ```
-/// use pj_daytona::server::{Quotas, ServerConfig};
+/// use pj_daytona_local::{Quotas, ServerConfig};
 /// let mut quotas = Quotas::default();
 /// quotas.snapshots = 2;
 /// let config = ServerConfig::new("state").quotas(quotas);
@@ -70,7 +70,7 @@ impl Quotas {
     /// [`Quotas::NAMES`].
     ///
     /// ```
-    /// let mut quotas = pj_daytona::server::Quotas::default();
+    /// let mut quotas = pj_daytona_local::Quotas::default();
     /// quotas.set("total-memory=32").unwrap();
     /// assert_eq!(quotas.total_memory, 32);
     /// assert!(quotas.set("gpus=2").unwrap_err().contains("snapshots, cpu-per-sandbox"));
