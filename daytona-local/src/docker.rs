@@ -152,12 +152,13 @@ pub(crate) async fn remove(container: &str) {
 /// output), or `None` at the timeout.
 pub(crate) async fn exec(
     container: &str,
+    user: &str,
     command: &str,
     cwd: Option<&str>,
     envs: &[(String, String)],
     timeout: Duration,
 ) -> Option<(i64, String)> {
-    let mut args: Vec<String> = vec!["exec".into()];
+    let mut args: Vec<String> = vec!["exec".into(), "--user".into(), user.into()];
     if let Some(cwd) = cwd {
         args.push("--workdir".into());
         args.push(cwd.into());

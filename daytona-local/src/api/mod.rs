@@ -22,7 +22,7 @@ use super::state::now_iso;
 use auth::authenticate;
 use object_storage::push_access;
 use operations::Operations;
-use sandboxes::{create_sandbox, delete_sandbox, execute, get_sandbox, toolbox_proxy_url};
+use sandboxes::{create_sandbox, delete_sandbox, get_sandbox, toolbox_proxy_url};
 use snapshots::{
     activate_snapshot, build_logs, build_logs_url, create_snapshot, deactivate_snapshot, delete_snapshot,
     get_snapshot, list_snapshots,
@@ -33,6 +33,7 @@ mod object_storage;
 pub(crate) mod operations;
 mod sandboxes;
 mod snapshots;
+mod toolbox;
 mod validate;
 
 /// An error a handler returns; [`finish_error`] gives it Daytona's body.
@@ -112,7 +113,7 @@ pub(crate) fn implement(ops: &mut Operations) {
         .op("getSandbox", get_sandbox)
         .op("deleteSandbox", delete_sandbox)
         .op("getToolboxProxyUrl", toolbox_proxy_url);
-    ops.op("ExecuteCommand", execute);
+    toolbox::implement(ops);
 }
 
 async fn not_found(request: Request) -> ApiError {

@@ -1,8 +1,7 @@
-//! The sandbox routes and the toolbox: create (from an active snapshot), get, delete,
-//! the toolbox proxy URL, and executing a command in the sandbox.
+//! The sandbox routes: create (from an active snapshot), get, delete, the toolbox proxy
+//! URL. The toolbox itself is [`super::toolbox`].
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -181,7 +180,7 @@ pub(crate) fn checked_only_refusal(name: &str, reason: &str) -> String {
     )
 }
 
-fn find_sandbox(shared: &Shared, id: &str) -> ApiResult<SandboxRecord> {
+pub(super) fn find_sandbox(shared: &Shared, id: &str) -> ApiResult<SandboxRecord> {
     shared
         .store
         .read(|d| d.sandbox(id).cloned())
@@ -215,39 +214,4 @@ pub(super) async fn toolbox_proxy_url(
 ) -> ApiResult<axum::Json<Value>> {
     let record = find_sandbox(&shared, &id)?;
     Ok(axum::Json(json!({ "url": record.toolbox_proxy_url })))
-}
-
-/// The longest command timeout the toolbox accepts, in seconds.
-const MAX_EXEC_SECONDS: u64 = 3600;
-
-pub(super) async fn execute(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<axum::Json<Value>> {
-    let map = parse_json(&body)?;
-    let mut errors = Vec::new();
-    let command = optional_string(&map, "command", &mut errors);
-    let cwd = optional_string(&map, "cwd", &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::bad_request(errors.join(", ")));
-    }
-    let Some(command) = command else { return Err(ApiError::bad_request("command must be a string")) };
-    let envs: Vec<(String, String)> = string_map(map.get("envs"), "envs")?.into_iter().collect();
-    let timeout = match map.get("timeout") {
-        None | Some(Value::Null) => 10,
-        Some(v) => v.as_u64().filter(|t| *t > 0 && *t <= MAX_EXEC_SECONDS).ok_or_else(|| {
-            ApiError::bad_request(format!("timeout must be an integer from 1 to {MAX_EXEC_SECONDS}"))
-        })?,
-    };
-    let record = find_sandbox(&shared, &id)?;
-    let (Some(container), "started") = (&record.container, record.state.as_str()) else {
-        return Err(ApiError::bad_request(format!("Sandbox {id} is not started (state: {})", record.state)));
-    };
-    match docker::exec(container, &command, cwd.as_deref(), &envs, Duration::from_secs(timeout)).await {
-        Some((exit_code, result)) => Ok(axum::Json(json!({ "exitCode": exit_code, "result": result }))),
-        None => {
-            Err(ApiError(StatusCode::REQUEST_TIMEOUT, format!("Command timed out after {timeout} seconds")))
-        }
-    }
 }
