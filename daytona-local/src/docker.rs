@@ -148,6 +148,35 @@ pub(crate) async fn remove(container: &str) {
     let _ = run(&["rm", "--force", container], Duration::from_secs(60)).await;
 }
 
+/// A `docker exec` of `argv` in `container` as `user` (in `cwd` when given), with stdin
+/// open (`--interactive`) when `stdin` is true, for a caller that spawns it with its own
+/// stdio and bounds. Environment variables are passed by name only (`--env NAME`), their
+/// values through the child's own environment, so they never appear on a command line.
+pub(crate) fn exec_command(
+    container: &str,
+    user: &str,
+    cwd: Option<&str>,
+    env: &[(String, String)],
+    stdin: bool,
+    argv: &[&str],
+) -> Command {
+    let mut command = docker();
+    command.arg("exec");
+    if stdin {
+        command.arg("--interactive");
+    }
+    command.args(["--user", user]);
+    if let Some(cwd) = cwd {
+        command.args(["--workdir", cwd]);
+    }
+    for (name, value) in env {
+        command.args(["--env", name]);
+        command.env(name, value);
+    }
+    command.arg(container).args(argv);
+    command
+}
+
 /// `docker exec` of `sh -c command` with stderr merged into stdout; (exit code,
 /// output), or `None` at the timeout.
 pub(crate) async fn exec(
@@ -158,17 +187,11 @@ pub(crate) async fn exec(
     envs: &[(String, String)],
     timeout: Duration,
 ) -> Option<(i64, String)> {
-    let mut args: Vec<String> = vec!["exec".into(), "--user".into(), user.into()];
-    if let Some(cwd) = cwd {
-        args.push("--workdir".into());
-        args.push(cwd.into());
-    }
-    for (k, v) in envs {
-        args.push("--env".into());
-        args.push(format!("{k}={v}"));
-    }
-    args.extend([container.to_owned(), "sh".into(), "-c".into(), format!("exec 2>&1\n{command}")]);
-    let output = docker().args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).output();
+    let script = format!("exec 2>&1\n{command}");
+    let output = exec_command(container, user, cwd, envs, false, &["sh", "-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output();
     match tokio::time::timeout(timeout, output).await {
         Ok(Ok(out)) => {
             let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
