@@ -52,6 +52,13 @@ impl ApiError {
     }
 }
 
+/// A change the state could not save: a 500 with the reason (nothing was changed).
+impl From<crate::state::StoreError> for ApiError {
+    fn from(e: crate::state::StoreError) -> Self {
+        ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = Response::new(Body::empty());
