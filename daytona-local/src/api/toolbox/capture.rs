@@ -1,0 +1,140 @@
+//! One `docker exec` of a program (an argv, never a shell line made of request values) in a
+//! sandbox, as its user, whose output the handler reads whole: bounded in time and in
+//! bytes, with optional bytes on its stdin and environment values passed by name.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+
+use super::super::{ApiError, ApiResult};
+use super::Running;
+use crate::docker;
+
+/// What a captured program printed and how it ended.
+#[derive(Debug)]
+pub(crate) struct Captured {
+    /// The exit code (`None`: killed by a signal).
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
+}
+
+impl Captured {
+    pub(crate) fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    pub(crate) fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    pub(crate) fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+/// How a program runs: its directory, environment, stdin, and its bounds.
+#[derive(Debug, Clone)]
+pub(crate) struct Capture<'a> {
+    pub(crate) cwd: Option<&'a str>,
+    /// Passed by name (`--env NAME`), values through docker's own environment.
+    pub(crate) env: &'a [(String, String)],
+    pub(crate) stdin: Option<&'a [u8]>,
+    pub(crate) timeout: Duration,
+    /// The most bytes kept of stdout (and of stderr); more is an error.
+    pub(crate) limit: usize,
+}
+
+impl Default for Capture<'_> {
+    fn default() -> Self {
+        Capture { cwd: None, env: &[], stdin: None, timeout: Duration::from_secs(60), limit: 16 << 20 }
+    }
+}
+
+/// Runs `argv` in the sandbox's container as its user. A program the image does not have is
+/// a 400 naming it; docker's own failures (a container gone) are errors, never results.
+pub(crate) async fn capture(sandbox: &Running, argv: &[&str], how: &Capture<'_>) -> ApiResult<Captured> {
+    let program = argv.first().copied().unwrap_or_default();
+    let mut child =
+        docker::exec_command(&sandbox.container, &sandbox.user, how.cwd, how.env, how.stdin.is_some(), argv)
+            .stdin(if how.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("could not run the docker CLI: {e}"))
+            })?;
+    let stdin = child.stdin.take();
+    let input = how.stdin.map(<[u8]>::to_vec);
+    let feed = async move {
+        if let (Some(mut pipe), Some(bytes)) = (stdin, input) {
+            // A program that exits without reading its input is not an error here.
+            let _ = pipe.write_all(&bytes).await;
+            let _ = pipe.shutdown().await;
+        }
+    };
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let run = async {
+        let ((), out, err) =
+            tokio::join!(feed, read_bounded(stdout, how.limit), read_bounded(stderr, how.limit));
+        (out, err, child.wait().await)
+    };
+    let (out, err, status) = match tokio::time::timeout(how.timeout, run).await {
+        Ok(done) => done,
+        Err(_) => {
+            // `kill_on_drop` ends docker's client; the program in the container goes with it.
+            return Err(ApiError(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("{program} did not finish within {} seconds", how.timeout.as_secs()),
+            ));
+        }
+    };
+    let (Some(stdout), Some(stderr)) = (out, err) else {
+        return Err(ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("{program} printed more than {} MiB; the local server stops there", how.limit >> 20),
+        ));
+    };
+    let status = status
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("docker exec failed: {e}")))?;
+    let captured = Captured { code: status.code(), stdout, stderr };
+    refuse_docker_failure(program, &captured)?;
+    Ok(captured)
+}
+
+/// Reads to the end, or `None` past `limit` bytes.
+async fn read_bounded<R: AsyncRead + Unpin>(reader: Option<R>, limit: usize) -> Option<Vec<u8>> {
+    let Some(reader) = reader else { return Some(Vec::new()) };
+    let mut bytes = Vec::new();
+    let read = reader.take(limit as u64 + 1).read_to_end(&mut bytes).await;
+    match read {
+        Ok(_) if bytes.len() > limit => None,
+        _ => Some(bytes),
+    }
+}
+
+/// `docker exec` answers 126/127 with the runtime's words when the program cannot start,
+/// and 125 (or 1 with "Error response from daemon") when docker itself failed.
+fn refuse_docker_failure(program: &str, captured: &Captured) -> ApiResult<()> {
+    let stderr = captured.stderr_text();
+    let runtime = stderr.contains("OCI runtime exec failed") || stderr.contains("exec failed:");
+    if matches!(captured.code, Some(126 | 127))
+        && runtime
+        && (stderr.contains("executable file not found") || stderr.contains("no such file or directory"))
+    {
+        return Err(ApiError::bad_request(format!(
+            "the sandbox's image has no `{program}` (the local Daytona server runs the image's own \
+             `{program}`); install it in the snapshot's image"
+        )));
+    }
+    if runtime || stderr.starts_with("Error response from daemon") || captured.code == Some(125) {
+        return Err(ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("docker exec of {program} failed: {}", stderr.trim()),
+        ));
+    }
+    Ok(())
+}
