@@ -1,5 +1,7 @@
 //! One preview listener: each connection is checked (the token of a private sandbox) and
 //! relayed to the sandbox's port through `docker exec -i` of a relay in the container.
+//! Previews speak HTTP, as Daytona's proxy does: the first request's head is read before
+//! anything is relayed (an upgrade to WebSocket then passes through as bytes).
 //!
 //! The relay is the image's `python3` (preferred: it half-closes the socket when the client
 //! is done sending) or `bash` (its `/dev/tcp`); an image with neither gets a 502 that says
@@ -88,7 +90,10 @@ pub(super) async fn serve(shared: Arc<Shared>, id: String, port: u16, token: Str
         };
         if find_sandbox(&shared, &id).is_err() {
             forget(&shared, &id).await;
-            respond(&mut stream, "404 Not Found", &format!("Sandbox {id} no longer exists")).await;
+            tokio::spawn(async move {
+                let _ = read_head(&mut stream).await;
+                respond(&mut stream, "404 Not Found", &format!("Sandbox {id} no longer exists")).await;
+            });
             return;
         }
         let connection = Connection { shared: shared.clone(), id: id.clone(), port, token: token.clone() };
@@ -118,16 +123,14 @@ impl Connection {
             respond(&mut client, "404 Not Found", &format!("Sandbox {} no longer exists", self.id)).await;
             return;
         };
-        let mut head = Vec::new();
-        if !record.public {
-            let Some(read) = read_head(&mut client).await else { return };
-            head = read;
-            if !authorized(&head, &self.token, self.shared.api_key.expose()) {
-                let message = "This sandbox is private: send the preview token (header X-Daytona-Preview-Token) \
-                               or the API key (Authorization: Bearer)";
-                respond(&mut client, "401 Unauthorized", message).await;
-                return;
-            }
+        // The head is read first (also of a public sandbox's request, for an error answer
+        // to come after it): HTTP clients do not expect an answer before their request.
+        let Some(head) = read_head(&mut client).await else { return };
+        if !record.public && !authorized(&head, &self.token, self.shared.api_key.expose()) {
+            let message = "This sandbox is private: send the preview token (header X-Daytona-Preview-Token) \
+                           or the API key (Authorization: Bearer)";
+            respond(&mut client, "401 Unauthorized", message).await;
+            return;
         }
         let sandbox = match running(&self.shared, &self.id) {
             Ok(sandbox) => sandbox,

@@ -117,24 +117,51 @@ async fn read_bounded<R: AsyncRead + Unpin>(reader: Option<R>, limit: usize) -> 
 }
 
 /// `docker exec` answers 126/127 with the runtime's words when the program cannot start,
-/// and 125 (or 1 with "Error response from daemon") when docker itself failed.
+/// and docker's client says "Error response from daemon" when docker itself failed (the
+/// container gone, say): neither is the program's result.
 fn refuse_docker_failure(program: &str, captured: &Captured) -> ApiResult<()> {
-    let stderr = captured.stderr_text();
-    let runtime = stderr.contains("OCI runtime exec failed") || stderr.contains("exec failed:");
-    if matches!(captured.code, Some(126 | 127))
-        && runtime
-        && (stderr.contains("executable file not found") || stderr.contains("no such file or directory"))
-    {
+    // The runtime's words come on stdout or stderr, depending on the engine's version.
+    let said = format!("{}{}", captured.stderr_text(), captured.stdout_text());
+    let runtime = matches!(captured.code, Some(126 | 127))
+        && (said.contains("OCI runtime exec failed") || said.contains("exec failed:"));
+    if runtime && (said.contains("executable file not found") || said.contains("no such file or directory")) {
         return Err(ApiError::bad_request(format!(
             "the sandbox's image has no `{program}` (the local Daytona server runs the image's own \
              `{program}`); install it in the snapshot's image"
         )));
     }
-    if runtime || stderr.starts_with("Error response from daemon") || captured.code == Some(125) {
+    if runtime || captured.stderr_text().starts_with("Error response from daemon") {
         return Err(ApiError(
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("docker exec of {program} failed: {}", stderr.trim()),
+            format!("docker exec of {program} failed: {}", said.trim()),
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_program_the_image_lacks_is_named() {
+        let captured = Captured {
+            code: Some(126),
+            stderr: Vec::new(),
+            stdout: b"OCI runtime exec failed: exec failed: unable to start container process: exec: \"git\": executable file not found in $PATH: unknown\n".to_vec(),
+        };
+        let error = refuse_docker_failure("git", &captured).expect_err("refused");
+        assert_eq!(error.0, StatusCode::BAD_REQUEST);
+        assert!(error.1.contains("image has no `git`"), "{}", error.1);
+    }
+
+    #[test]
+    fn a_programs_own_failure_is_its_result() {
+        let captured = Captured {
+            code: Some(128),
+            stdout: Vec::new(),
+            stderr: b"fatal: not a git repository\n".to_vec(),
+        };
+        assert!(refuse_docker_failure("git", &captured).is_ok());
+    }
 }

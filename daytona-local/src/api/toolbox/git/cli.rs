@@ -176,6 +176,7 @@ fn classify(output: &str) -> StatusCode {
         || has("cannot change to")
         || (has("src refspec") && has("does not match any"))
         || has("unknown revision")
+        || has("invalid reference")
         || has("does not have any commits yet")
         || has("did not match any file(s) known to git")
         || (has("branch") && has("not found"))
