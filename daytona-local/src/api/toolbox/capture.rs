@@ -105,15 +105,24 @@ pub(crate) async fn capture(sandbox: &Running, argv: &[&str], how: &Capture<'_>)
     Ok(captured)
 }
 
-/// Reads to the end, or `None` past `limit` bytes.
+/// Reads to the end, or `None` past `limit` bytes: the rest is read and dropped, so the
+/// program is never blocked on a full pipe and ends by itself (or at the timeout).
 async fn read_bounded<R: AsyncRead + Unpin>(reader: Option<R>, limit: usize) -> Option<Vec<u8>> {
-    let Some(reader) = reader else { return Some(Vec::new()) };
+    let Some(mut reader) = reader else { return Some(Vec::new()) };
     let mut bytes = Vec::new();
-    let read = reader.take(limit as u64 + 1).read_to_end(&mut bytes).await;
-    match read {
-        Ok(_) if bytes.len() > limit => None,
-        _ => Some(bytes),
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut over = false;
+    loop {
+        match reader.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) if !over && bytes.len() + n <= limit => bytes.extend_from_slice(&chunk[..n]),
+            Ok(_) => {
+                over = true;
+                bytes = Vec::new();
+            }
+        }
     }
+    if over { None } else { Some(bytes) }
 }
 
 /// `docker exec` answers 126/127 with the runtime's words when the program cannot start,
@@ -153,6 +162,13 @@ mod tests {
         let error = refuse_docker_failure("git", &captured).expect_err("refused");
         assert_eq!(error.0, StatusCode::BAD_REQUEST);
         assert!(error.1.contains("image has no `git`"), "{}", error.1);
+    }
+
+    #[tokio::test]
+    async fn output_past_the_limit_is_refused_and_drained() {
+        let big = vec![b'x'; 300 * 1024];
+        assert_eq!(read_bounded(Some(&big[..]), 1 << 20).await.map(|b| b.len()), Some(big.len()));
+        assert!(read_bounded(Some(&big[..]), 100 * 1024).await.is_none());
     }
 
     #[test]
