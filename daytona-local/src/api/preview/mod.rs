@@ -28,6 +28,7 @@ use super::toolbox::parse_port;
 use super::{ApiError, ApiResult};
 use crate::Shared;
 use crate::state::random_string;
+use pj_daytona::Secret;
 
 mod relay;
 
@@ -44,7 +45,7 @@ pub(crate) struct Previews {
 #[derive(Debug)]
 struct SandboxPreviews {
     /// The preview token of the sandbox (all its ports), as Daytona has one per sandbox.
-    token: String,
+    token: Secret,
     /// The sandbox's port to the host port of its listener.
     ports: HashMap<u16, u16>,
 }
@@ -67,11 +68,11 @@ async fn preview_url(
 async fn open(shared: &Arc<Shared>, id: &str, port: u16) -> ApiResult<(u16, String)> {
     let mut sandboxes = shared.previews.sandboxes.lock().await;
     let entry = sandboxes.entry(id.to_owned()).or_insert_with(|| SandboxPreviews {
-        token: random_string(32, b"abcdefghijklmnopqrstuvwxyz0123456789"),
+        token: Secret::new(random_string(32, b"abcdefghijklmnopqrstuvwxyz0123456789")),
         ports: HashMap::new(),
     });
     if let Some(host_port) = entry.ports.get(&port) {
-        return Ok((*host_port, entry.token.clone()));
+        return Ok((*host_port, entry.token.expose().to_owned()));
     }
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| {
         ApiError(
@@ -86,7 +87,7 @@ async fn open(shared: &Arc<Shared>, id: &str, port: u16) -> ApiResult<(u16, Stri
         })?
         .port();
     entry.ports.insert(port, host_port);
-    let token = entry.token.clone();
+    let token = entry.token.expose().to_owned();
     tokio::spawn(relay::serve(shared.clone(), id.to_owned(), port, token.clone(), listener));
     Ok((host_port, token))
 }
