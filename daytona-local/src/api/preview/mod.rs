@@ -92,7 +92,7 @@ async fn open(shared: &Arc<Shared>, id: &str, port: u16) -> ApiResult<(u16, Stri
     Ok((host_port, token))
 }
 
-/// Forgets a sandbox's listeners (its listener tasks end on their next connection).
+/// Forgets a sandbox's listeners (each ends on its next connection, or within 30 s).
 async fn forget(shared: &Shared, id: &str) {
     shared.previews.sandboxes.lock().await.remove(id);
 }

@@ -82,6 +82,14 @@ pub(super) async fn serve(shared: Arc<Shared>, id: String, port: u16, token: Str
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = stopped(&mut shutdown) => return,
+            // A deleted sandbox's listener closes, even when nobody connects any more.
+            () = tokio::time::sleep(Duration::from_secs(30)) => {
+                if find_sandbox(&shared, &id).is_err() {
+                    forget(&shared, &id).await;
+                    return;
+                }
+                continue;
+            }
         };
         let Ok((mut stream, _)) = accepted else {
             // Out of descriptors, or the like: try again shortly.
