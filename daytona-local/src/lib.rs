@@ -373,6 +373,8 @@ pub(crate) struct Shared {
     storage_url: String,
     docker: tokio::sync::Mutex<Option<docker::DockerStatus>>,
     shutdown: watch::Receiver<bool>,
+    /// The listeners of the preview URLs handed out (`api/preview`).
+    previews: api::preview::Previews,
 }
 
 impl Shared {
@@ -495,6 +497,7 @@ impl LocalDaytona {
             storage_url,
             docker: tokio::sync::Mutex::new(docker),
             shutdown: shutdown.clone(),
+            previews: api::preview::Previews::default(),
         });
 
         let api = api::router(shared.clone())

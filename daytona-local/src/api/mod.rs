@@ -31,6 +31,7 @@ use snapshots::{
 mod auth;
 mod object_storage;
 pub(crate) mod operations;
+pub(crate) mod preview;
 mod sandboxes;
 mod snapshots;
 mod toolbox;
@@ -120,6 +121,7 @@ pub(crate) fn implement(ops: &mut Operations) {
         .op("getSandbox", get_sandbox)
         .op("deleteSandbox", delete_sandbox)
         .op("getToolboxProxyUrl", toolbox_proxy_url);
+    preview::implement(ops);
     toolbox::implement(ops);
 }
 

@@ -10,11 +10,20 @@ use super::sandboxes::find_sandbox;
 use super::{ApiError, ApiResult};
 use crate::Shared;
 
+pub(super) mod capture;
+mod git;
+mod info;
+mod port;
 pub(super) mod process;
+
+pub(super) use port::parse_port;
 
 /// The toolbox operations the server implements.
 pub(super) fn implement(ops: &mut Operations) {
     process::implement(ops);
+    git::implement(ops);
+    info::implement(ops);
+    port::implement(ops);
 }
 
 /// A started sandbox's container, and the user toolbox calls run as.
