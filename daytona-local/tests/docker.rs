@@ -412,3 +412,39 @@ async fn images_missing_from_the_engine_fail_and_are_never_pulled() {
     }
     assert!(!on_engine(&absent), "{absent} was pulled");
 }
+
+/// The server reads a Dockerfile's images as Docker does: a `FROM` built from `ARG`
+/// defaults (declared before the first `FROM`, with `${NAME:-default}`), a stage, and
+/// `COPY --from=<image>` of an image on the engine build for real in `auto` mode, and
+/// the engine's own result agrees (the file copied from the other image is there).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_named_through_args_stages_and_copy_from_are_found_and_built() {
+    if !docker_ready() {
+        return;
+    }
+    let state = tempfile::tempdir().expect("a temp dir");
+    let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::Auto))
+        .await
+        .expect("server");
+    let client = support::client(&server);
+    let nonce = nonce();
+    let dockerfile = format!(
+        "ARG REPO=pj-test\nARG IMAGE=${{REPO}}-base\nFROM ${{IMAGE}}:${{TAG:-1}} AS Stage\nRUN echo {nonce} > /n\n\
+         FROM stage\nCOPY --from={BASE} /bin/busybox /copied\nCOPY --from=0 /n /n\n"
+    );
+    let key = daytona_contract::build_key(&dockerfile, &[] as &[String]);
+    let created = client
+        .snapshots()
+        .create(&CreateSnapshot::build("args-v1", CreateBuildInfo::new(dockerfile, Vec::<String>::new())))
+        .await
+        .expect("created");
+    let done = support::wait_terminal(&client, &created.id, BUILD).await;
+    assert_eq!(done.state, SnapshotState::Active, "{:?}", done.error_reason);
+    assert_eq!(done.checked_only, None, "built, not only checked");
+    let run = docker(&["run", "--rm", "--entrypoint", "sh", &key, "-c", "test -x /copied && cat /n"])
+        .expect("docker run");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(String::from_utf8_lossy(&run.stdout), format!("{nonce}\n"));
+    server.shutdown().await;
+    let _ = docker(&["rmi", "--force", &key]);
+}
