@@ -74,7 +74,10 @@ async fn open(shared: &Arc<Shared>, id: &str, port: u16) -> ApiResult<(u16, Stri
         sandboxes.insert(id.to_owned(), SandboxPreviews { token: Secret::new(token), ports: HashMap::new() });
     }
     let Some(entry) = sandboxes.get_mut(id) else {
-        return Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, "the preview table lost an entry".to_owned()));
+        return Err(ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the preview table lost an entry".to_owned(),
+        ));
     };
     if let Some(host_port) = entry.ports.get(&port) {
         return Ok((*host_port, entry.token.expose().to_owned()));
