@@ -10,11 +10,13 @@ use super::sandboxes::find_sandbox;
 use super::{ApiError, ApiResult};
 use crate::Shared;
 
+mod fs;
 pub(super) mod process;
 
 /// The toolbox operations the server implements.
 pub(super) fn implement(ops: &mut Operations) {
     process::implement(ops);
+    fs::implement(ops);
 }
 
 /// A started sandbox's container, and the user toolbox calls run as.
