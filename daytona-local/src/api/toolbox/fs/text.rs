@@ -24,7 +24,7 @@ use super::super::super::{ApiError, ApiResult};
 use super::super::{Running, running};
 use super::sh::{self, Failure, Kind, Proc};
 use super::transfer::open_read;
-use super::{QUICK, Query, TREE, paths};
+use super::{QUICK, Query, TREE, paths, walk_order};
 use crate::Shared;
 
 pub(super) fn implement(ops: &mut Operations) {
@@ -182,7 +182,11 @@ async fn find_in_files(
     };
     // Unreadable files are skipped, as the daemon skips them: only Docker's failures count.
     let _ = tokio::time::timeout(QUICK, proc.finish()).await.unwrap_or(Ok(Ok(())))?;
-    Ok(axum::Json(Value::Array(matches)))
+    // The daemon walks directories in name order; a tar has them in the directory's order.
+    let mut matches: Vec<(String, Value)> =
+        matches.into_iter().map(|m| (m["file"].as_str().unwrap_or_default().to_owned(), m)).collect();
+    walk_order(&mut matches);
+    Ok(axum::Json(Value::Array(matches.into_iter().map(|(_, m)| m).collect())))
 }
 
 // ---- replace ----
