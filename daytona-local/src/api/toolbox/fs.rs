@@ -131,9 +131,17 @@ const LIST: &str = r#"probe "$1"
 printf '%s\0' "$PWD"
 find "$2" -mindepth 1 -maxdepth "$3" -exec sh -c '
 format=$1; shift
-for entry; do
-    record=$(stat -L -c "$format" -- "$entry" 2>/dev/null) && printf "%s\0%s\0" "$entry" "$record"
-done' sh "$4" {} +
+# One stat for the whole batch: a line per entry, in order, when every entry can be read.
+if records=$(stat -L -c "$format" -- "$@" 2>/dev/null); then
+    printf "%s\n" "$records" | {
+        for entry; do IFS= read -r record; printf "%s\0%s\0" "$entry" "$record"; done
+    }
+else
+    # Some cannot (a dangling link): each alone, and those skipped, as the daemon skips them.
+    for entry; do
+        record=$(stat -L -c "$format" -- "$entry" 2>/dev/null) && printf "%s\0%s\0" "$entry" "$record"
+    done
+fi' sh "$4" {} +
 exit 0
 "#;
 
