@@ -679,6 +679,8 @@ async fn errors_name_the_path_and_say_why() {
         sandbox.get("/files/info", &[("path", "/d/f")]).await,
         sandbox.upload(&[("/d/late.txt", b"late")]).await,
         sandbox.get("/files/download", &[("path", "/d/f")]).await,
+        sandbox.post_json("/files/bulk-download", &json!({"paths": ["/d/f"]})).await,
+        sandbox.get("/files", &[("path", "/d")]).await,
     ] {
         let text = String::from_utf8_lossy(&answer.body).into_owned();
         assert!(

@@ -485,6 +485,12 @@ async fn download_files(
         }
         _ => return Err(invalid()),
     };
+    // The first file is opened before the answer starts: when the sandbox cannot run
+    // commands at all (its container stopped), that is the request's error, not a part's.
+    let mut first_opened = match paths.first() {
+        Some(path) if !path.is_empty() => Some(open_read(&sandbox, path).await?),
+        _ => None,
+    };
     let boundary = format!("DAYTONA-FILE-BOUNDARY-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
     let (tx, rx) = mpsc::channel(4);
     let parts_boundary = boundary.clone();
@@ -502,7 +508,11 @@ async fn download_files(
                 }
                 continue;
             }
-            let part = match open_read(&sandbox, path).await {
+            let opened = match first_opened.take() {
+                Some(opened) => Ok(opened),
+                None => open_read(&sandbox, path).await,
+            };
+            let part = match opened {
                 Ok(Ok(reading)) => {
                     let head = format!(
                         "{}--{boundary}\r\nContent-Disposition: {}\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\n\r\n",
@@ -521,7 +531,8 @@ async fn download_files(
                     error_part(&boundary, first, path, status, code, &message)
                 }
                 Err(ApiError(status, message)) => {
-                    error_part(&boundary, first, path, status, "INTERNAL_SERVER_ERROR", &message)
+                    let code = if status.is_client_error() { "BAD_REQUEST" } else { "INTERNAL_SERVER_ERROR" };
+                    error_part(&boundary, first, path, status, code, &message)
                 }
             };
             if !matches!(send(part).await, Ok(Ok(()))) {
