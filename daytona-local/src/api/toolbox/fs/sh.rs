@@ -312,6 +312,14 @@ mod tests {
         assert!(
             matches!(error, Err(ApiError(StatusCode::BAD_REQUEST, ref m)) if m.contains("is not running"))
         );
+        let no_user =
+            outcome(Some(126), b"unable to find user daytona: no matching entries in passwd file\n");
+        assert!(
+            matches!(no_user, Err(ApiError(StatusCode::BAD_REQUEST, ref m)) if m.contains("unable to find user"))
+        );
+        let no_sh =
+            outcome(Some(126), b"OCI runtime exec failed: exec: \"sh\": executable file not found in $PATH");
+        assert!(matches!(no_sh, Err(ApiError(StatusCode::BAD_REQUEST, ref m)) if m.contains("they run sh")));
         let ok = outcome(Some(0), b"");
         assert!(matches!(ok, Ok(Ok(()))));
         let failed = outcome(Some(2), b"");
