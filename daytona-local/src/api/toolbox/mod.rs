@@ -11,6 +11,7 @@ use super::{ApiError, ApiResult};
 use crate::Shared;
 
 pub(super) mod capture;
+mod fs;
 mod git;
 mod info;
 mod port;
@@ -24,6 +25,7 @@ pub(super) fn implement(ops: &mut Operations) {
     git::implement(ops);
     info::implement(ops);
     port::implement(ops);
+    fs::implement(ops);
 }
 
 /// A started sandbox's container, and the user toolbox calls run as.
