@@ -31,6 +31,8 @@ use snapshots::{
 mod auth;
 mod object_storage;
 pub(crate) mod operations;
+mod sandbox_lifecycle;
+mod sandbox_list;
 mod sandboxes;
 mod snapshots;
 mod toolbox;
@@ -113,6 +115,8 @@ pub(crate) fn implement(ops: &mut Operations) {
         .op("getSandbox", get_sandbox)
         .op("deleteSandbox", delete_sandbox)
         .op("getToolboxProxyUrl", toolbox_proxy_url);
+    sandbox_lifecycle::implement(ops);
+    sandbox_list::implement(ops);
     toolbox::implement(ops);
 }
 

@@ -1,7 +1,7 @@
 //! `daytona-local`: a local Daytona-compatible server on 127.0.0.1.
 //!
 //! ```text
-//! daytona-local [--state-dir DIR] [--port N] [--s3-port N] [--api-key KEY] [--local-build MODE] [--min-build-time S] [--quota NAME=N]...
+//! daytona-local [--state-dir DIR] [--port N] [--s3-port N] [--api-key KEY] [--local-build MODE] [--min-build-time S] [--lifecycle-minute-ms N] [--quota NAME=N]...
 //! ```
 //!
 //! Prints `export DAYTONA_API_URL=...` and `export DAYTONA_API_KEY=...` and serves until
@@ -41,6 +41,10 @@ OPTIONS:
                         check: check only (snapshots become active without an image; no sandboxes)
     --check-only        the same as --local-build check
     --min-build-time S  keep every build in `building` for at least S seconds
+    --lifecycle-minute-ms N
+                        how long one minute of the sandboxes' auto-stop, auto-archive and
+                        auto-delete intervals lasts, in milliseconds (default 60000; 0 turns
+                        them off), so tests can see an idle sandbox stop
     --quota NAME=N      one of the organization's limits, enforced with Daytona's defaults for a new
                         organization: snapshots (100), cpu-per-sandbox (4), memory-per-sandbox (8),
                         disk-per-sandbox (10), total-cpu (10), total-memory (10), total-disk (30);
@@ -67,6 +71,12 @@ fn parse() -> Result<Option<ServerConfig>, String> {
                 let secs: u64 =
                     value("--min-build-time")?.parse().map_err(|e| format!("--min-build-time: {e}"))?;
                 config = config.min_build_time(std::time::Duration::from_secs(secs));
+            }
+            "--lifecycle-minute-ms" => {
+                let ms: u64 = value("--lifecycle-minute-ms")?
+                    .parse()
+                    .map_err(|e| format!("--lifecycle-minute-ms: {e}"))?;
+                config = config.lifecycle_minute((ms > 0).then(|| std::time::Duration::from_millis(ms)));
             }
             "--quota" => config.quotas.set(&value("--quota")?)?,
             other => return Err(format!("unknown argument {other:?}; see --help")),

@@ -26,11 +26,14 @@ pub(crate) struct Running {
     pub(crate) user: String,
 }
 
-/// The container of sandbox `id` (an id or a name), refused unless it is started.
+/// The container of sandbox `id` (an id or a name), refused unless it is started. Every
+/// toolbox call goes through here, so here it counts as the sandbox's activity (its
+/// auto-stop timer starts again).
 pub(crate) fn running(shared: &Shared, id: &str) -> ApiResult<Running> {
     let record = find_sandbox(shared, id)?;
     match (&record.container, record.state.as_str()) {
         (Some(container), "started") => {
+            crate::lifecycle::touch(shared, &record.id);
             Ok(Running { container: container.clone(), user: record.user.clone() })
         }
         _ => Err(ApiError::bad_request(format!("Sandbox {id} is not started (state: {})", record.state))),
