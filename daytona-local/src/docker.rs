@@ -257,11 +257,13 @@ pub(crate) async fn run_sandbox(spec: &SandboxContainer<'_>) -> Result<String, S
     }
     // `docker run` creates, then starts: a failed start leaves a created container.
     let _ = remove(spec.name).await;
-    Err(if err.trim().is_empty() {
-        format!("docker run exited with {code:?}")
-    } else {
-        err.trim().to_owned()
-    })
+    // The CLI's usage hint after the engine's words is noise in an API answer.
+    let err: Vec<&str> = err
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Run 'docker run --help'"))
+        .collect();
+    Err(if err.is_empty() { format!("docker run exited with {code:?}") } else { err.join(" ") })
 }
 
 /// Whether the engine's answer says the container does not exist.
@@ -425,13 +427,15 @@ pub(crate) async fn engine() -> Result<Engine, String> {
 /// words when it does not (numeric ids always do).
 pub(crate) async fn check_user(container: &str, user: &str) -> Result<(), String> {
     // `true` may be missing from the image: the user is looked up before the program is.
-    let (code, _, err) = run(&["exec", "--user", user, container, "true"], Duration::from_secs(30)).await;
+    let (code, out, err) = run(&["exec", "--user", user, container, "true"], Duration::from_secs(30)).await;
+    // The runtime's error comes on the exec's own output, not the CLI's stderr.
+    let said = format!("{} {}", out.trim(), err.trim());
     if code == Some(0)
-        || !(err.contains("unable to find user") || err.contains("no matching entries in passwd"))
+        || !(said.contains("unable to find user") || said.contains("no matching entries in passwd"))
     {
         Ok(())
     } else {
-        Err(err.trim().to_owned())
+        Err(said.trim().to_owned())
     }
 }
 
