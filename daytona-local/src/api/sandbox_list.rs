@@ -110,10 +110,27 @@ impl Query {
 
     fn date(&self, key: &str) -> ApiResult<Option<OffsetDateTime>> {
         let Some(raw) = self.one(key) else { return Ok(None) };
-        OffsetDateTime::parse(raw, &Rfc3339)
+        iso_date(raw)
             .map(Some)
-            .map_err(|_| ApiError::bad_request(format!("{key} must be a valid ISO 8601 date string")))
+            .ok_or_else(|| ApiError::bad_request(format!("{key} must be a valid ISO 8601 date string")))
     }
+}
+
+/// An ISO 8601 date and time as clients send it: RFC 3339, or Python's
+/// `%Y-%m-%dT%H:%M:%S.%f%z` (the SDK's format: an offset without its colon, or none, which
+/// is UTC).
+fn iso_date(raw: &str) -> Option<OffsetDateTime> {
+    if let Ok(date) = OffsetDateTime::parse(raw, &Rfc3339) {
+        return Some(date);
+    }
+    let (day, time) = raw.split_once('T')?;
+    let fixed = match time.find(['+', '-']) {
+        Some(at) if time.len() - at == 5 => format!("{day}T{}:{}", &time[..at + 3], &time[at + 3..]),
+        Some(_) => return None,
+        None if time.ends_with(['Z', 'z']) => return None,
+        None => format!("{day}T{time}Z"),
+    };
+    OffsetDateTime::parse(&fixed, &Rfc3339).ok()
 }
 
 /// An inclusive range of a number (`minCpu`, `maxCpu`, ...).
@@ -372,6 +389,17 @@ mod tests {
         assert!(q.enums("states", STATES).is_ok());
         let bad = Query::parse(Some("states=running"));
         assert!(bad.enums("states", STATES).is_err());
+    }
+
+    #[test]
+    fn dates_as_the_sdk_sends_them() {
+        let utc = iso_date("2026-01-02T03:04:05Z").expect("RFC 3339");
+        assert_eq!(iso_date("2026-01-02T03:04:05.000000+0000"), Some(utc), "Python's %z");
+        assert_eq!(iso_date("2026-01-02T03:04:05.000000"), Some(utc), "naive is UTC");
+        assert_eq!(iso_date("2026-01-02T05:04:05+02:00"), Some(utc));
+        for bad in ["yesterday", "2026-01-02", "2026-01-02T03:04:05+2", "2026-13-02T03:04:05Z"] {
+            assert_eq!(iso_date(bad), None, "{bad}");
+        }
     }
 
     #[test]
