@@ -382,12 +382,15 @@ pub(crate) async fn statuses(label: &str) -> Result<std::collections::HashMap<St
         .collect())
 }
 
-/// `docker events` of the containers carrying `label`, one JSON object a line, for a
-/// caller that reads its stdout for as long as it runs (killed when dropped).
-pub(crate) fn events(label: &str) -> Command {
+/// `docker events` of the containers carrying `label` from `since` until `until` (Unix
+/// seconds), one JSON object a line, for a caller that reads its stdout while it runs
+/// (killed when dropped). The end bounds a stream its server can no longer kill (a server
+/// killed with SIGKILL drops nothing): it ends by itself.
+pub(crate) fn events(label: &str, since: u64, until: u64) -> Command {
     let mut command = docker();
     command
         .args(["events", "--filter", "type=container", "--filter", &format!("label={label}")])
+        .args(["--since", &since.to_string(), "--until", &until.to_string()])
         .args(["--format", "{{json .}}"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null());

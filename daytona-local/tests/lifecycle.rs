@@ -313,10 +313,12 @@ async fn states_follow_the_containers_also_across_a_restart() {
         assert_eq!(api.get(id).await["state"], "started");
     }
 
+    let outside = Instant::now();
     docker_ok(&["kill", &container(&killed)]);
     docker_ok(&["rm", "--force", &container(&removed)]);
     let not_started = |s: &Value| s["state"] != "started";
     let sandbox = api.wait(&killed, SETTLE, not_started).await;
+    eprintln!("the kill was seen after {:?}", outside.elapsed());
     assert_eq!(sandbox["state"], "error");
     assert_eq!(sandbox["errorReason"], "The sandbox's container exited with code 137 (killed by signal 9)");
     let sandbox = api.wait(&removed, SETTLE, not_started).await;

@@ -22,6 +22,14 @@ use crate::state::{SandboxRecord, now_iso};
 /// How often every record is checked against the engine, besides the events.
 const SWEEP: Duration = Duration::from_secs(10);
 
+/// How long one `docker events` stream runs before the next takes over (from where it
+/// ended, so no event falls between them).
+const STREAM: Duration = Duration::from_secs(60);
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 /// The reason of a sandbox whose container is gone.
 pub(crate) fn removed(container: &str) -> String {
     format!("The sandbox's container {container} no longer exists: it was removed outside the local server")
@@ -216,15 +224,17 @@ fn event_sandbox(line: &str) -> Option<String> {
 }
 
 /// Keeps the records to their containers while the server runs: follows `docker events`
-/// about sandbox containers (started again when the stream ends) and sweeps every
-/// [`SWEEP`]. `started`: whether [`at_start`] succeeded; until it does, each sweep tries it
+/// about sandbox containers (one bounded stream after another, [`STREAM`] each) and sweeps
+/// every [`SWEEP`]. `started`: whether [`at_start`] succeeded; until it does, each sweep tries it
 /// again.
 pub(crate) async fn watch(shared: Arc<Shared>, mut started: bool) {
     let mut shutdown = shared.shutdown.clone();
     let mut sweeps = tokio::time::interval(SWEEP);
     sweeps.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut since = unix_now();
     loop {
-        let mut child = docker::events(LABEL).spawn().ok();
+        let until = since.max(unix_now()) + STREAM.as_secs();
+        let mut child = docker::events(LABEL, since, until).spawn().ok();
         let mut lines = child.as_mut().and_then(|c| c.stdout.take()).map(|out| BufReader::new(out).lines());
         loop {
             let next = async {
@@ -253,10 +263,16 @@ pub(crate) async fn watch(shared: Arc<Shared>, mut started: bool) {
             }
         }
         drop(child);
-        // The stream ended (the engine restarted, or there is no CLI): follow it again soon.
-        tokio::select! {
-            _ = shutdown.changed() => return,
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+        // The next stream starts where this one was to end, or, when it ended early (the
+        // engine restarted, there is no CLI), where it stopped: events in between are
+        // replayed, which only checks their sandboxes again.
+        let ended_early = unix_now() < until;
+        since = if ended_early { since.max(unix_now().saturating_sub(1)) } else { until };
+        if ended_early {
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            }
         }
         if shared.is_shutting_down() {
             return;
