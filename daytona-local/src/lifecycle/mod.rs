@@ -185,7 +185,9 @@ fn not_valid(record: &SandboxRecord) -> String {
 pub(crate) async fn stop(shared: &Shared, id: &str, force: bool) -> Result<SandboxRecord, Failure> {
     let before = shared.store.write(|d| {
         let record = d.sandbox(id).cloned().ok_or_else(|| not_found(id))?;
-        if in_transition(&record.state) || record.state != record.desired_state {
+        // Daytona's checks, the state first: its "State change in progress" for a failed
+        // sandbox (whose desired state is still `started`) would mislead.
+        if in_transition(&record.state) {
             return Err(Failure::Refused("State change in progress".to_owned()));
         }
         if record.state != "started" {
@@ -214,7 +216,7 @@ pub(crate) async fn stop(shared: &Shared, id: &str, force: bool) -> Result<Sandb
 pub(crate) fn archive(shared: &Shared, id: &str) -> Result<SandboxRecord, Failure> {
     shared.store.write(|d| {
         let record = d.sandbox(id).cloned().ok_or_else(|| not_found(id))?;
-        if in_transition(&record.state) || record.state != record.desired_state {
+        if in_transition(&record.state) {
             return Err(Failure::Refused("State change in progress".to_owned()));
         }
         if record.state != "stopped" {
