@@ -130,3 +130,23 @@ async fn auto_without_docker_checks_says_so_and_refuses_sandboxes() {
     assert!(stderr.contains(&format!("at {url}")), "{stderr}");
     child.kill().await.expect("the server stops");
 }
+
+/// `--lifecycle-minute-ms` (how long a minute of the idle intervals lasts) is in the help
+/// and takes a number of milliseconds; anything else is refused before a server starts.
+#[test]
+fn the_lifecycle_minute_flag_takes_milliseconds() {
+    let binary = env!("CARGO_BIN_EXE_daytona-local");
+    let help = std::process::Command::new(binary).arg("--help").output().expect("the binary runs");
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--lifecycle-minute-ms N"));
+    let state = tempfile::tempdir().expect("a temp dir");
+    let bad = std::process::Command::new(binary)
+        .arg("--state-dir")
+        .arg(state.path())
+        .args(["--lifecycle-minute-ms", "soon"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--lifecycle-minute-ms"));
+    assert!(bad.stdout.is_empty(), "no server started");
+}
