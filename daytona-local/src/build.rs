@@ -311,27 +311,47 @@ fn gigabytes(bytes: u64) -> f64 {
 }
 
 fn log(shared: &Shared, id: &str, line: &str) {
-    shared.store.append_log(id, &format!("{line}\n"));
+    // Also kept by the store: the build's end fails on it (`set_state`).
+    if let Err(e) = shared.store.append_log(id, &format!("{line}\n")) {
+        eprintln!("daytona-local: could not write the build log of {id}: {e}");
+    }
 }
 
 /// Records that a snapshot was checked, not built.
 fn set_checked_only(shared: &Shared, id: &str, reason: String) {
-    shared.store.write(|d| {
+    let saved = shared.store.write(|d| {
         if let Some(s) = d.snapshot_mut_by_id(id) {
             s.checked_only = Some(reason);
         }
     });
+    if let Err(e) = saved {
+        eprintln!("daytona-local: snapshot {id}: {e}");
+    }
 }
 
-/// Sets a snapshot's state; `false` when it no longer exists.
+/// Sets a snapshot's state; `false` when it no longer exists, or the change could not
+/// be saved (then the build stops where it is, and a restart runs it again). A build
+/// ends with its log on disk: if the log could not be written, it ends failed, saying so.
 fn set_state(
     shared: &Shared,
     id: &str,
-    state: SnapshotState,
-    error: Option<String>,
+    mut state: SnapshotState,
+    mut error: Option<String>,
     size: Option<f64>,
 ) -> bool {
-    shared.store.write(|d| match d.snapshot_mut_by_id(id) {
+    if state.is_terminal()
+        && let Err(e) = shared.store.sync_log(id)
+    {
+        let reason = format!("The build log could not be written ({e})");
+        error = Some(match error {
+            Some(earlier) => format!("{earlier}; {reason}"),
+            None => reason,
+        });
+        if state == SnapshotState::Active {
+            state = SnapshotState::BuildFailed;
+        }
+    }
+    let saved = shared.store.write(|d| match d.snapshot_mut_by_id(id) {
         // A deleted snapshot's build stops where it is: `removing` only leads to gone.
         Some(s) if s.state == SnapshotState::Removing => false,
         Some(s) => {
@@ -344,6 +364,10 @@ fn set_state(
             true
         }
         None => false,
+    });
+    saved.unwrap_or_else(|e| {
+        eprintln!("daytona-local: snapshot {id}: {e}");
+        false
     })
 }
 

@@ -210,9 +210,13 @@ async fn a_sandbox_runs_with_its_resources_network_user_and_env() {
     let (status, out) = api.execute(&id, "echo \"$PLAIN\"").await;
     assert_eq!((status, &out["result"]), (200, &json!("a b=c\n")));
 
+    assert_eq!(sandbox["public"], false);
+
     // No network at all with networkBlockAll.
-    let blocked = api.create(json!({ "snapshot": "limits-v1", "networkBlockAll": true }), &cleanup).await;
-    assert_eq!(blocked["networkBlockAll"], true);
+    let blocked = api
+        .create(json!({ "snapshot": "limits-v1", "networkBlockAll": true, "public": true }), &cleanup)
+        .await;
+    assert_eq!((&blocked["networkBlockAll"], &blocked["public"]), (&json!(true), &json!(true)));
     let blocked_name = container(blocked["id"].as_str().expect("an id"));
     assert_eq!(docker_ok(&["inspect", "--format", "{{.HostConfig.NetworkMode}}", &blocked_name]), "none");
     let interfaces = docker_ok(&["exec", &blocked_name, "sh", "-c", "ls /sys/class/net"]);
@@ -250,7 +254,6 @@ async fn a_sandbox_runs_with_its_resources_network_user_and_env() {
             json!({ "networkAllowList": "10.0.0.0/8" }),
             "The local server cannot limit a sandbox's network to an allow list".to_owned(),
         ),
-        (json!({ "public": true }), "The local server cannot make a sandbox public".to_owned()),
         (
             json!({ "volumes": [{ "volumeId": "v", "mountPath": "/v" }] }),
             "The local server cannot mount volumes".to_owned(),
@@ -500,6 +503,12 @@ async fn start_stop_archive_labels_intervals_and_lists() {
     }
     let (status, _) = api.call("POST", &format!("/api/sandbox/{b}/last-activity"), None).await;
     assert_eq!(status, 201);
+    // Public: the previews' token check (read by the preview listener on each connection).
+    assert_eq!(api.ok("POST", &format!("/api/sandbox/{b}/public/true"), None).await["public"], true);
+    assert_eq!(api.get(&b).await["public"], true);
+    assert_eq!(api.ok("POST", &format!("/api/sandbox/{b}/public/false"), None).await["public"], false);
+    let (status, _) = api.call("POST", &format!("/api/sandbox/{b}/public/maybe"), None).await;
+    assert_eq!(status, 400);
 
     // Lists: labels, states, snapshots, names, paging.
     let ids = |answer: &Value| -> Vec<String> {
@@ -568,6 +577,7 @@ async fn start_stop_archive_labels_intervals_and_lists() {
         ("POST", "autoarchive/5"),
         ("POST", "autodelete/5"),
         ("POST", "last-activity"),
+        ("POST", "public/true"),
         ("DELETE", ""),
     ] {
         let (status, answer) =

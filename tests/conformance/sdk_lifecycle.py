@@ -7,7 +7,7 @@ that a sandbox created with auto_stop_interval=1 stops once idle within the scri
 
 The calls are the SDK's documented ones: Daytona.snapshot.create (with Resources),
 Daytona.create (env vars, labels, auto-stop), Daytona.list (by labels and states),
-Sandbox.process.exec, Sandbox.stop / start / archive, set_labels, the interval setters,
+Sandbox.process.exec, Sandbox.stop / start / archive, set_labels, set_public, the interval setters,
 refresh_data, Daytona.delete, and the bad inputs: an unknown sandbox, a toolbox call on a
 stopped sandbox, a user the image lacks, a network allow list.
 
@@ -182,6 +182,18 @@ def main():
     labels = attempt("set_labels", lambda: sandbox.set_labels({"suite": "lifecycle", "run": run, "phase": "two"}))
     if labels is not FAILED:
         check("set_labels", labels.get("phase") == "two", str(labels))
+
+    def public():
+        sandbox.set_public(True)
+        sandbox.refresh_data()
+        made = sandbox.public
+        sandbox.set_public(False)
+        sandbox.refresh_data()
+        return made, sandbox.public
+
+    made_public = attempt("set_public", public)
+    if made_public is not FAILED:
+        check("set_public", made_public == (True, False), str(made_public))
 
     def intervals():
         sandbox.set_autostop_interval(30)

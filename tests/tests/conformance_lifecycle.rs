@@ -2,7 +2,7 @@
 //! lifecycle on the local server, on a real Docker build (`tests/conformance/sdk_lifecycle.py`):
 //! a snapshot with resources, a sandbox with env vars, labels and auto-stop, its cgroup limits
 //! read inside, list by labels and states, an idle sandbox auto-stopped (the server's minute
-//! is one second), labels and intervals set, stop, a toolbox call refused while stopped,
+//! is one second), labels, public and intervals set, stop, a toolbox call refused while stopped,
 //! start, archive, delete, and the bad inputs. The script prints a PASS or FAIL line per SDK
 //! call; any FAIL fails this test. The containers are then checked gone with `docker`.
 
@@ -98,7 +98,7 @@ async fn official_python_sdk_drives_sandboxes_through_their_lifecycle() {
     assert!(failed.is_empty(), "the SDK saw failures:\n{report}");
     assert!(output.status.success(), "the SDK run failed:\n{report}");
     let passed = stdout.lines().filter(|l| l.starts_with("PASS lifecycle: ")).count();
-    assert_eq!(passed, 20, "every SDK call reports a PASS line:\n{report}");
+    assert_eq!(passed, 21, "every SDK call reports a PASS line:\n{report}");
     assert!(!report.contains(server.api_key()), "the API key is not in the output");
 
     let out: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())

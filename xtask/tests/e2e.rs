@@ -611,8 +611,14 @@ async fn one_local_server_serves_snapshot_local_and_applications() {
     );
     assert!(!published.text().contains(&server.key), "the key was printed");
     server.wait_for_stderr("POST /api/snapshots 200");
-    let state_json = std::fs::read_to_string(state.path().join("state.json")).expect("state.json");
-    assert!(state_json.contains(NAME), "{state_json}");
+    let client = pj_daytona::Client::builder()
+        .api_key(server.key.as_str())
+        .api_url(server.url.as_str())
+        .build()
+        .expect("client");
+    let held = client.snapshots().get(NAME).await.expect("the running server holds the snapshot");
+    assert_eq!(held.name, NAME);
+    assert!(state.path().join("state.db").is_file(), "kept in the state directory");
 
     let check = xtask_local(state.path(), &["snapshot", "--local", "--check"]).await;
     assert_code(&check, 0);
@@ -624,11 +630,6 @@ async fn one_local_server_serves_snapshot_local_and_applications() {
     assert_code(&mismatch, 2);
     assert!(mismatch.stderr.contains("builds with --local-build check, not docker"), "{}", mismatch.text());
 
-    let client = pj_daytona::Client::builder()
-        .api_key(server.key.as_str())
-        .api_url(server.url.as_str())
-        .build()
-        .expect("client");
     let error = client
         .sandboxes()
         .create(&pj_daytona::CreateSandbox::from_snapshot(NAME))

@@ -31,6 +31,7 @@ use snapshots::{
 mod auth;
 mod object_storage;
 pub(crate) mod operations;
+pub(crate) mod preview;
 mod sandbox_lifecycle;
 mod sandbox_list;
 mod sandboxes;
@@ -51,6 +52,13 @@ impl ApiError {
     }
     fn not_found(message: impl Into<String>) -> Self {
         ApiError(StatusCode::NOT_FOUND, message.into())
+    }
+}
+
+/// A change the state could not save: a 500 with the reason (nothing was changed).
+impl From<crate::state::StoreError> for ApiError {
+    fn from(e: crate::state::StoreError) -> Self {
+        ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
     }
 }
 
@@ -94,6 +102,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let mut ops = Operations::new();
     implement(&mut ops);
     ops.router()
+        // Inside authentication: only an authenticated toolbox request is activity.
+        .route_layer(middleware::from_fn_with_state(shared.clone(), crate::lifecycle::activity))
         .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate))
         .fallback(not_found)
         .with_state(shared)
@@ -115,6 +125,7 @@ pub(crate) fn implement(ops: &mut Operations) {
         .op("getSandbox", get_sandbox)
         .op("deleteSandbox", delete_sandbox)
         .op("getToolboxProxyUrl", toolbox_proxy_url);
+    preview::implement(ops);
     sandbox_lifecycle::implement(ops);
     sandbox_list::implement(ops);
     toolbox::implement(ops);

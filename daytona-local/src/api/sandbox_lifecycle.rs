@@ -1,5 +1,5 @@
-//! The sandbox lifecycle routes: start, stop, archive, labels, the auto-stop, auto-archive
-//! and auto-delete intervals, and activity. The changes themselves are
+//! The sandbox lifecycle routes: start, stop, archive, labels, public, the auto-stop,
+//! auto-archive and auto-delete intervals, and activity. The changes themselves are
 //! [`crate::lifecycle`]'s, shared with the idle timers.
 
 use std::collections::HashMap;
@@ -26,6 +26,7 @@ pub(super) fn implement(ops: &mut Operations) {
         .op("setAutostopInterval", set_autostop)
         .op("setAutoArchiveInterval", set_auto_archive)
         .op("setAutoDeleteInterval", set_auto_delete)
+        .op("updatePublicStatus", update_public)
         .op("updateLastActivity", update_last_activity);
 }
 
@@ -34,7 +35,9 @@ impl From<Failure> for ApiError {
         match failure {
             Failure::Refused(message) => ApiError::bad_request(message),
             Failure::NotFound(message) => ApiError::not_found(message),
-            Failure::Engine(message) => ApiError(StatusCode::INTERNAL_SERVER_ERROR, message),
+            Failure::Engine(message) | Failure::Store(message) => {
+                ApiError(StatusCode::INTERNAL_SERVER_ERROR, message)
+            }
         }
     }
 }
@@ -74,7 +77,7 @@ fn change(shared: &Shared, id: &str, edit: impl FnOnce(&mut SandboxRecord)) -> A
             edit(record);
             record.updated_at = now_iso();
             Some(record.clone())
-        })
+        })?
         .ok_or_else(|| ApiError::not_found(format!("Sandbox with ID or name {id} not found")))
 }
 
@@ -131,6 +134,20 @@ async fn set_auto_delete(
 ) -> ApiResult<axum::Json<Value>> {
     let interval = minutes(&interval)?;
     Ok(sandbox_json(&change(&shared, &id, |r| r.auto_delete_interval = interval)?))
+}
+
+/// `public`: whether the sandbox's previews are open without the token (the preview
+/// listeners read it on every connection).
+async fn update_public(
+    State(shared): State<Arc<Shared>>,
+    Path((id, public)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Value>> {
+    let public = match public.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(ApiError::bad_request("Validation failed (boolean string is expected)")),
+    };
+    Ok(sandbox_json(&change(&shared, &id, |r| r.public = public)?))
 }
 
 async fn update_last_activity(

@@ -63,7 +63,7 @@ fn cannot(what: &str) -> ApiError {
 }
 
 /// Refuses every create field the local server cannot honour (`networkAllowList`,
-/// `public: true`, volumes, ...), so none is stored and ignored.
+/// volumes, ...), so none is stored and ignored.
 fn refuse_unhonoured(map: &serde_json::Map<String, Value>) -> ApiResult<()> {
     let given = |field: &str| match map.get(field) {
         None | Some(Value::Null) | Some(Value::Bool(false)) => false,
@@ -87,11 +87,6 @@ fn refuse_unhonoured(map: &serde_json::Map<String, Value>) -> ApiResult<()> {
         ),
         ("outboundProxyUrl", "route a sandbox's traffic through a proxy (outboundProxyUrl)"),
         ("otelEndpointOverride", "send a sandbox's telemetry anywhere (otelEndpointOverride)"),
-        (
-            "public",
-            "make a sandbox public (public: true): it has no public preview, the sandbox's ports are \
-             reached on 127.0.0.1 only",
-        ),
         ("volumes", "mount volumes into a sandbox (volumes)"),
         ("secrets", "give a sandbox organization secrets (secrets)"),
         ("linkedSandbox", "link sandboxes (linkedSandbox)"),
@@ -124,7 +119,8 @@ pub(super) async fn create_sandbox(
     let auto_archive = optional_int(&map, "autoArchiveInterval", &mut errors);
     let auto_delete = optional_signed(&map, "autoDeleteInterval", &mut errors);
     let network_block_all = optional_bool(&map, "networkBlockAll", &mut errors).unwrap_or(false);
-    for field in ["public", "kvm", "spot"] {
+    let public = optional_bool(&map, "public", &mut errors).unwrap_or(false);
+    for field in ["kvm", "spot"] {
         optional_bool(&map, field, &mut errors);
     }
     if !errors.is_empty() {
@@ -169,7 +165,7 @@ pub(super) async fn create_sandbox(
         user: user.unwrap_or_else(|| "root".to_owned()),
         env: env.clone(),
         labels: labels.clone(),
-        public: false,
+        public,
         network_block_all,
         kvm: false,
         spot: false,
@@ -222,7 +218,7 @@ pub(super) async fn create_sandbox(
         }
         d.sandboxes.push(record.clone());
         Ok(())
-    })?;
+    })??;
     let failure = match &engine {
         None => Some(
             "No Docker engine is reachable from the local Daytona server, so the sandbox cannot run"
@@ -259,7 +255,7 @@ pub(super) async fn create_sandbox(
         // The toolbox runs every call as the sandbox's user: one the image lacks is refused.
         if let Err(e) = check_user(&container, &record.user).await {
             let _ = docker::remove(&container).await;
-            shared.store.write(|d| d.sandboxes.retain(|s| s.id != record.id));
+            shared.store.write(|d| d.sandboxes.retain(|s| s.id != record.id))?;
             return Err(ApiError::bad_request(format!(
                 "User {} does not exist in the image of snapshot {} ({e}); the toolbox runs every call as \
                  the sandbox's user",
@@ -285,13 +281,28 @@ pub(super) async fn create_sandbox(
         (None, None) => record.state = "started".to_owned(),
     }
     record.updated_at = now_iso();
-    let still_wanted = shared.store.write(|d| match d.sandbox_mut_by_id(&record.id) {
+    let saved = shared.store.write(|d| match d.sandbox_mut_by_id(&record.id) {
         Some(held) => {
             *held = record.clone();
             true
         }
         None => false,
     });
+    // Not saved: no container runs that the state does not know of.
+    let still_wanted = match saved {
+        Ok(still_wanted) => still_wanted,
+        Err(e) => {
+            if let Some(container) = &record.container {
+                // The state's error is the answer; a container left behind would be the engine's.
+                if let Err(removal) = docker::remove(container).await {
+                    eprintln!(
+                        "daytona-local: the container {container} of an unsaved sandbox was not removed: {removal}"
+                    );
+                }
+            }
+            return Err(e.into());
+        }
+    };
     // Deleted while its container started: the container goes too.
     if let (false, Some(container)) = (still_wanted, &record.container) {
         docker::remove(container).await.map_err(|e| {

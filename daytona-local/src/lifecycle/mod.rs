@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use crate::state::{Data, SandboxRecord, now_iso};
+use crate::state::{Data, SandboxRecord, StoreError, now_iso};
 use crate::{Shared, docker, quotas};
 
 pub(crate) mod autostop;
@@ -36,6 +36,14 @@ pub(crate) enum Failure {
     NotFound(String),
     /// The engine failed; its words (500).
     Engine(String),
+    /// The state could not be saved (500); nothing of the change was kept.
+    Store(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e.to_string())
+    }
 }
 
 /// What the server has learnt of the engine for its sandboxes.
@@ -98,20 +106,24 @@ fn current(shared: &Shared, id: &str) -> Result<SandboxRecord, Failure> {
 fn engine_failed(shared: &Shared, before: &SandboxRecord, what: &str, error: String) -> Failure {
     if docker::is_missing(&error) {
         let reason = reconcile::removed(before.container.as_deref().unwrap_or_default());
-        shared.store.write(|d| {
+        if let Err(e) = shared.store.write(|d| {
             update(d, &before.id, |r| {
                 r.state = "error".to_owned();
                 r.error_reason = Some(reason.clone());
             })
-        });
+        }) {
+            return e.into();
+        }
         return Failure::Refused(reason);
     }
-    shared.store.write(|d| {
+    if let Err(e) = shared.store.write(|d| {
         update(d, &before.id, |r| {
             r.state.clone_from(&before.state);
             r.desired_state.clone_from(&before.desired_state);
         })
-    });
+    }) {
+        return e.into();
+    }
     Failure::Engine(format!("Could not {what} sandbox {}: {error}", before.id))
 }
 
@@ -133,7 +145,7 @@ async fn land(shared: &Shared, before: &SandboxRecord, expected: &str) -> Result
                 set_state(r, &state, desired);
                 r.error_reason = reason;
             })
-        })
+        })?
         .ok_or_else(|| not_found(&before.id))
 }
 
@@ -163,7 +175,7 @@ pub(crate) async fn start(shared: &Shared, id: &str) -> Result<SandboxRecord, Fa
             r.desired_state = "started".to_owned();
         });
         Ok(Some(record))
-    })?;
+    })??;
     let Some(before) = begun else { return current(shared, id) };
     let container = before.container.clone().unwrap_or_default();
     if let Err(e) = docker::start(&container).await {
@@ -199,7 +211,7 @@ pub(crate) async fn stop(shared: &Shared, id: &str, force: bool) -> Result<Sandb
             r.desired_state = desired.to_owned();
         });
         Ok(record)
-    })?;
+    })??;
     let container = before.container.clone().unwrap_or_default();
     if let Err(e) = docker::stop(&container, force, STOP_GRACE).await {
         return Err(engine_failed(shared, &before, "stop", e));
@@ -226,7 +238,7 @@ pub(crate) fn archive(shared: &Shared, id: &str) -> Result<SandboxRecord, Failur
             return Err(Failure::Refused("Ephemeral sandboxes cannot be archived".to_owned()));
         }
         update(d, &record.id, |r| set_state(r, "archived", "archived")).ok_or_else(|| not_found(id))
-    })
+    })?
 }
 
 /// `deleteSandbox`: the container removed, then the record. When `docker rm` fails the
@@ -243,7 +255,7 @@ pub(crate) async fn destroy(shared: &Shared, id: &str) -> Result<SandboxRecord, 
             r.desired_state = "destroyed".to_owned();
         });
         Ok(record)
-    })?;
+    })??;
     remove(shared, before).await
 }
 
@@ -252,7 +264,7 @@ async fn remove(shared: &Shared, before: SandboxRecord) -> Result<SandboxRecord,
     if let Some(container) = &before.container
         && let Err(e) = docker::remove(container).await
     {
-        shared.store.write(|d| {
+        let kept = shared.store.write(|d| {
             update(d, &before.id, |r| {
                 r.state = "error".to_owned();
                 r.desired_state = "destroyed".to_owned();
@@ -260,12 +272,16 @@ async fn remove(shared: &Shared, before: SandboxRecord) -> Result<SandboxRecord,
                     Some(format!("Deleting the sandbox failed (docker rm: {e}); delete it again"));
             })
         });
+        // The engine's failure is the answer; the record stays `destroying` if this failed too.
+        if let Err(saved) = kept {
+            eprintln!("daytona-local: sandbox {}'s failed deletion was not recorded: {saved}", before.id);
+        }
         return Err(Failure::Engine(format!(
             "Could not delete sandbox {}: docker rm of its container failed: {e}",
             before.id
         )));
     }
-    shared.store.write(|d| d.sandboxes.retain(|s| s.id != before.id));
+    shared.store.write(|d| d.sandboxes.retain(|s| s.id != before.id))?;
     let mut gone = before;
     gone.state = "destroyed".to_owned();
     gone.desired_state = "destroyed".to_owned();
@@ -276,9 +292,30 @@ async fn remove(shared: &Shared, before: SandboxRecord) -> Result<SandboxRecord,
 /// Records activity on a started sandbox (a toolbox call, `updateLastActivity`): its
 /// idle timers start again.
 pub(crate) fn touch(shared: &Shared, id: &str) {
-    shared.store.write(|d| {
-        if let Some(record) = d.sandbox_mut_by_id(id) {
+    let touched = shared.store.write(|d| {
+        let Some(id) = d.sandbox(id).filter(|r| r.state == "started").map(|r| r.id.clone()) else { return };
+        if let Some(record) = d.sandbox_mut_by_id(&id) {
             record.last_activity_at = Some(now_iso());
         }
     });
+    // Activity not saved only makes an idle timer start earlier; the call itself goes on.
+    if let Err(e) = touched {
+        eprintln!("daytona-local: the activity of sandbox {id} was not saved: {e}");
+    }
+}
+
+/// The router's layer that counts every toolbox request (`/toolbox/{sandboxId}/...`) as
+/// the sandbox's activity, as Daytona's toolbox proxy does; a preview is not (Daytona's
+/// previews do not count either).
+pub(crate) async fn activity(
+    axum::extract::State(shared): axum::extract::State<std::sync::Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path();
+    if let Some(id) = path.strip_prefix("/toolbox/").and_then(|rest| rest.split('/').next()) {
+        let id = id.to_owned();
+        touch(&shared, &id);
+    }
+    next.run(request).await
 }

@@ -105,7 +105,8 @@ pub(crate) fn settle(record: &SandboxRecord, observed: &Observed) -> Option<(Str
 /// record changed since `seen` (its `updatedAt` before the engine was asked): then a
 /// request moved it meanwhile, and the observation may be older than that move.
 fn apply(shared: &Shared, id: &str, container: &str, seen: &str, observed: &Observed) {
-    shared.store.write(|d| {
+    // Not saved: the next event or sweep tries again.
+    let _ = shared.store.write(|d| {
         let Some(record) = d.sandbox_mut_by_id(id) else { return };
         if record.container.as_deref() != Some(container) || record.updated_at != seen {
             return;
@@ -145,7 +146,7 @@ pub(crate) async fn at_start(shared: &Shared) -> Result<(), String> {
     for record in records {
         let Some(container) = record.container.clone() else {
             if super::in_transition(&record.state) {
-                shared.store.write(|d| {
+                let _ = shared.store.write(|d| {
                     super::update(d, &record.id, |r| {
                         r.state = "error".to_owned();
                         r.error_reason =
@@ -158,9 +159,9 @@ pub(crate) async fn at_start(shared: &Shared) -> Result<(), String> {
         let observed = docker::observe(&container).await?;
         if record.state == "destroying" {
             if observed == Observed::Missing {
-                shared.store.write(|d| d.sandboxes.retain(|s| s.id != record.id));
+                let _ = shared.store.write(|d| d.sandboxes.retain(|s| s.id != record.id));
             } else {
-                shared.store.write(|d| {
+                let _ = shared.store.write(|d| {
                     super::update(d, &record.id, |r| {
                         r.state = "error".to_owned();
                         r.error_reason = Some(
@@ -181,7 +182,7 @@ pub(crate) async fn at_start(shared: &Shared) -> Result<(), String> {
         let updated = shared.store.write(|d| {
             super::update(d, &record.id, |r| settled.clone_into(&mut r.state)).map(|r| r.updated_at)
         });
-        if let Some(seen) = updated {
+        if let Ok(Some(seen)) = updated {
             apply(shared, &record.id, &container, &seen, &observed);
         }
     }

@@ -10,11 +10,20 @@ use super::sandboxes::find_sandbox;
 use super::{ApiError, ApiResult};
 use crate::Shared;
 
+pub(super) mod capture;
+mod git;
+mod info;
+mod port;
 pub(super) mod process;
+
+pub(super) use port::parse_port;
 
 /// The toolbox operations the server implements.
 pub(super) fn implement(ops: &mut Operations) {
     process::implement(ops);
+    git::implement(ops);
+    info::implement(ops);
+    port::implement(ops);
 }
 
 /// A started sandbox's container, and the user toolbox calls run as.
@@ -26,14 +35,11 @@ pub(crate) struct Running {
     pub(crate) user: String,
 }
 
-/// The container of sandbox `id` (an id or a name), refused unless it is started. Every
-/// toolbox call goes through here, so here it counts as the sandbox's activity (its
-/// auto-stop timer starts again).
+/// The container of sandbox `id` (an id or a name), refused unless it is started.
 pub(crate) fn running(shared: &Shared, id: &str) -> ApiResult<Running> {
     let record = find_sandbox(shared, id)?;
     match (&record.container, record.state.as_str()) {
         (Some(container), "started") => {
-            crate::lifecycle::touch(shared, &record.id);
             Ok(Running { container: container.clone(), user: record.user.clone() })
         }
         _ => Err(ApiError::bad_request(format!("Sandbox {id} is not started (state: {})", record.state))),
