@@ -1,30 +1,29 @@
 """Drives the official Daytona Python SDK (daytona==0.226.1) through sandboxes' lifecycle.
 
-Usage: python sdk_lifecycle.py WORKDIR SNAPSHOT_NAME
+Usage: python sdk_lifecycle.py SNAPSHOT_NAME
 Reads DAYTONA_API_KEY / DAYTONA_API_URL / DAYTONA_TARGET from the environment. The server
 is expected to run with a short lifecycle minute (the Rust driver gives it one second), so
 that a sandbox created with auto_stop_interval=1 stops once idle within the script.
 
 The calls are the SDK's documented ones: Daytona.snapshot.create (with Resources),
 Daytona.create (env vars, labels, auto-stop), Daytona.list (by labels and states),
-Sandbox.process.exec, Sandbox.stop / start / archive, set_labels, set_public, the interval setters,
-refresh_data, Daytona.delete, and the bad inputs: an unknown sandbox, a toolbox call on a
-stopped sandbox, a user the image lacks, a network allow list.
+Sandbox.process.exec, Sandbox.stop / start / archive, set_labels, set_public, the interval
+setters, refresh_data, Daytona.delete, and the bad inputs: an unknown sandbox, a toolbox call
+on a stopped sandbox, a user the image lacks, a network allow list.
 
-Prints one line per SDK call, `PASS lifecycle: <what>` or `FAIL lifecycle: <what>: <why>`,
-then one JSON object with what the SDK saw. As in sdk_snapshot.py, the only change to the
-SDK is the `allow_http` of docs/daytona-contract.md section 7, for its S3 client.
+Prints one line per SDK call, `PASS lifecycle: <what>` or `FAIL lifecycle: <what>: <why>`
+(sdk_http.Report), then one JSON object with what the SDK saw. As in sdk_snapshot.py, the
+only change to the SDK is the `allow_http` of docs/daytona-contract.md section 7, for its S3
+client.
 """
 
 import importlib.metadata
-import json
 import os
 import sys
 import time
-import traceback
 
 import sdk_http
-from sdk_http import error, state
+from sdk_http import Report, state
 
 sdk_http.allow_http()
 
@@ -32,6 +31,7 @@ from daytona import (  # noqa: E402
     CreateSandboxFromSnapshotParams,
     CreateSnapshotParams,
     Daytona,
+    DaytonaBadRequestError,
     DaytonaNotFoundError,
     Image,
     ListSandboxesQuery,
@@ -39,53 +39,26 @@ from daytona import (  # noqa: E402
     SandboxState,
 )
 
-AREA = "lifecycle"
-failures = []
-FAILED = object()  # what `attempt` returns for a call that raised
+# The cgroup limits as the process inside sees them: cgroup v2's files, else v1's.
+LIMITS = (
+    "if [ -f /sys/fs/cgroup/cpu.max ]; then cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/memory.max; "
+    "else echo $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us); "
+    "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; fi"
+)
 
 
-def check(what, ok, why=""):
-    """Reports one SDK call's outcome."""
-    if ok:
-        print(f"PASS {AREA}: {what}", flush=True)
+def says(report, what, err, words):
+    """The refusal `err` (an SDK error as JSON, or None) carries `words`."""
+    message = (err or {}).get("message", "")
+    if words in message:
+        report.ok(what)
     else:
-        failures.append(what)
-        print(f"FAIL {AREA}: {what}: {why}", flush=True)
-    return ok
-
-
-def attempt(what, call):
-    """Runs `call`; a raised exception is a FAIL with its message (and FAILED), never a crash."""
-    try:
-        return call()
-    except Exception as e:  # reported, not hidden
-        check(what, False, f"{type(e).__name__}: {e}")
-        return FAILED
-
-
-def refused(what, call, expected_type, says):
-    """`call` must raise `expected_type` (by name) with `says` in its message."""
-    try:
-        call()
-    except Exception as e:
-        got = error(e)
-        check(
-            what,
-            got["type"] == expected_type and says in got["message"],
-            f"{got['type']}: {got['message']}",
-        )
-        return got
-    check(what, False, "it succeeded")
-    return None
-
-
-def result(response):
-    return {"exitCode": response.exit_code, "result": response.result}
+        report.fail(what, f"the message {message!r} does not say {words!r}")
 
 
 def main():
-    workdir, name = sys.argv[1], sys.argv[2]
-    os.chdir(workdir)
+    name = sys.argv[1]
+    report = Report("lifecycle")
     out = {"sdk": importlib.metadata.version("daytona")}
     client = Daytona()
     run = f"{os.getpid()}-{int(time.time())}"
@@ -96,21 +69,21 @@ def main():
         resources=Resources(cpu=2, memory=4, disk=3),
         entrypoint=["sleep", "infinity"],
     )
-    snapshot = attempt("snapshot.create with resources", lambda: client.snapshot.create(params, timeout=300))
-    if snapshot is FAILED:
-        return out
-    check("snapshot.create with resources", state(snapshot.state) == "active", state(snapshot.state))
+    snapshot = report.call("snapshot.create with resources", client.snapshot.create, params, timeout=300)
+    if snapshot is None:
+        return report.finish(out)
+    report.expect("the snapshot is active", state(snapshot.state), "active")
 
-    # Create with env vars, labels, auto-stop off (0) for the main sandbox.
+    # Create with env vars, labels and auto-stop off (0) for the main sandbox.
     created = CreateSandboxFromSnapshotParams(
         snapshot=name,
         env_vars={"GREETING": "hello lifecycle", "MULTI": "a\nb"},
         labels={"suite": "lifecycle", "run": run},
         auto_stop_interval=0,
     )
-    sandbox = attempt("create with env vars, labels, auto-stop", lambda: client.create(created, timeout=120))
-    if sandbox is FAILED:
-        return out
+    sandbox = report.call("create with env vars, labels, auto-stop", client.create, created, timeout=120)
+    if sandbox is None:
+        return report.finish(out)
     out["sandbox"] = {
         "id": sandbox.id,
         "state": state(sandbox.state),
@@ -120,68 +93,56 @@ def main():
         "labels": sandbox.labels,
         "autoStopInterval": sandbox.auto_stop_interval,
     }
-    check(
-        "create with env vars, labels, auto-stop",
-        state(sandbox.state) == "started"
-        and (sandbox.cpu, sandbox.memory) == (2, 4)
-        and sandbox.labels.get("run") == run
-        and sandbox.auto_stop_interval == 0,
-        json.dumps(out["sandbox"]),
+    report.expect(
+        "the sandbox is started with the snapshot's resources, its labels and auto-stop",
+        (state(sandbox.state), sandbox.cpu, sandbox.memory, sandbox.labels.get("run"), sandbox.auto_stop_interval),
+        ("started", 2, 4, run, 0),
     )
 
-    env = attempt("process.exec sees the env vars", lambda: sandbox.process.exec('printf "%s|%s" "$GREETING" "$MULTI"'))
-    if env is not FAILED:
-        out["env"] = result(env)
-        check("process.exec sees the env vars", env.result == "hello lifecycle|a\nb", repr(env.result))
-
-    limits = (
-        "if [ -f /sys/fs/cgroup/cpu.max ]; then cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/memory.max; "
-        "else echo $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us); "
-        "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; fi"
-    )
-    cgroup = attempt("the cgroup limits inside are the resources", lambda: sandbox.process.exec(limits))
-    if cgroup is not FAILED:
+    env = report.call("process.exec", sandbox.process.exec, 'printf "%s|%s" "$GREETING" "$MULTI"')
+    if env is not None:
+        out["env"] = env.result
+        report.expect("the env vars are the sandbox's", env.result, "hello lifecycle|a\nb")
+    cgroup = report.call("process.exec of the cgroup limits", sandbox.process.exec, LIMITS)
+    if cgroup is not None:
         lines = cgroup.result.split("\n")
         out["cgroup"] = lines
         quota, period = (int(n) for n in lines[0].split())
-        check(
-            "the cgroup limits inside are the resources",
-            quota / period == 2 and int(lines[1]) == 4 << 30,
-            repr(cgroup.result),
-        )
+        report.expect("the cgroup limits inside are the resources", (quota / period, int(lines[1])), (2.0, 4 << 30))
 
     # A second sandbox that auto-stops after one (short) minute of idleness.
-    idle_params = CreateSandboxFromSnapshotParams(snapshot=name, labels={"suite": "lifecycle", "run": run}, auto_stop_interval=1)
-    idle = attempt("create with auto_stop_interval=1", lambda: client.create(idle_params, timeout=120))
-    if idle is not FAILED:
-        check("create with auto_stop_interval=1", idle.auto_stop_interval == 1, str(idle.auto_stop_interval))
+    idle_params = CreateSandboxFromSnapshotParams(
+        snapshot=name, labels={"suite": "lifecycle", "run": run}, auto_stop_interval=1
+    )
+    idle = report.call("create with auto_stop_interval=1", client.create, idle_params, timeout=120)
 
-    listed = attempt("list by labels", lambda: sorted(s.id for s in client.list(ListSandboxesQuery(labels={"run": run}))))
-    if listed is not FAILED:
-        expected = sorted([sandbox.id] + ([idle.id] if idle is not FAILED else []))
+    listed = report.call(
+        "list by labels", lambda: sorted(s.id for s in client.list(ListSandboxesQuery(labels={"run": run})))
+    )
+    if listed is not None:
         out["listed"] = listed
-        check("list by labels", listed == expected, f"{listed} != {expected}")
-    none = attempt("list by labels matching none", lambda: list(client.list(ListSandboxesQuery(labels={"run": "other"}))))
-    if none is not FAILED:
-        check("list by labels matching none", none == [], str([s.id for s in none]))
+        report.expect("the list is the two sandboxes", listed, sorted([sandbox.id] + ([idle.id] if idle else [])))
+    none = report.call("list by labels matching none", lambda: list(client.list(ListSandboxesQuery(labels={"run": "x"}))))
+    if none is not None:
+        report.expect("no sandbox has those labels", [s.id for s in none], [])
 
-    if idle is not FAILED:
+    if idle is not None:
         deadline = time.monotonic() + 60
         while state(idle.state) in ("started", "stopping") and time.monotonic() < deadline:
             time.sleep(0.5)
-            attempt("auto-stop of an idle sandbox", idle.refresh_data)
+            idle.refresh_data()
         out["idle"] = {"state": state(idle.state), "autoStopInterval": idle.auto_stop_interval}
-        check("auto-stop of an idle sandbox", state(idle.state) == "stopped", state(idle.state))
-        stopped = attempt(
+        report.expect("an idle sandbox auto-stops (refresh_data)", state(idle.state), "stopped")
+        stopped = report.call(
             "list by labels and states",
             lambda: [s.id for s in client.list(ListSandboxesQuery(labels={"run": run}, states=[SandboxState.STOPPED]))],
         )
-        if stopped is not FAILED:
-            check("list by labels and states", stopped == [idle.id], str(stopped))
+        if stopped is not None:
+            report.expect("the stopped one is listed", stopped, [idle.id])
 
-    labels = attempt("set_labels", lambda: sandbox.set_labels({"suite": "lifecycle", "run": run, "phase": "two"}))
-    if labels is not FAILED:
-        check("set_labels", labels.get("phase") == "two", str(labels))
+    labels = report.call("set_labels", sandbox.set_labels, {"suite": "lifecycle", "run": run, "phase": "two"})
+    if labels is not None:
+        report.expect("the labels are replaced", labels.get("phase"), "two")
 
     def public():
         sandbox.set_public(True)
@@ -191,86 +152,68 @@ def main():
         sandbox.refresh_data()
         return made, sandbox.public
 
-    made_public = attempt("set_public", public)
-    if made_public is not FAILED:
-        check("set_public", made_public == (True, False), str(made_public))
+    made_public = report.call("set_public", public)
+    if made_public is not None:
+        report.expect("public, then private again", made_public, (True, False))
 
     def intervals():
         sandbox.set_autostop_interval(30)
         sandbox.set_auto_archive_interval(60)
         sandbox.set_auto_delete_interval(-1)
         sandbox.refresh_data()
-        return (sandbox.auto_stop_interval, sandbox.auto_archive_interval, sandbox.auto_delete_interval)
+        return [sandbox.auto_stop_interval, sandbox.auto_archive_interval, sandbox.auto_delete_interval]
 
-    got = attempt("set_autostop/auto_archive/auto_delete_interval", intervals)
-    if got is not FAILED:
-        out["intervals"] = list(got)
-        check("set_autostop/auto_archive/auto_delete_interval", got == (30, 60, -1), str(got))
+    got = report.call("set_autostop/auto_archive/auto_delete_interval", intervals)
+    if got is not None:
+        out["intervals"] = got
+        report.expect("the intervals are the sandbox's", got, [30, 60, -1])
 
-    if attempt("stop", lambda: sandbox.stop(timeout=60)) is not FAILED:
-        check("stop", state(sandbox.state) == "stopped", state(sandbox.state))
+    report.call("stop", sandbox.stop, timeout=60)
     out["stopped"] = state(sandbox.state)
-    out["onStopped"] = refused(
-        "a toolbox call on a stopped sandbox is refused",
-        lambda: sandbox.process.exec("true"),
-        "DaytonaBadRequestError",
-        "is not started",
+    report.expect("the sandbox is stopped", out["stopped"], "stopped")
+    out["onStopped"] = report.raises(
+        "a toolbox call on a stopped sandbox is refused", DaytonaBadRequestError, sandbox.process.exec, "true"
     )
+    says(report, "the refusal says it is not started", out["onStopped"], "is not started")
 
-    if attempt("start", lambda: sandbox.start(timeout=60)) is not FAILED:
-        check("start", state(sandbox.state) == "started", state(sandbox.state))
-    again = attempt("process.exec after start", lambda: sandbox.process.exec("echo again"))
-    if again is not FAILED:
-        check("process.exec after start", again.result == "again\n", repr(again.result))
+    report.call("start", sandbox.start, timeout=60)
+    report.expect("the sandbox is started again", state(sandbox.state), "started")
+    again = report.call("process.exec after start", sandbox.process.exec, "echo again")
+    if again is not None:
+        report.expect("the toolbox answers again", again.result, "again\n")
 
     def archive():
         sandbox.stop(timeout=60)
         sandbox.archive()
         archived = state(sandbox.state)
         sandbox.start(timeout=60)
-        return archived, state(sandbox.state)
+        return [archived, state(sandbox.state)]
 
-    archived = attempt("archive, then start", archive)
-    if archived is not FAILED:
-        check("archive, then start", archived == ("archived", "started"), str(archived))
+    archived = report.call("archive, then start", archive)
+    if archived is not None:
+        report.expect("archived, then started", archived, ["archived", "started"])
 
     # Bad inputs.
-    out["unknown"] = refused(
-        "get of an unknown sandbox", lambda: client.get("no-such-sandbox"), "DaytonaNotFoundError", "not found"
+    out["unknown"] = report.raises(
+        "get of an unknown sandbox", DaytonaNotFoundError, client.get, "no-such-sandbox"
     )
     bad_user = CreateSandboxFromSnapshotParams(snapshot=name, os_user="nosuch")
-    out["badUser"] = refused(
-        "create with a user the image lacks",
-        lambda: client.create(bad_user, timeout=60),
-        "DaytonaBadRequestError",
-        "User nosuch does not exist in the image",
+    out["badUser"] = report.raises(
+        "create with a user the image lacks", DaytonaBadRequestError, client.create, bad_user, timeout=60
     )
+    says(report, "the refusal names the user", out["badUser"], "User nosuch does not exist in the image")
     allow = CreateSandboxFromSnapshotParams(snapshot=name, network_allow_list="10.0.0.0/8")
-    out["allowList"] = refused(
-        "create with a network allow list",
-        lambda: client.create(allow, timeout=60),
-        "DaytonaBadRequestError",
-        "cannot limit a sandbox's network to an allow list",
+    out["allowList"] = report.raises(
+        "create with a network allow list", DaytonaBadRequestError, client.create, allow, timeout=60
     )
+    says(report, "the refusal says what cannot be done", out["allowList"], "cannot limit a sandbox's network")
 
-    for each in [sandbox] + ([idle] if idle is not FAILED else []):
-        attempt("delete", lambda each=each: client.delete(each))
-    try:
-        client.get(sandbox.id)
-        check("get after delete", False, "still there")
-    except DaytonaNotFoundError:
-        check("get after delete", True)
-    out["deleted"] = [sandbox.id] + ([idle.id] if idle is not FAILED else [])
-    return out
+    for each in [sandbox] + ([idle] if idle else []):
+        report.call("delete", client.delete, each)
+    report.raises("get after delete", DaytonaNotFoundError, client.get, sandbox.id)
+    out["deleted"] = [sandbox.id] + ([idle.id] if idle else [])
+    report.finish(out)
 
 
 if __name__ == "__main__":
-    try:
-        out = main()
-    except Exception as e:  # report, do not hide
-        traceback.print_exc()
-        check("the script ran to its end", False, f"{type(e).__name__}: {e}")
-        out = {"failure": error(e)}
-    out["failures"] = failures
-    print(json.dumps(out))
-    sys.exit(1 if failures else 0)
+    sdk_http.run(main)

@@ -1,26 +1,24 @@
 //! Conformance: the official Daytona Python SDK (`daytona==0.226.1`) drives a sandbox's git,
-//! info, ports and preview URL on the local server (`tests/conformance/sdk_git.py`), on a real
-//! Docker build of `debian:bookworm-slim` with git and python3 (made locally; no registry).
-//! The script reports PASS/FAIL per SDK call; this test fails on any FAIL, then checks the
+//! info, ports and preview URL on the local server (`tests/conformance/sdk_git.py`, through
+//! the SDK harness, `support::sdk`), on a sandbox of the reference image (`support::reference`:
+//! Debian 12 with git and python3, work dir `/app`, user root), and gets the clear error on a
+//! sandbox of an image without git (the busybox `pj-test-base:1`). Then this test checks the
 //! end state with `docker exec` (the container's own view), fetches the preview URL itself,
 //! and deletes the sandboxes.
 
-#[path = "../conformance/provision.rs"]
-mod provision;
+mod support;
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use pj_daytona_local::{BuildMode, LocalDaytona, ServerConfig};
-use serde_json::Value;
+use pj_daytona_local::{BuildMode, LocalDaytona};
+use support::{provision, reference, sdk};
 
 /// The script's password (never shown outside the sandbox's git).
 const PASSWORD: &str = "sdk-pw-7Hq-never-shown";
 
-fn conformance_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance")
-}
+/// The snapshot of the image without git, which the script builds with the SDK.
+const NO_GIT: &str = "sdk-git-nogit-v1";
 
 fn docker(args: &[&str]) -> std::process::Output {
     std::process::Command::new("docker").args(args).stdin(Stdio::null()).output().expect("docker runs")
@@ -33,85 +31,75 @@ fn in_sandbox(id: &str, script: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-/// Removes the sandboxes' containers when the test ends, also when it fails.
-struct Containers(Vec<String>);
+/// Removes the containers of the sandboxes the SDK reached (the sandbox ids in the server's
+/// request log) when the test ends, also when it fails before deleting them.
+struct Containers<'a>(&'a LocalDaytona);
 
-impl Drop for Containers {
+impl Drop for Containers<'_> {
     fn drop(&mut self) {
-        for container in &self.0 {
-            let _ = docker(&["rm", "--force", container]);
+        let mut ids: Vec<String> = self
+            .0
+            .requests()
+            .iter()
+            .filter_map(|r| {
+                let rest =
+                    r.path.strip_prefix("/toolbox/").or_else(|| r.path.strip_prefix("/api/sandbox/"))?;
+                let id = rest.split('/').next()?;
+                let plausible = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+                plausible.then(|| id.to_owned())
+            })
+            .collect();
+        ids.sort();
+        ids.dedup();
+        for id in ids {
+            let _ = docker(&["rm", "--force", &format!("pj-sandbox-{id}")]);
         }
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_python_sdk_drives_git_info_ports_and_previews() {
-    let python = conformance_dir().join(".venv/bin/python");
-    if !provision::require(|| python.is_file(), "the Python SDK venv (tests/conformance/.venv)") {
-        return;
-    }
     provision::base_image();
-    provision::reference_base();
-    let state = tempfile::tempdir().expect("a temp dir");
-    let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::Docker))
-        .await
-        .expect("server");
-    let work = tempfile::tempdir().expect("a temp dir");
+    let (server, _state) = support::server(BuildMode::Docker).await;
+    let snapshot = reference::snapshot(&server).await;
+    let containers = Containers(&server);
 
-    let child = tokio::process::Command::new(&python)
-        .arg(conformance_dir().join("sdk_git.py"))
-        .arg(work.path())
-        .arg("sdk-git-v1")
-        .current_dir(work.path())
-        .env("DAYTONA_API_KEY", server.api_key())
-        .env("DAYTONA_API_URL", server.url())
-        .env("DAYTONA_TARGET", "us")
-        .env_remove("DAYTONA_JWT_TOKEN")
-        .env_remove("DAYTONA_ORGANIZATION_ID")
-        .env_remove("DAYTONA_SERVER_URL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(900), child)
-        .await
-        .expect("the SDK run finishes within 15 minutes")
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let _containers = Containers(
-        stdout
-            .lines()
-            .filter_map(|l| l.strip_prefix("SANDBOX "))
-            .map(|id| format!("pj-sandbox-{id}"))
-            .collect(),
+    let run = sdk::Script::new("sdk_git.py")
+        .arg(&snapshot)
+        .arg(NO_GIT)
+        .timeout(Duration::from_secs(900))
+        .run(&server)
+        .await;
+    let out = &run.json;
+    assert!(
+        run.passes.len() >= 60,
+        "every SDK call reported ({} PASS lines):\n{}",
+        run.passes.len(),
+        run.stdout
     );
-    assert!(output.status.success(), "the SDK run failed:\n{stdout}\n{stderr}");
-    let fails: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FAIL ")).collect();
-    assert!(fails.is_empty(), "the SDK saw failures:\n{}\n\n{stdout}\n{stderr}", fails.join("\n"));
-    let passes = stdout.lines().filter(|l| l.starts_with("PASS ")).count();
-    assert!(passes >= 60, "every SDK call reported ({passes} PASS lines):\n{stdout}");
-    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD), "the password never shows");
-    assert!(!stdout.contains(server.api_key()) && !stderr.contains(server.api_key()));
-    let out: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    assert!(!run.stdout.contains(PASSWORD) && !run.stderr.contains(PASSWORD), "the password never shows");
     assert_eq!(out["sdk"], "0.226.1");
 
     // The container's own view of what the SDK did.
     let id = out["sandbox"].as_str().expect("the sandbox id").to_owned();
+    let inspect = docker(&["inspect", "--format", "{{.Config.WorkingDir}}", &format!("pj-sandbox-{id}")]);
+    let work_dir = String::from_utf8_lossy(&inspect.stdout).trim().to_owned();
+    assert_eq!(work_dir, "/app", "the reference image's work dir");
+    assert_eq!(out["info"]["workDir"], work_dir.as_str(), "get_work_dir is the container's");
+    assert_eq!(out["info"]["home"], in_sandbox(&id, "echo $HOME"), "get_user_home_dir is the container's");
     let later = out["git"]["later"].as_str().expect("a sha");
-    assert_eq!(in_sandbox(&id, "git -C /root/workspace/repo rev-parse HEAD"), later, "pulled");
+    assert_eq!(
+        in_sandbox(&id, "git -C /app/workspace/repo rev-parse HEAD"),
+        later,
+        "pulled, in the work dir"
+    );
     assert_eq!(in_sandbox(&id, "git -C /srv/git/second.git rev-parse main"), later);
     let commit = out["git"]["commit"].as_str().expect("the commit's sha");
-    assert_eq!(
-        in_sandbox(&id, &format!("git -C /root/workspace/repo log -1 --format=%an {commit}")),
-        "Ada L"
-    );
+    assert_eq!(in_sandbox(&id, &format!("git -C /app/workspace/repo log -1 --format=%an {commit}")), "Ada L");
     assert_eq!(in_sandbox(&id, "git config --global user.name || true"), "", "configure_user was local");
     assert!(in_sandbox(&id, "cat /root/.git-credentials").contains("127.0.0.1"), "authenticate stored them");
 
-    // The preview URL, fetched by this test: the sandbox's page with the token only.
+    // The preview URL, fetched by this test: the sandbox's page with credentials only.
     let url = out["preview"]["url"].as_str().expect("the preview URL");
     let http = reqwest::Client::new();
     let refused = http.get(url).send().await.expect("an answer");
@@ -127,5 +115,6 @@ async fn official_python_sdk_drives_git_info_ports_and_previews() {
         let left = docker(&["ps", "--all", "--quiet", "--filter", &format!("name=pj-sandbox-{sandbox}")]);
         assert_eq!(String::from_utf8_lossy(&left.stdout).trim(), "", "the container is gone");
     }
+    drop(containers);
     server.shutdown().await;
 }
