@@ -50,6 +50,7 @@ mod assemble;
 mod build;
 mod discovery;
 mod docker;
+mod lifecycle;
 mod observe;
 mod quotas;
 mod s3;
@@ -187,6 +188,11 @@ pub struct ServerConfig {
     pub standalone: bool,
     /// Print a line per request to stderr (method, path, status; never a credential).
     pub log_requests: bool,
+    /// How long one minute of the sandboxes' `autoStopInterval`, `autoArchiveInterval` and
+    /// `autoDeleteInterval` lasts (default: a minute, as in Daytona); `None`: idle sandboxes
+    /// are never stopped, archived or deleted (the intervals are kept and shown). Tests make
+    /// it short to see a sandbox stop.
+    pub lifecycle_minute: Option<Duration>,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -205,6 +211,7 @@ impl fmt::Debug for ServerConfig {
             .field("region", &self.region)
             .field("standalone", &self.standalone)
             .field("log_requests", &self.log_requests)
+            .field("lifecycle_minute", &self.lifecycle_minute)
             .finish()
     }
 }
@@ -232,7 +239,22 @@ impl ServerConfig {
             region: "us".to_owned(),
             standalone: false,
             log_requests: false,
+            lifecycle_minute: Some(Duration::from_secs(60)),
         }
+    }
+
+    /// Sets how long one minute of the sandboxes' idle intervals lasts (see
+    /// [`lifecycle_minute`](Self::lifecycle_minute)); `None` turns auto-stop, auto-archive
+    /// and auto-delete off.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = pj_daytona_local::ServerConfig::new("state").lifecycle_minute(Some(Duration::from_millis(100)));
+    /// assert_eq!(config.lifecycle_minute, Some(Duration::from_millis(100)));
+    /// ```
+    pub fn lifecycle_minute(mut self, minute: Option<Duration>) -> Self {
+        self.lifecycle_minute = minute;
+        self
     }
 
     /// Prints a line per request to stderr (see [`log_requests`](Self::log_requests)).
@@ -372,6 +394,7 @@ pub(crate) struct Shared {
     base_url: String,
     storage_url: String,
     docker: tokio::sync::Mutex<Option<docker::DockerStatus>>,
+    lifecycle: lifecycle::Lifecycle,
     shutdown: watch::Receiver<bool>,
     /// The listeners of the preview URLs handed out (`api/preview`).
     previews: api::preview::Previews,
@@ -496,6 +519,7 @@ impl LocalDaytona {
             base_url: base_url.clone(),
             storage_url,
             docker: tokio::sync::Mutex::new(docker),
+            lifecycle: lifecycle::Lifecycle::default(),
             shutdown: shutdown.clone(),
             previews: api::preview::Previews::default(),
         });
@@ -506,7 +530,25 @@ impl LocalDaytona {
             .fallback(s3::handle)
             .with_state(s3_service)
             .layer(axum::middleware::from_fn_with_state((shared.clone(), Listener::S3), observe::observe));
-        let tasks = vec![serve(api_listener, api, shutdown.clone()), serve(s3_listener, s3_router, shutdown)];
+        let mut tasks =
+            vec![serve(api_listener, api, shutdown.clone()), serve(s3_listener, s3_router, shutdown)];
+        // Sandboxes: the records against the engine before the first request is answered,
+        // then kept to it, and idle ones stopped on their intervals.
+        if config.build_mode != BuildMode::CheckOnly {
+            let reconciled = match shared.docker_status().await.available {
+                true => lifecycle::reconcile::at_start(&shared).await,
+                false => Err("no Docker engine is reachable".to_owned()),
+            };
+            if let Err(e) = &reconciled {
+                eprintln!(
+                    "daytona-local: the sandboxes' states were not checked against Docker ({e}); will retry"
+                );
+            }
+            tasks.push(tokio::spawn(lifecycle::reconcile::watch(shared.clone(), reconciled.is_ok())));
+            if let Some(minute) = config.lifecycle_minute {
+                tasks.push(tokio::spawn(lifecycle::autostop::run(shared.clone(), minute)));
+            }
+        }
 
         // Builds a previous run left unfinished start again.
         let unfinished: Vec<(String, SnapshotState)> = shared.store.read(|d| {

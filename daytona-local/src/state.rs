@@ -110,6 +110,11 @@ pub(crate) struct SandboxRecord {
     /// The Docker container running it (not part of Daytona's DTO).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) container: Option<String>,
+    /// Why `disk` is not enforced on its container, when the engine's storage driver
+    /// cannot limit a container's disk (the local server's own field; Daytona never sends
+    /// it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) disk_not_enforced: Option<String>,
 }
 
 /// Everything the server keeps. Each field is a kind of record: a list of objects with an
@@ -140,6 +145,16 @@ impl Data {
             .iter()
             .find(|s| s.id == id_or_name)
             .or_else(|| self.sandboxes.iter().find(|s| s.name == id_or_name))
+    }
+
+    /// A sandbox by id (not by name).
+    pub(crate) fn sandbox_by_id(&self, id: &str) -> Option<&SandboxRecord> {
+        self.sandboxes.iter().find(|s| s.id == id)
+    }
+
+    /// A sandbox by id, to change.
+    pub(crate) fn sandbox_mut_by_id(&mut self, id: &str) -> Option<&mut SandboxRecord> {
+        self.sandboxes.iter_mut().find(|s| s.id == id)
     }
 }
 

@@ -173,6 +173,7 @@ async fn help_lists_every_flag_with_its_default() {
         ("--local-build <MODE>", Some("auto")),
         ("--check-only", None),
         ("--min-build-time <S>", Some("0")),
+        ("--lifecycle-minute-ms <N>", Some("60000")),
         ("--quota <NAME=N>", None),
         ("-h, --help", None),
     ];
@@ -193,6 +194,7 @@ async fn help_lists_every_flag_with_its_default() {
         (&["--quota", "gpus=1"][..], "unknown quota \"gpus\""),
         (&["--local-build", "fast"][..], "use auto, docker or check"),
         (&["--port", "70000"][..], "--port"),
+        (&["--lifecycle-minute-ms", "soon"][..], "--lifecycle-minute-ms"),
         (&["--check-only", "--local-build", "docker"][..], "cannot be used with"),
     ] {
         let refused = run(args).await;

@@ -32,6 +32,8 @@ mod auth;
 mod object_storage;
 pub(crate) mod operations;
 pub(crate) mod preview;
+mod sandbox_lifecycle;
+mod sandbox_list;
 mod sandboxes;
 mod snapshots;
 mod toolbox;
@@ -100,6 +102,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let mut ops = Operations::new();
     implement(&mut ops);
     ops.router()
+        // Inside authentication: only an authenticated toolbox request is activity.
+        .route_layer(middleware::from_fn_with_state(shared.clone(), crate::lifecycle::activity))
         .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate))
         .fallback(not_found)
         .with_state(shared)
@@ -122,6 +126,8 @@ pub(crate) fn implement(ops: &mut Operations) {
         .op("deleteSandbox", delete_sandbox)
         .op("getToolboxProxyUrl", toolbox_proxy_url);
     preview::implement(ops);
+    sandbox_lifecycle::implement(ops);
+    sandbox_list::implement(ops);
     toolbox::implement(ops);
 }
 

@@ -1,5 +1,7 @@
-//! The sandbox routes: create (from an active snapshot), get, delete, the toolbox proxy
-//! URL. The toolbox itself is [`super::toolbox`].
+//! The sandbox routes: create (from an active snapshot, its container given the sandbox's
+//! resources, network and user), get, delete, the toolbox proxy URL. Start, stop and the
+//! other changes are [`super::sandbox_lifecycle`], listing [`super::sandbox_list`], the
+//! toolbox itself [`super::toolbox`].
 
 use std::sync::Arc;
 
@@ -9,11 +11,94 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::snapshots::find_snapshot;
-use super::validate::{check_region, optional_gpu, optional_int, optional_string, parse_json, string_map};
+use super::validate::{
+    check_region, optional_gpu, optional_int, optional_string, parse_json, string_list, string_map,
+};
 use super::{ApiError, ApiResult};
+use crate::lifecycle::{self, reconcile, resources};
 use crate::state::{SandboxRecord, now_iso, uuid};
 use crate::{BuildMode, Shared, docker, quotas};
 use pj_daytona::SnapshotState;
+
+/// The longest auto-archive interval, in minutes (Daytona's `maxAutoArchiveInterval`, 30
+/// days), which an interval of 0 stands for.
+pub(super) const MAX_AUTO_ARCHIVE: i64 = 43_200;
+
+/// An optional boolean field (class-validator's message).
+fn optional_bool(
+    map: &serde_json::Map<String, Value>,
+    field: &str,
+    errors: &mut Vec<String>,
+) -> Option<bool> {
+    match map.get(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => {
+            errors.push(format!("{field} must be a boolean value"));
+            None
+        }
+    }
+}
+
+/// An optional integer field that may be negative (`autoDeleteInterval`).
+fn optional_signed(
+    map: &serde_json::Map<String, Value>,
+    field: &str,
+    errors: &mut Vec<String>,
+) -> Option<i64> {
+    match map.get(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+        Some(_) => {
+            errors.push(format!("{field} must be an integer number"));
+            None
+        }
+    }
+}
+
+/// A refusal of a create field the local server cannot honour: it is never stored and
+/// ignored.
+fn cannot(what: &str) -> ApiError {
+    ApiError::bad_request(format!("The local server cannot {what}; leave the field out"))
+}
+
+/// Refuses every create field the local server cannot honour (`networkAllowList`,
+/// volumes, ...), so none is stored and ignored.
+fn refuse_unhonoured(map: &serde_json::Map<String, Value>) -> ApiResult<()> {
+    let given = |field: &str| match map.get(field) {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+        Some(Value::Bool(true)) => true,
+    };
+    let refusals = [
+        ("kvm", "expose KVM to a sandbox (kvm: true)"),
+        (
+            "networkAllowList",
+            "limit a sandbox's network to an allow list (networkAllowList); it can block all of it \
+             (networkBlockAll: true, a container without a network)",
+        ),
+        (
+            "domainAllowList",
+            "limit a sandbox's network to allowed domains (domainAllowList); it can block all of it \
+             (networkBlockAll: true, a container without a network)",
+        ),
+        ("outboundProxyUrl", "route a sandbox's traffic through a proxy (outboundProxyUrl)"),
+        ("otelEndpointOverride", "send a sandbox's telemetry anywhere (otelEndpointOverride)"),
+        ("volumes", "mount volumes into a sandbox (volumes)"),
+        ("secrets", "give a sandbox organization secrets (secrets)"),
+        ("linkedSandbox", "link sandboxes (linkedSandbox)"),
+        ("autoPauseInterval", "pause sandboxes (autoPauseInterval); use autoStopInterval"),
+        ("ttlMinutes", "destroy a sandbox after a time to live (ttlMinutes)"),
+        ("spot", "run spot sandboxes (spot: true)"),
+    ];
+    match refusals.iter().find(|(field, _)| given(field)) {
+        Some((_, what)) => Err(cannot(what)),
+        None => Ok(()),
+    }
+}
 
 pub(super) async fn create_sandbox(
     State(shared): State<Arc<Shared>>,
@@ -27,24 +112,27 @@ pub(super) async fn create_sandbox(
     let user = optional_string(&map, "user", &mut errors);
     let cpu = optional_int(&map, "cpu", &mut errors);
     let gpu = optional_gpu(&map, &mut errors);
+    let gpu_type = string_list(map.get("gpuType"), "gpuType", &mut errors).is_some_and(|t| !t.is_empty());
     let memory = optional_int(&map, "memory", &mut errors);
     let disk = optional_int(&map, "disk", &mut errors);
     let auto_stop = optional_int(&map, "autoStopInterval", &mut errors);
     let auto_archive = optional_int(&map, "autoArchiveInterval", &mut errors);
-    let auto_delete = match map.get("autoDeleteInterval") {
-        Some(Value::Number(n)) => n.as_i64(),
-        _ => None,
-    };
+    let auto_delete = optional_signed(&map, "autoDeleteInterval", &mut errors);
+    let network_block_all = optional_bool(&map, "networkBlockAll", &mut errors).unwrap_or(false);
+    let public = optional_bool(&map, "public", &mut errors).unwrap_or(false);
+    for field in ["kvm", "spot"] {
+        optional_bool(&map, field, &mut errors);
+    }
     if !errors.is_empty() {
         return Err(ApiError::bad_request(errors.join(", ")));
     }
+    refuse_unhonoured(&map)?;
     check_region(target.as_deref(), &shared.region)?;
     let env = string_map(map.get("env"), "env")?;
-    let labels = string_map(map.get("labels"), "labels")?;
-    let public = map.get("public").and_then(Value::as_bool).unwrap_or(false);
-    if map.get("kvm").and_then(Value::as_bool) == Some(true) {
-        return Err(ApiError::bad_request("The local server cannot expose KVM to a sandbox (kvm: true)"));
+    for (key, value) in &env {
+        docker::check_env(key, value).map_err(ApiError::bad_request)?;
     }
+    let labels = string_map(map.get("labels"), "labels")?;
     let Some(snapshot_name) = snapshot_name else {
         return Err(ApiError::bad_request("The local server needs a snapshot to create a sandbox from"));
     };
@@ -78,7 +166,7 @@ pub(super) async fn create_sandbox(
         env: env.clone(),
         labels: labels.clone(),
         public,
-        network_block_all: false,
+        network_block_all,
         kvm: false,
         spot: false,
         target: target.unwrap_or_else(|| shared.region.clone()),
@@ -91,7 +179,11 @@ pub(super) async fn create_sandbox(
         error_reason: None,
         auto_stop_interval: i64::from(auto_stop.unwrap_or(15)),
         auto_pause_interval: 0,
-        auto_archive_interval: i64::from(auto_archive.unwrap_or(10080)),
+        auto_archive_interval: match auto_archive {
+            None => 10_080,
+            Some(0) => MAX_AUTO_ARCHIVE,
+            Some(minutes) => i64::from(minutes).min(MAX_AUTO_ARCHIVE),
+        },
         auto_delete_interval: auto_delete.unwrap_or(-1),
         volumes: Vec::new(),
         created_at: now.clone(),
@@ -101,18 +193,23 @@ pub(super) async fn create_sandbox(
         sandbox_class: "container".to_owned(),
         toolbox_proxy_url: format!("{}/toolbox", shared.base_url),
         container: None,
+        disk_not_enforced: None,
     };
+    let engine = match shared.docker_status().await.available {
+        true => shared.lifecycle.resources.engine().await.ok(),
+        false => None,
+    };
+    // Daytona's order: the organization's limits, then a runner that can take it.
+    shared.quotas.per_sandbox(lifecycle::asked(&record)).map_err(ApiError::bad_request)?;
+    if let Some(engine) = &engine {
+        resources::check(engine, record.cpu, record.gpu, gpu_type).map_err(ApiError::bad_request)?;
+    }
     // The totals and the new record under one lock, so two creates cannot both fit in
     // the last room; the record holds its place while its container starts.
-    let asked = quotas::Request { cpu: record.cpu, memory: record.memory, disk: record.disk };
     shared.store.write(|d| {
-        let used = d
-            .sandboxes
-            .iter()
-            .filter(|s| holds_resources(&s.state))
-            .map(|s| quotas::Request { cpu: s.cpu, memory: s.memory, disk: s.disk })
-            .fold(quotas::Request::default(), quotas::Request::plus);
-        shared.quotas.one_more_sandbox(used, asked).map_err(ApiError::bad_request)?;
+        let used =
+            d.sandboxes.iter().map(lifecycle::usage).fold(quotas::Request::default(), quotas::Request::plus);
+        shared.quotas.one_more_sandbox(used, lifecycle::asked(&record)).map_err(ApiError::bad_request)?;
         if d.sandboxes.iter().any(|s| s.name == record.name) {
             return Err(ApiError(
                 StatusCode::CONFLICT,
@@ -122,32 +219,69 @@ pub(super) async fn create_sandbox(
         d.sandboxes.push(record.clone());
         Ok(())
     })??;
-    let failure = if !shared.docker_status().await.available {
-        Some(
+    let failure = match &engine {
+        None => Some(
             "No Docker engine is reachable from the local Daytona server, so the sandbox cannot run"
                 .to_owned(),
-        )
-    } else {
-        let container = format!("pj-sandbox-{id}");
-        let env: Vec<(String, String)> = env.into_iter().collect();
-        let labels = vec![("pithy.local.sandbox".to_owned(), id.clone())];
-        let entrypoint = snapshot.entrypoint.clone().unwrap_or_default();
-        match docker::run_sandbox(&container, &image, &entrypoint, &env, &labels).await {
-            Ok(_) => {
-                record.container = Some(container);
-                None
+        ),
+        Some(engine) => {
+            let container = format!("pj-sandbox-{id}");
+            let env: Vec<(String, String)> = env.into_iter().collect();
+            let labels = vec![(lifecycle::LABEL.to_owned(), id.clone())];
+            let entrypoint = snapshot.entrypoint.clone().unwrap_or_default();
+            let spec = docker::SandboxContainer {
+                name: &container,
+                image: &image,
+                entrypoint: &entrypoint,
+                env: &env,
+                labels: &labels,
+                cpus: record.cpu,
+                memory_gib: record.memory,
+                disk_gib: Some(record.disk),
+                gpus: record.gpu,
+                network_none: record.network_block_all,
+            };
+            match shared.lifecycle.resources.run(engine, spec).await {
+                Ok((_, disk_note)) => {
+                    record.container = Some(container);
+                    record.disk_not_enforced = disk_note;
+                    None
+                }
+                Err(e) => Some(format!("Could not start the sandbox container: {e}")),
             }
-            Err(e) => Some(format!("Could not start the sandbox container: {e}")),
         }
     };
-    match failure {
-        Some(reason) => {
+    if let Some(container) = record.container.clone() {
+        // The toolbox runs every call as the sandbox's user: one the image lacks is refused.
+        if let Err(e) = check_user(&container, &record.user).await {
+            let _ = docker::remove(&container).await;
+            shared.store.write(|d| d.sandboxes.retain(|s| s.id != record.id))?;
+            return Err(ApiError::bad_request(format!(
+                "User {} does not exist in the image of snapshot {} ({e}); the toolbox runs every call as \
+                 the sandbox's user",
+                record.user, snapshot.name
+            )));
+        }
+    }
+    match (failure, &record.container) {
+        (Some(reason), _) => {
             record.state = "error".to_owned();
             record.error_reason = Some(reason);
         }
-        None => record.state = "started".to_owned(),
+        (None, Some(container)) => {
+            // An entrypoint that ends at once leaves no started sandbox.
+            let landed = match docker::observe(container).await {
+                Ok(observed) => reconcile::landed("started", &record, &observed),
+                Err(_) => None,
+            };
+            let (state, reason) = landed.unwrap_or_else(|| ("started".to_owned(), None));
+            record.state = state;
+            record.error_reason = reason;
+        }
+        (None, None) => record.state = "started".to_owned(),
     }
-    let saved = shared.store.write(|d| match d.sandboxes.iter_mut().find(|s| s.id == record.id) {
+    record.updated_at = now_iso();
+    let saved = shared.store.write(|d| match d.sandbox_mut_by_id(&record.id) {
         Some(held) => {
             *held = record.clone();
             true
@@ -159,23 +293,41 @@ pub(super) async fn create_sandbox(
         Ok(still_wanted) => still_wanted,
         Err(e) => {
             if let Some(container) = &record.container {
-                docker::remove(container).await;
+                // The state's error is the answer; a container left behind would be the engine's.
+                if let Err(removal) = docker::remove(container).await {
+                    eprintln!(
+                        "daytona-local: the container {container} of an unsaved sandbox was not removed: {removal}"
+                    );
+                }
             }
             return Err(e.into());
         }
     };
     // Deleted while its container started: the container goes too.
     if let (false, Some(container)) = (still_wanted, &record.container) {
-        docker::remove(container).await;
+        docker::remove(container).await.map_err(|e| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!(
+                    "Sandbox {} was deleted while it started, and removing its container failed: {e}",
+                    record.id
+                ),
+            )
+        })?;
         return Err(ApiError::not_found(format!("Sandbox {} was deleted while it started", record.id)));
     }
     Ok(axum::Json(serde_json::to_value(&record).unwrap_or(Value::Null)))
 }
 
-/// Whether a sandbox in `state` counts towards the organization's totals: one that
-/// failed to start holds no container.
-fn holds_resources(state: &str) -> bool {
-    !matches!(state, "error" | "destroyed")
+/// Whether `user` can run the toolbox's calls in `container`: root and numeric ids always
+/// can; a name must be in the image's `/etc/passwd`.
+async fn check_user(container: &str, user: &str) -> Result<(), String> {
+    let numeric =
+        user.split(':').next().is_some_and(|u| !u.is_empty() && u.bytes().all(|b| b.is_ascii_digit()));
+    if user == "root" || numeric {
+        return Ok(());
+    }
+    docker::check_user(container, user).await
 }
 
 /// Why no sandbox runs from a snapshot that was checked, not built, and how to get a
@@ -208,13 +360,7 @@ pub(super) async fn delete_sandbox(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Value>> {
-    let mut record = find_sandbox(&shared, &id)?;
-    if let Some(container) = &record.container {
-        docker::remove(container).await;
-    }
-    shared.store.write(|d| d.sandboxes.retain(|s| s.id != record.id))?;
-    record.state = "destroyed".to_owned();
-    record.desired_state = "destroyed".to_owned();
+    let record = lifecycle::destroy(&shared, &id).await?;
     Ok(axum::Json(serde_json::to_value(&record).unwrap_or(Value::Null)))
 }
 

@@ -1,7 +1,7 @@
 //! `daytona-local`: a local Daytona-compatible server on 127.0.0.1.
 //!
 //! ```text
-//! daytona-local [--state-dir DIR] [--port N] [--s3-port N] [--api-key KEY] [--local-build MODE] [--check-only] [--min-build-time S] [--quota NAME=N]...
+//! daytona-local [--state-dir DIR] [--port N] [--s3-port N] [--api-key KEY] [--local-build MODE] [--check-only] [--min-build-time S] [--lifecycle-minute-ms N] [--quota NAME=N]...
 //! ```
 //!
 //! Prints `export DAYTONA_API_URL=...` and `export DAYTONA_API_KEY=...` and serves until
@@ -63,6 +63,11 @@ struct Cli {
     /// Keep every build in `building` for at least S seconds.
     #[arg(long, value_name = "S", default_value_t = 0)]
     min_build_time: u64,
+    /// How long one minute of the sandboxes' auto-stop, auto-archive and auto-delete
+    /// intervals lasts, in milliseconds (0 turns them off), so tests can see an idle sandbox
+    /// stop.
+    #[arg(long, value_name = "N", default_value_t = 60_000)]
+    lifecycle_minute_ms: u64,
     /// One of the organization's limits, enforced with Daytona's defaults for a new
     /// organization: snapshots (100), cpu-per-sandbox (4), memory-per-sandbox (8),
     /// disk-per-sandbox (10), total-cpu (10), total-memory (10), total-disk (30); repeat for
@@ -85,7 +90,10 @@ impl Cli {
             .standalone(true)
             .ports(self.port, self.s3_port)
             .build_mode(if self.check_only { BuildMode::CheckOnly } else { self.local_build })
-            .min_build_time(Duration::from_secs(self.min_build_time));
+            .min_build_time(Duration::from_secs(self.min_build_time))
+            .lifecycle_minute(
+                (self.lifecycle_minute_ms > 0).then(|| Duration::from_millis(self.lifecycle_minute_ms)),
+            );
         if let Some(key) = self.api_key {
             config = config.api_key(key);
         }
