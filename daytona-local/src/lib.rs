@@ -372,6 +372,9 @@ pub(crate) struct Shared {
     storage_url: String,
     docker: tokio::sync::Mutex<Option<docker::DockerStatus>>,
     shutdown: watch::Receiver<bool>,
+    /// The toolbox's process sessions (in memory, as Daytona's daemon keeps them; their
+    /// command logs under `sessions/` in the state directory).
+    sessions: Arc<api::toolbox::session::Sessions>,
 }
 
 impl Shared {
@@ -494,6 +497,7 @@ impl LocalDaytona {
             storage_url,
             docker: tokio::sync::Mutex::new(docker),
             shutdown: shutdown.clone(),
+            sessions: Arc::new(api::toolbox::session::Sessions::new(dir.join("sessions"))),
         });
 
         let api = api::router(shared.clone())

@@ -33,7 +33,7 @@ mod object_storage;
 pub(crate) mod operations;
 mod sandboxes;
 mod snapshots;
-mod toolbox;
+pub(crate) mod toolbox;
 mod validate;
 
 /// An error a handler returns; [`finish_error`] gives it Daytona's body.

@@ -201,6 +201,8 @@ pub(super) async fn delete_sandbox(
     let mut record = find_sandbox(&shared, &id)?;
     if let Some(container) = &record.container {
         docker::remove(container).await;
+        // Its sessions' shells went with the container.
+        shared.sessions.end_container(container);
     }
     shared.store.write(|d| d.sandboxes.retain(|s| s.id != record.id));
     record.state = "destroyed".to_owned();
