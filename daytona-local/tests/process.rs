@@ -403,6 +403,22 @@ async fn sessions_keep_state_and_stream_their_logs() {
     );
     let docker_logs = docker(&["logs", &f.container]);
     assert_eq!(String::from_utf8_lossy(&docker_logs.stdout), "started\n");
+    // Followed, the entrypoint's log comes as it is (the process runs on, so the stream
+    // stays open: read what came, then close).
+    let url = format!("{}/process/session/entrypoint/logs?follow=true", f.toolbox).replacen("http", "ws", 1);
+    let mut request = url.into_client_request().expect("a request");
+    request
+        .headers_mut()
+        .insert("Authorization", format!("Bearer {}", f.server.api_key()).parse().expect("a header"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("the WebSocket opens");
+    let mut raw = Vec::new();
+    while demux(&raw) != ("started\n".to_owned(), "warning\n".to_owned()) {
+        match tokio::time::timeout(Duration::from_secs(20), socket.next()).await {
+            Ok(Some(Ok(Message::Binary(data)))) => raw.extend_from_slice(&data),
+            other => panic!("the entrypoint's log, streamed: {other:?} after {raw:?}"),
+        }
+    }
+    drop(socket);
 
     f.finish().await;
 }
