@@ -10,7 +10,9 @@
 //!   hashes it is computed from ([`context_hashes`]);
 //! - build contexts ([`context`]): the one [`Context`] record, archive paths, the
 //!   deterministic walk, the MD5 context hash, the reproducible tar, and the runner's
-//!   build context.
+//!   build context;
+//! - Dockerfiles ([`dockerfile`]): the one reader of their instructions, flags and
+//!   arguments, and the images a build takes from outside them.
 //!
 //! It knows nothing of pithy's rules: where a path or a tree cannot be carried, it says
 //! what and where with its own errors ([`context::PathError`], [`context::Problem`]), and
@@ -37,6 +39,7 @@
 
 mod build_key;
 pub mod context;
+pub mod dockerfile;
 mod naming;
 
 pub use build_key::{build_key, context_hashes};

@@ -1,6 +1,12 @@
 //! Builds: the runner's checks (every context present, every COPY source inside the
 //! union of the context tars), then a Docker build of the runner's build context
-//! (`assemble.rs`) when the build mode decides to build.
+//! (`assemble.rs`) when the build mode decides to build. The Dockerfile is read with the
+//! one reader the engine's rules use too (`daytona_contract::dockerfile`).
+//!
+//! No registry is ever contacted: every image a build takes from outside its Dockerfile
+//! (`FROM`, `COPY --from=<image>`, `RUN --mount=...,from=<image>`) is looked up on the
+//! engine first, and a missing one fails the build with the reason instead of a pull; an
+//! image-name snapshot whose image is not on the engine fails the same way.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -10,6 +16,7 @@ use std::time::Duration;
 use super::assemble::{self, normalize};
 use super::state::now_iso;
 use super::{BuildMode, Shared, docker};
+use daytona_contract::dockerfile::{self, ExternalImage, ImageUse};
 use pj_daytona::SnapshotState;
 
 /// The build of snapshot `id`, from `pending` to `active` or `build_failed`.
@@ -94,18 +101,32 @@ pub(crate) async fn activate(shared: Arc<Shared>, id: String) {
     }
 }
 
+/// A snapshot of an existing image (`imageName`): Daytona's runner pulls it; the local
+/// server only finds it on the engine. Missing, it ends in `error` (Daytona's state for a
+/// failed pull) with the reason; without an engine, `auto` only checks, as for a build.
 async fn pull(shared: &Arc<Shared>, id: &str, image: &str) {
     if !set_state(shared, id, SnapshotState::Pulling, None, None) {
         return;
     }
-    if let Err(reason) = decide(shared.mode, &[image.to_owned()], shared.docker_status()).await {
+    // The image is its own base: `auto` checks only without an engine, like a build.
+    if let Err(reason) = decide(shared.mode, &[], shared.docker_status()).await {
         log(
             shared,
             id,
-            &format!("(local server) checked, not built: image {image} was not pulled ({reason})"),
+            &format!("(local server) checked, not built: image {image} was not looked up ({reason})"),
         );
         set_checked_only(shared, id, reason);
         set_state(shared, id, SnapshotState::Active, None, None);
+        return;
+    }
+    let status = shared.docker_status().await;
+    if !status.available {
+        let reason = format!(
+            "No Docker engine is reachable from the local Daytona server, so image {image} cannot be found: {}",
+            status.detail
+        );
+        log(shared, id, &format!("ERROR: {reason}"));
+        set_state(shared, id, SnapshotState::Error, Some(reason), None);
         return;
     }
     match docker::image_size(image).await {
@@ -115,7 +136,10 @@ async fn pull(shared: &Arc<Shared>, id: &str, image: &str) {
         }
         None => {
             let reason = format!(
-                "Image {image} is not present on the local Docker engine, and the local server pulls from no registry"
+                "Image {image} is not on this machine's Docker engine, and the local server pulls from no \
+                 registry: make the image locally (docker build --tag {image} ..., docker load, or docker tag \
+                 of an image you have; for debian:bookworm-slim, `bash scripts/debian-base-image.sh`), then \
+                 create the snapshot again"
             );
             log(shared, id, &format!("ERROR: {reason}"));
             set_state(shared, id, SnapshotState::Error, Some(reason), None);
@@ -195,30 +219,45 @@ async fn decide(
 }
 
 /// The images a Dockerfile starts from: every `FROM` that does not name an earlier
-/// stage (nor `scratch`), flags such as `--platform=` skipped.
-pub(crate) fn base_images(dockerfile: &str) -> Vec<String> {
-    let mut stages: Vec<String> = Vec::new();
-    let mut bases = Vec::new();
-    for line in dockerfile.lines() {
-        let mut words = line.split_whitespace();
-        if !words.next().is_some_and(|w| w.eq_ignore_ascii_case("FROM")) {
-            continue;
-        }
-        let mut words = words.skip_while(|w| w.starts_with("--"));
-        let Some(image) = words.next() else { continue };
-        if image != "scratch"
-            && !stages.iter().any(|s| s.eq_ignore_ascii_case(image))
-            && !bases.iter().any(|b| b == image)
-        {
-            bases.push(image.to_owned());
-        }
-        if words.next().is_some_and(|w| w.eq_ignore_ascii_case("AS"))
-            && let Some(stage) = words.next()
-        {
-            stages.push(stage.to_owned());
+/// stage (nor `scratch`), after the expansion of the `ARG`s declared before the first
+/// `FROM`. A Dockerfile the reader cannot read has none here: its build fails with the
+/// reason ([`needed_images`]).
+pub(crate) fn base_images(text: &str) -> Vec<String> {
+    dockerfile::external_images(text)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| i.used_by == ImageUse::From)
+        .map(|i| i.image)
+        .collect()
+}
+
+/// Every image a build of `text` takes from outside it, or why the Dockerfile cannot be
+/// read (then Docker could not build it either, or which image it takes cannot be told).
+fn needed_images(text: &str) -> Result<Vec<ExternalImage>, String> {
+    dockerfile::external_images(text).map_err(|e| format!("the Dockerfile cannot be read: {e}"))
+}
+
+/// `Err` naming every image of `needed` that is not on the engine: the build would pull
+/// it, and the local server pulls from no registry.
+async fn all_on_engine(needed: &[ExternalImage]) -> Result<(), String> {
+    let mut missing = Vec::new();
+    for image in needed {
+        if docker::image_size(&image.image).await.is_none() {
+            missing.push(format!("{} ({} on line {})", image.image, image.used_by, image.line));
         }
     }
-    bases
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "the build needs {} that {} not on this machine's Docker engine: {}; the local server pulls from no \
+         registry, so make {} locally (docker build --tag, docker load, or docker tag of an image you have; \
+         for debian:bookworm-slim, `bash scripts/debian-base-image.sh`) and build again",
+        if missing.len() == 1 { "an image" } else { "images" },
+        if missing.len() == 1 { "is" } else { "are" },
+        missing.join(", "),
+        if missing.len() == 1 { "it" } else { "them" },
+    ))
 }
 
 /// The build itself: an image, a check only, or why it failed.
@@ -265,6 +304,7 @@ async fn build(
         id,
         &format!("Build context: Dockerfile and {} file(s); every COPY source is present", files.len()),
     );
+    let needed = needed_images(dockerfile)?;
     #[cfg(feature = "testing")]
     if let Some(reason) = shared.faults.build_failure(name) {
         return Err(reason);
@@ -291,6 +331,8 @@ async fn build(
         log(shared, id, &format!("Image {snapshot_ref} is already built; reusing it"));
         return Ok(Built::Image(Some(gigabytes(bytes))));
     }
+    // Checked here, not left to `docker build`, which would pull a missing one.
+    all_on_engine(&needed).await?;
     let dir = build_dir.to_path_buf();
     let dockerfile_owned = dockerfile.to_owned();
     tokio::task::spawn_blocking(move || assemble::extract(&index, &dir, &dockerfile_owned))
@@ -311,27 +353,47 @@ fn gigabytes(bytes: u64) -> f64 {
 }
 
 fn log(shared: &Shared, id: &str, line: &str) {
-    shared.store.append_log(id, &format!("{line}\n"));
+    // Also kept by the store: the build's end fails on it (`set_state`).
+    if let Err(e) = shared.store.append_log(id, &format!("{line}\n")) {
+        eprintln!("daytona-local: could not write the build log of {id}: {e}");
+    }
 }
 
 /// Records that a snapshot was checked, not built.
 fn set_checked_only(shared: &Shared, id: &str, reason: String) {
-    shared.store.write(|d| {
+    let saved = shared.store.write(|d| {
         if let Some(s) = d.snapshot_mut_by_id(id) {
             s.checked_only = Some(reason);
         }
     });
+    if let Err(e) = saved {
+        eprintln!("daytona-local: snapshot {id}: {e}");
+    }
 }
 
-/// Sets a snapshot's state; `false` when it no longer exists.
+/// Sets a snapshot's state; `false` when it no longer exists, or the change could not
+/// be saved (then the build stops where it is, and a restart runs it again). A build
+/// ends with its log on disk: if the log could not be written, it ends failed, saying so.
 fn set_state(
     shared: &Shared,
     id: &str,
-    state: SnapshotState,
-    error: Option<String>,
+    mut state: SnapshotState,
+    mut error: Option<String>,
     size: Option<f64>,
 ) -> bool {
-    shared.store.write(|d| match d.snapshot_mut_by_id(id) {
+    if state.is_terminal()
+        && let Err(e) = shared.store.sync_log(id)
+    {
+        let reason = format!("The build log could not be written ({e})");
+        error = Some(match error {
+            Some(earlier) => format!("{earlier}; {reason}"),
+            None => reason,
+        });
+        if state == SnapshotState::Active {
+            state = SnapshotState::BuildFailed;
+        }
+    }
+    let saved = shared.store.write(|d| match d.snapshot_mut_by_id(id) {
         // A deleted snapshot's build stops where it is: `removing` only leads to gone.
         Some(s) if s.state == SnapshotState::Removing => false,
         Some(s) => {
@@ -344,104 +406,24 @@ fn set_state(
             true
         }
         None => false,
+    });
+    saved.unwrap_or_else(|e| {
+        eprintln!("daytona-local: snapshot {id}: {e}");
+        false
     })
 }
 
-/// The sources of the Dockerfile's `COPY` instructions (without `--from`), as Daytona's
-/// SDK finds them: logical lines, flags skipped, JSON or shell form, all but the last
-/// argument.
-pub(crate) fn copy_sources(dockerfile: &str) -> Vec<String> {
-    let mut logical = Vec::new();
-    let mut current = String::new();
-    let mut continuing = false;
-    for line in dockerfile.lines() {
-        let trimmed = line.trim_start();
-        if continuing && (trimmed.is_empty() || trimmed.starts_with('#')) {
-            continue;
-        }
-        let end = line.trim_end();
-        if !trimmed.starts_with('#') && end.ends_with('\\') {
-            current.push_str(&end[..end.len() - 1]);
-            continuing = true;
-            continue;
-        }
-        current.push_str(line);
-        logical.push(std::mem::take(&mut current));
-        continuing = false;
-    }
-    if !current.is_empty() {
-        logical.push(current);
-    }
-    let mut sources = Vec::new();
-    for line in logical {
-        let line = line.trim();
-        let Some((word, rest)) = line.split_once(char::is_whitespace) else { continue };
-        if !word.eq_ignore_ascii_case("COPY") || line.contains("--from=") || line.contains("<<") {
-            continue;
-        }
-        let mut rest = rest.trim_start();
-        while rest.starts_with("--") {
-            rest = rest.split_once(char::is_whitespace).map_or("", |(_, r)| r).trim_start();
-        }
-        let args: Vec<String> = if rest.starts_with('[') {
-            serde_json::from_str(rest.trim()).unwrap_or_default()
-        } else {
-            shell_words(rest)
-        };
-        if args.len() >= 2 {
-            sources.extend(args[..args.len() - 1].iter().cloned());
-        }
-    }
-    sources
-}
-
-/// A minimal shell-like split: whitespace, single and double quotes, backslash escapes.
-fn shell_words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                for c in chars.by_ref() {
-                    if c == '\'' {
-                        break;
-                    }
-                    word.push(c);
-                }
-            }
-            '"' => {
-                in_word = true;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' => break,
-                        '\\' => word.extend(chars.next()),
-                        c => word.push(c),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                word.extend(chars.next());
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
+/// The sources of the Dockerfile's `COPY` instructions (without `--from`, nor a heredoc),
+/// as Daytona's SDK finds them (`docs/daytona-contract.md` §2.4): instructions as Docker
+/// reads them, flags skipped, JSON or shell form, all but the last argument.
+pub(crate) fn copy_sources(text: &str) -> Vec<String> {
+    let escape = dockerfile::escape(text).unwrap_or('\\');
+    dockerfile::read_escaped(text, escape)
+        .into_iter()
+        .filter(|i| i.keyword == "COPY" && !i.args.contains("<<"))
+        .filter_map(|i| dockerfile::copy_args(&i.args).ok().filter(|c| c.from().is_none()).map(|c| c.sources))
+        .flatten()
+        .collect()
 }
 
 /// The COPY sources that match nothing in `files`.
@@ -527,6 +509,32 @@ mod tests {
         assert_eq!(base_images(dockerfile), ["rust:1.95", "debian:bookworm-slim"]);
         assert_eq!(base_images("FROM pj-test-base:1\nRUN true\n"), ["pj-test-base:1"]);
         assert!(base_images("RUN true\n").is_empty());
+        // As Docker reads FROM: the ARG defaults before the first FROM expanded.
+        assert_eq!(base_images("ARG BASE=pj-test-base\nARG TAG=1\nFROM ${BASE}:$TAG\n"), ["pj-test-base:1"]);
+        // A COPY --from image is needed, not a base.
+        assert!(base_images("FROM scratch\nCOPY --from=tools:1 /t /t\n").is_empty());
+    }
+
+    #[tokio::test]
+    async fn every_needed_image_is_looked_up_and_the_missing_ones_named() {
+        let text = "FROM scratch AS s\nCOPY --from=pj-needed-missing:copy /a /a\n\
+                    RUN --mount=type=bind,from=pj-needed-missing:mount,target=/m true\nCOPY --from=s /a /b\n";
+        let needed = needed_images(text).expect("readable");
+        let why = all_on_engine(&needed).await.unwrap_err();
+        assert!(
+            why.starts_with(
+                "the build needs images that are not on this machine's Docker engine: pj-needed-missing:copy \
+                 (COPY --from on line 2), pj-needed-missing:mount (RUN --mount from on line 3); the local server \
+                 pulls from no registry"
+            ),
+            "{why}"
+        );
+        assert_eq!(all_on_engine(&[]).await, Ok(()));
+        let why = needed_images("FROM a:1\nCOPY --from=$X /a /a\n").unwrap_err();
+        assert!(
+            why.starts_with("the Dockerfile cannot be read: Dockerfile line 2: `from=$X` holds a variable"),
+            "{why}"
+        );
     }
 
     fn engine(available: bool) -> docker::DockerStatus {

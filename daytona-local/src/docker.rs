@@ -62,7 +62,9 @@ pub(crate) async fn image_size(reference: &str) -> Option<u64> {
 }
 
 /// `docker build -t tag .` in `dir`, each output line passed to `log`. Returns the exit
-/// code (`None`: could not start, or killed at the timeout).
+/// code (`None`: could not start, or killed at the timeout). `--pull=false`: never look
+/// for a newer base; the caller has checked that every image the build needs is here
+/// (the guarantee that nothing is pulled: a missing one would still be pulled).
 pub(crate) async fn build(
     dir: &Path,
     tag: &str,
@@ -70,7 +72,7 @@ pub(crate) async fn build(
     log: impl Fn(&str) + Send + Sync,
 ) -> Option<i32> {
     let mut child = match docker()
-        .args(["build", "--force-rm", "--tag", tag, "--file", "Dockerfile", "."])
+        .args(["build", "--force-rm", "--pull=false", "--tag", tag, "--file", "Dockerfile", "."])
         .current_dir(dir)
         // No buildx on the machine: the classic builder works with every engine.
         .env("DOCKER_BUILDKIT", "0")

@@ -53,6 +53,7 @@ mod docker;
 mod observe;
 mod quotas;
 mod s3;
+mod secrets;
 mod state;
 #[cfg(feature = "testing")]
 mod testing;
@@ -77,7 +78,7 @@ use observe::Listener;
 use pj_daytona::ClientBuilder;
 use pj_daytona::Secret;
 use pj_daytona::SnapshotState;
-use state::{Store, random_string, uuid};
+use state::{Store, uuid};
 #[cfg(feature = "testing")]
 use testing::RequestLog;
 
@@ -372,6 +373,8 @@ pub(crate) struct Shared {
     storage_url: String,
     docker: tokio::sync::Mutex<Option<docker::DockerStatus>>,
     shutdown: watch::Receiver<bool>,
+    /// The listeners of the preview URLs handed out (`api/preview`).
+    previews: api::preview::Previews,
     /// The toolbox's process sessions (in memory, as Daytona's daemon keeps them; their
     /// command logs under `sessions/` in the state directory).
     sessions: Arc<api::toolbox::session::Sessions>,
@@ -497,6 +500,7 @@ impl LocalDaytona {
             storage_url,
             docker: tokio::sync::Mutex::new(docker),
             shutdown: shutdown.clone(),
+            previews: api::preview::Previews::default(),
             sessions: Arc::new(api::toolbox::session::Sessions::new(dir.join("sessions"))),
         });
 
@@ -522,7 +526,10 @@ impl LocalDaytona {
                 .collect()
         });
         for (id, _) in unfinished {
-            shared.store.append_log(&id, "(local server) restarted; building again\n");
+            // Reported, not fatal: the build's end checks the log (`Store::sync_log`).
+            if let Err(e) = shared.store.append_log(&id, "(local server) restarted; building again\n") {
+                eprintln!("daytona-local: could not write the build log of {id}: {e}");
+            }
             tokio::spawn(build::run(shared.clone(), id));
         }
         let url = format!("{base_url}/api");
@@ -671,7 +678,8 @@ impl LocalDaytona {
     }
 
     /// Sets the state of a snapshot (by id or name) directly, as Daytona does over
-    /// time (an unused snapshot going `inactive`). Returns whether it exists.
+    /// time (an unused snapshot going `inactive`). Returns whether it exists (and the
+    /// change was saved).
     ///
     /// ```no_run
     /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
@@ -680,17 +688,36 @@ impl LocalDaytona {
     /// ```
     #[cfg(feature = "testing")]
     pub fn set_snapshot_state(&self, id_or_name: &str, state: SnapshotState) -> bool {
-        self.shared.store.write(|d| {
-            let id = d.snapshot(id_or_name).map(|s| s.id.clone());
-            match id.and_then(|id| d.snapshot_mut_by_id(&id)) {
-                Some(s) => {
-                    s.state = state;
-                    s.updated_at = state::now_iso();
-                    true
+        self.shared
+            .store
+            .write(|d| {
+                let id = d.snapshot(id_or_name).map(|s| s.id.clone());
+                match id.and_then(|id| d.snapshot_mut_by_id(&id)) {
+                    Some(s) => {
+                        s.state = state;
+                        s.updated_at = state::now_iso();
+                        true
+                    }
+                    None => false,
                 }
-                None => false,
-            }
-        })
+            })
+            .unwrap_or_else(|e| {
+                eprintln!("daytona-local: {e}");
+                false
+            })
+    }
+
+    /// Makes the next `n` commits of the state fail, as a full disk would: the requests
+    /// that change state answer 500 with the reason, and nothing of them is kept.
+    ///
+    /// ```no_run
+    /// # fn demo(server: &pj_daytona_local::LocalDaytona) {
+    /// server.fail_next_state_writes(1);
+    /// # }
+    /// ```
+    #[cfg(feature = "testing")]
+    pub fn fail_next_state_writes(&self, n: usize) {
+        self.shared.store.fail_next_commits(n);
     }
 
     /// How it builds.
@@ -780,9 +807,21 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The saved identity (with `api_key` instead of its key when given), or a new one: a key
+/// of 40 characters from the OS's CSPRNG and a new organization id. An unreadable
+/// `identity.json` is an error, never silently replaced by a new key.
 fn load_identity(dir: &Path, api_key: Option<&Secret>) -> std::io::Result<Identity> {
     let path = dir.join("identity.json");
-    let saved: Option<Identity> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let saved: Option<Identity> = match std::fs::read(&path) {
+        Ok(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{} is not a saved identity ({e}); remove it for a new API key", path.display()),
+            )
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
     let identity = match saved {
         Some(mut identity) => {
             if let Some(key) = api_key {
@@ -791,10 +830,13 @@ fn load_identity(dir: &Path, api_key: Option<&Secret>) -> std::io::Result<Identi
             identity
         }
         None => Identity {
-            api_key: api_key.map_or_else(
-                || format!("dtn_local_{}", random_string(40, b"abcdefghijklmnopqrstuvwxyz0123456789")),
-                |k| k.expose().to_owned(),
-            ),
+            api_key: match api_key {
+                Some(key) => key.expose().to_owned(),
+                None => format!(
+                    "dtn_local_{}",
+                    secrets::random_string(40, secrets::API_KEY_ALPHABET).map_err(std::io::Error::other)?
+                ),
+            },
             organization_id: uuid(),
         },
     };

@@ -16,7 +16,7 @@ use s3s::auth::{S3Auth, SecretKey};
 use s3s::service::{S3Service, S3ServiceBuilder};
 use s3s::{S3Result, s3_error};
 
-use super::state::random_string;
+use super::secrets::random_string;
 
 /// How long push-access credentials are valid (as Daytona's STS credentials).
 pub(crate) const CREDENTIAL_LIFETIME: Duration = Duration::from_secs(3600);
@@ -50,10 +50,12 @@ impl CredentialStore {
         self.issued.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub(crate) fn issue(&self, organization_id: &str) -> NewCredentials {
-        let access_key = format!("PJ{}", random_string(18, ALNUM_UPPER));
-        let secret = random_string(40, ALNUM);
-        let token = random_string(96, ALNUM);
+    /// New credentials for `organization_id`, valid for [`CREDENTIAL_LIFETIME`]; an error
+    /// only when the OS's random source fails.
+    pub(crate) fn issue(&self, organization_id: &str) -> Result<NewCredentials, getrandom::Error> {
+        let access_key = format!("PJ{}", random_string(18, ALNUM_UPPER)?);
+        let secret = random_string(40, ALNUM)?;
+        let token = random_string(96, ALNUM)?;
         let now = Instant::now();
         let mut issued = self.lock();
         issued.retain(|_, v| v.expires > now);
@@ -66,7 +68,7 @@ impl CredentialStore {
                 expires: now + CREDENTIAL_LIFETIME,
             },
         );
-        NewCredentials { access_key, secret, token }
+        Ok(NewCredentials { access_key, secret, token })
     }
 
     #[cfg(feature = "testing")]

@@ -1083,6 +1083,33 @@ async fn inactive_snapshots_are_activated() {
     server.shutdown().await;
 }
 
+/// `POST /snapshots/{id}/deactivate` (the client has no call for it; Daytona answers
+/// with no body): the snapshot is `inactive` until activated again; an unknown id is 404.
+#[tokio::test]
+async fn deactivated_snapshots_are_inactive_until_activated() {
+    let state = tempfile::tempdir().expect("a temp dir");
+    let server = server(state.path(), BuildMode::CheckOnly).await;
+    let client = client(&server);
+    let s = client.snapshots().create(&build("deact-v1", "FROM a:1\n", &[])).await.expect("created");
+    assert_eq!(wait_terminal(&client, &s.id, SECS).await.state, SnapshotState::Active);
+
+    let (status, _) =
+        raw(&server, reqwest::Method::POST, &format!("/snapshots/{}/deactivate", s.id), None).await;
+    assert_eq!(status, 204);
+    assert_eq!(client.snapshots().get("deact-v1").await.expect("get").state, SnapshotState::Inactive);
+    client.snapshots().activate(&s.id).await.expect("activated");
+    assert_eq!(wait_terminal(&client, &s.id, SECS).await.state, SnapshotState::Active);
+
+    let unknown = "00000000-0000-4000-8000-000000000009";
+    let (status, body) =
+        raw(&server, reqwest::Method::POST, &format!("/snapshots/{unknown}/deactivate"), None).await;
+    assert_eq!(
+        (status, &body["message"]),
+        (404, &serde_json::json!(format!("Snapshot {unknown} not found")))
+    );
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn state_survives_a_restart() {
     let state = tempfile::tempdir().expect("a temp dir");

@@ -328,3 +328,123 @@ async fn sandboxes_are_held_to_the_organizations_totals() {
     sandboxes.delete(&second.id).await.expect("deleted");
     server.shutdown().await;
 }
+
+/// The build log of snapshot `id`, whole.
+async fn build_log(client: &pj_daytona::Client, id: &str) -> String {
+    client.snapshots().build_logs(id, false).await.expect("stream").collect(200).await.expect("logs")
+}
+
+/// No registry in any build mode: an image a build needs that the engine lacks (here
+/// `COPY --from=<image>`, in `docker` and `auto` modes; a `FROM` after `ARG` expansion
+/// in `docker` mode) fails the build with the reason before `docker build` runs, so
+/// nothing is pulled; an image-name snapshot of an absent image ends in `error`, never
+/// `active`. The engine is the oracle: the images are still absent afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_missing_from_the_engine_fail_and_are_never_pulled() {
+    if !docker_ready() {
+        return;
+    }
+    let nonce = nonce();
+    let absent = format!("pj-absent-{}:1", &nonce[16..]);
+    let on_engine = |image: &str| docker(&["image", "inspect", image]).is_some_and(|o| o.status.success());
+    assert!(!on_engine(&absent), "{absent} must not exist before the test");
+    for mode in [BuildMode::Docker, BuildMode::Auto] {
+        let state = tempfile::tempdir().expect("a temp dir");
+        let server =
+            LocalDaytona::start(ServerConfig::new(state.path()).build_mode(mode)).await.expect("server");
+        let client = support::client(&server);
+        let mut cases = vec![(
+            "copy-from",
+            format!("FROM {BASE}\nCOPY --from={absent} /etc/hostname /x\nRUN echo {nonce} {mode:?}\n"),
+            format!("{absent} (COPY --from on line 2)"),
+        )];
+        if mode == BuildMode::Docker {
+            // In auto mode a missing FROM base means "check only" (tested in xtask's e2e).
+            cases.push((
+                "from-arg",
+                format!("ARG REPO=pj-absent-{}\nFROM ${{REPO}}:1\nRUN echo {nonce}\n", &nonce[16..]),
+                format!("{absent} (FROM on line 2)"),
+            ));
+        }
+        for (what, dockerfile, named) in cases {
+            let key = daytona_contract::build_key(&dockerfile, &[] as &[String]);
+            let request = CreateSnapshot::build(
+                format!("missing-{what}-{mode:?}-v1").to_lowercase(),
+                CreateBuildInfo::new(dockerfile, Vec::<String>::new()),
+            );
+            let created = client.snapshots().create(&request).await.expect("created");
+            let done = support::wait_terminal(&client, &created.id, BUILD).await;
+            let reason = done.error_reason.clone().unwrap_or_default();
+            assert_eq!(done.state, SnapshotState::BuildFailed, "{mode:?} {what}: {reason}");
+            assert_eq!(done.checked_only, None, "{mode:?} {what}");
+            assert!(reason.contains(&named), "{mode:?} {what}: {reason}");
+            assert!(reason.contains("the local server pulls from no registry"), "{mode:?} {what}: {reason}");
+            let logs = build_log(&client, &created.id).await;
+            assert!(logs.contains(&format!("ERROR: {reason}")), "{logs}");
+            assert!(!logs.contains("Step 1/"), "docker build never ran: {logs}");
+            assert!(!on_engine(&key), "{mode:?} {what}: no image was built");
+        }
+
+        let pulled = client
+            .snapshots()
+            .create(&CreateSnapshot::image(
+                format!("absent-image-{mode:?}-v1").to_lowercase(),
+                absent.clone(),
+            ))
+            .await
+            .expect("created");
+        let done = support::wait_terminal(&client, &pulled.id, BUILD).await;
+        let reason = done.error_reason.clone().unwrap_or_default();
+        assert_eq!(done.state, SnapshotState::Error, "{mode:?}: {reason}");
+        assert_eq!(done.checked_only, None);
+        assert!(
+            reason.starts_with(&format!("Image {absent} is not on this machine's Docker engine")),
+            "{reason}"
+        );
+        assert!(reason.contains("the local server pulls from no registry"), "{reason}");
+        let refused = client
+            .sandboxes()
+            .create(&CreateSandbox::from_snapshot(done.name.as_str()))
+            .await
+            .expect_err("no sandbox from a failed snapshot");
+        assert_eq!(refused.status().map(|s| s.as_u16()), Some(400), "{refused}");
+        server.shutdown().await;
+    }
+    assert!(!on_engine(&absent), "{absent} was pulled");
+}
+
+/// The server reads a Dockerfile's images as Docker does: a `FROM` built from `ARG`
+/// defaults (declared before the first `FROM`, with `${NAME:-default}`), a stage, and
+/// `COPY --from=<image>` of an image on the engine build for real in `auto` mode, and
+/// the engine's own result agrees (the file copied from the other image is there).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_named_through_args_stages_and_copy_from_are_found_and_built() {
+    if !docker_ready() {
+        return;
+    }
+    let state = tempfile::tempdir().expect("a temp dir");
+    let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::Auto))
+        .await
+        .expect("server");
+    let client = support::client(&server);
+    let nonce = nonce();
+    let dockerfile = format!(
+        "ARG REPO=pj-test\nARG IMAGE=${{REPO}}-base\nFROM ${{IMAGE}}:${{TAG:-1}} AS Stage\nRUN echo {nonce} > /n\n\
+         FROM stage\nCOPY --from={BASE} /bin/busybox /copied\nCOPY --from=0 /n /n\n"
+    );
+    let key = daytona_contract::build_key(&dockerfile, &[] as &[String]);
+    let created = client
+        .snapshots()
+        .create(&CreateSnapshot::build("args-v1", CreateBuildInfo::new(dockerfile, Vec::<String>::new())))
+        .await
+        .expect("created");
+    let done = support::wait_terminal(&client, &created.id, BUILD).await;
+    assert_eq!(done.state, SnapshotState::Active, "{:?}", done.error_reason);
+    assert_eq!(done.checked_only, None, "built, not only checked");
+    let run = docker(&["run", "--rm", "--entrypoint", "sh", &key, "-c", "test -x /copied && cat /n"])
+        .expect("docker run");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(String::from_utf8_lossy(&run.stdout), format!("{nonce}\n"));
+    server.shutdown().await;
+    let _ = docker(&["rmi", "--force", &key]);
+}

@@ -11,7 +11,8 @@ pub mod code {
     pub const FAILED: u8 = 1;
     /// Bad usage or configuration: arguments, credentials, the package, a compile error.
     pub const CONFIG: u8 = 2;
-    /// Drift: the snapshot is missing, unusable, or differs from the definition.
+    /// Drift: the snapshot is missing, unusable (inactive, on its way, being removed, or
+    /// on the local server only checked, not built), or differs from the definition.
     pub const DRIFT: u8 = 3;
     /// The snapshot's build failed (`build_failed` or `error`).
     pub const BUILD_FAILED: u8 = 4;
@@ -28,7 +29,8 @@ macro_rules! exit_codes {
   0    done, or already up to date
   1    unexpected failure (network, I/O, server errors that did not go away)
   2    usage or configuration error (arguments, credentials, package, compile errors)
-  3    drift: the snapshot is missing, not usable, or differs from the definition
+  3    drift: the snapshot is missing, not usable (locally: only checked, not built),
+       or differs from the definition
   4    the snapshot's build failed
   5    timed out waiting for the snapshot (--timeout); re-run to attach again
   130  interrupted; re-run to resume"

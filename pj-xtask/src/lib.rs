@@ -184,7 +184,7 @@ async fn snapshot_image(
         return Err(Failure::new(code::FAILED, "no connection to publish with"));
     };
     if args.check {
-        return check(client, project, definition).await;
+        return check(client, project, definition, local).await;
     }
     let publish = publish::Publish {
         client,

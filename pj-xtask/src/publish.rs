@@ -291,22 +291,40 @@ pub fn finish(snap: &Snapshot, started: Instant, local: Option<BuildMode>) {
     report::summary(snap, started.elapsed(), local.is_some());
     if snap.checked_only.is_some() {
         eprintln!("    note: {} was checked, not built: no sandbox can run from it", snap.name);
-        eprintln!("    help: {}", checked_only_help(local));
+        eprintln!("    help: {}", checked_only_help(local, Then::Rerun));
     }
 }
 
-/// What makes the local server build a snapshot it only checked. Re-running the same
-/// command is enough: publishing rebuilds such a snapshot once the server would build it.
-fn checked_only_help(local: Option<BuildMode>) -> &'static str {
-    match local {
-        Some(BuildMode::CheckOnly) => {
+/// What the advice for a checked-only snapshot ends with: the command that builds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Then {
+    /// Re-running the same command (`snapshot --local`) builds it.
+    Rerun,
+    /// `--check` and `verify-snapshot` build nothing: `cargo xtask snapshot --local` does.
+    Publish,
+}
+
+/// What makes the local server build a snapshot it only checked (`local`: its build
+/// mode). Publishing is enough: it rebuilds such a snapshot once the server would build it.
+pub(crate) fn checked_only_help(local: Option<BuildMode>, then: Then) -> &'static str {
+    match (local, then) {
+        (Some(BuildMode::CheckOnly), Then::Rerun) => {
             "--local-build check never builds: publish without it (restart a running `cargo xtask local` \
              without it), with the base image on this machine's Docker engine"
         }
-        _ => {
+        (Some(BuildMode::CheckOnly), Then::Publish) => {
+            "--local-build check never builds: run `cargo xtask snapshot --local` without it (restart a \
+             running `cargo xtask local` without it), with the base image on this machine's Docker engine"
+        }
+        (_, Then::Rerun) => {
             "make the base image on this machine's Docker engine (no registry is used; e.g. \
              `bash scripts/debian-base-image.sh` for debian:bookworm-slim), then re-run this command: \
              it builds the snapshot, no --replace needed"
+        }
+        (_, Then::Publish) => {
+            "make the base image on this machine's Docker engine (no registry is used; e.g. \
+             `bash scripts/debian-base-image.sh` for debian:bookworm-slim), then run \
+             `cargo xtask snapshot --local`: it builds the snapshot, no --replace needed"
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use pj_daytona::{Client, Snapshot};
+use pj_daytona_local::BuildMode;
 
 use crate::cli::VerifyArgs;
 use crate::connect::connect;
@@ -11,28 +12,32 @@ use crate::decide::{Options, Refusal, Step, Usable, decide};
 use crate::failure::{Failure, code};
 use crate::{compare, project, publish, report};
 
-/// `--check`: exists, usable, and the same definition.
+/// `--check`: exists, usable, and the same definition. `local`: the local server's build
+/// mode, with `--local`.
 pub async fn check(
     client: &Client,
     project: &project::Project,
     definition: &pj_image::Definition,
+    local: Option<BuildMode>,
 ) -> Result<(), Failure> {
     let found = publish::find(client, &project.snapshot).await?;
-    verdict(project, definition, found.as_ref(), client.target())
+    verdict(project, definition, found.as_ref(), client.target(), local)
 }
 
 /// `--check` and `verify-snapshot`: the publishing table's step for the snapshot found,
-/// read as a verdict. Only "up to date" passes; everything `snapshot` would still have
-/// to do is drift (or a failed build), and says which command does it.
+/// read as a verdict. Only "up to date" and built passes; everything `snapshot` would
+/// still have to do is drift (or a failed build), and says which command does it. A
+/// snapshot the local server only checked is drift too (not usable: no sandbox can run
+/// from it), whatever `snapshot --local` makes of it.
 fn verdict(
     project: &project::Project,
     definition: &pj_image::Definition,
     found: Option<&Snapshot>,
     region: Option<&str>,
+    local: Option<BuildMode>,
 ) -> Result<(), Failure> {
     let name = &project.snapshot;
-    // No --replace and no local-server facts: a check never rebuilds, so a snapshot
-    // that was only checked, not built, is up to date with its reason.
+    // No --replace and no local-server facts: a check never rebuilds.
     let step =
         decide(definition, found, &Options { region: region.map(str::to_owned), ..Options::default() });
     match (step, found) {
@@ -40,17 +45,20 @@ fn verdict(
             Err(Failure::new(code::DRIFT, format!("snapshot {name} does not exist"))
                 .help("publish it with `cargo xtask snapshot`"))
         }
-        (Step::UpToDate(usable), Some(_)) => {
-            match usable {
-                Usable::Built => {
-                    println!("{name} is up to date: it exists, is active, and matches the definition")
-                }
-                Usable::CheckedOnly(reason) | Usable::NotBuildableYet(reason) => println!(
-                    "{name} is up to date: it exists, is active, and matches the definition \
-                     (checked, not built: {reason})"
-                ),
-            }
+        (Step::UpToDate(Usable::Built), Some(_)) => {
+            println!("{name} is up to date: it exists, is active, and matches the definition");
             Ok(())
+        }
+        (Step::UpToDate(Usable::CheckedOnly(reason) | Usable::NotBuildableYet(reason)), Some(_)) => {
+            Err(Failure::new(
+                code::DRIFT,
+                format!("snapshot {name} matches the definition but was only checked, not built"),
+            )
+            .note(format!(
+                "the local server checked it like Daytona's runner but built no image, because {reason}"
+            ))
+            .note("no sandbox can run from it")
+            .help(publish::checked_only_help(local, publish::Then::Publish)))
         }
         (Step::Refuse(Refusal::Drift(diffs)), Some(_)) => Err(publish::drift(project, &diffs)),
         (Step::Refuse(Refusal::Failed), Some(snap)) => Err(Failure::new(
@@ -93,7 +101,7 @@ pub async fn verify(args: VerifyArgs) -> Result<(), Failure> {
     let images = project::load(args.target.package.as_deref(), args.target.image.as_deref())?;
     let (project, definition) = one_image(images, args.name.as_deref())?;
     let name = args.name.clone().unwrap_or_else(|| project.snapshot.clone());
-    let (client, server, _) = connect(&project, &args.target).await?;
+    let (client, server, mode) = connect(&project, &args.target).await?;
     let outcome = async {
         let Some(snap) = publish::find(&client, &name).await? else {
             return Err(Failure::new(code::DRIFT, format!("snapshot {name} does not exist")));
@@ -114,7 +122,7 @@ pub async fn verify(args: VerifyArgs) -> Result<(), Failure> {
         }
         let mut checked = project.clone();
         checked.snapshot = name.clone();
-        verdict(&checked, &definition, Some(&snap), client.target())
+        verdict(&checked, &definition, Some(&snap), client.target(), mode)
     }
     .await;
     if let Some(server) = server {

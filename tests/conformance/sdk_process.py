@@ -1,6 +1,6 @@
 """Drives the official Daytona Python SDK (daytona==0.226.1) through `sandbox.process`.
 
-Usage: python sdk_process.py WORKDIR SNAPSHOT_NAME
+Usage: python sdk_process.py SNAPSHOT_NAME
 Reads DAYTONA_API_KEY / DAYTONA_API_URL / DAYTONA_TARGET from the environment. The SDK
 builds a snapshot (debian:bookworm-slim, made locally, with python3 and procps from
 Debian's archive, and an entrypoint that writes to both streams), creates a sandbox from
@@ -213,7 +213,7 @@ def session_checks(p, container):
 
 
 def main():
-    name = sys.argv[2]
+    name = sys.argv[1]
     out = {"sdk": importlib.metadata.version("daytona")}
     client = Daytona()
     image = Image.base("debian:bookworm-slim").run_commands(APT).entrypoint(ENTRYPOINT)

@@ -2,7 +2,8 @@
 
 Usage: python sdk_snapshot.py WORKDIR SNAPSHOT_NAME
 Reads DAYTONA_API_KEY / DAYTONA_API_URL / DAYTONA_TARGET from the environment. WORKDIR
-holds ctx/file.txt and sandbox/. Prints one JSON object with what the SDK saw.
+holds ctx/file.txt and sandbox/. Prints a PASS/FAIL line per SDK call, then one JSON
+object with what the SDK saw (sdk_http.Report).
 
 The only change to the SDK is transport policy (docs/daytona-contract.md section 7): its S3 client
 (obstore) refuses plain-http endpoints unless `allow_http` is set, and the local
@@ -10,14 +11,12 @@ server's S3 endpoint is http on 127.0.0.1.
 """
 
 import importlib.metadata
-import json
 import time
 import os
 import sys
-import traceback
 
 import sdk_http
-from sdk_http import error, state
+from sdk_http import Report, error, state
 
 sdk_http.allow_http()
 
@@ -34,6 +33,7 @@ from daytona import (  # noqa: E402
 def main():
     workdir, name = sys.argv[1], sys.argv[2]
     os.chdir(workdir)
+    report = Report("snapshot")
     out = {"sdk": importlib.metadata.version("daytona")}
     client = Daytona()
     image = (
@@ -48,6 +48,8 @@ def main():
     created = client.snapshot.create(params, on_logs=logs.append, timeout=120)
     out["created"] = {"id": created.id, "name": created.name, "state": state(created.state)}
     out["logs"] = logs
+    report.expect("snapshot.create from an Image with a local file and a directory", out["created"]["state"], "active")
+    report.expect("snapshot.create follows the build log (on_logs)", bool(logs), True)
 
     got = client.snapshot.get(name)
     info = got.build_info
@@ -62,14 +64,14 @@ def main():
         "hashes": list(info.context_hashes or []) if info else None,
         "snapshotRef": info.snapshot_ref if info else None,
     }
+    report.expect("snapshot.get by name", got.id, created.id)
     page = client.snapshot.list()
     out["list"] = {"names": [s.name for s in page.items], "total": page.total, "page": page.page, "totalPages": page.total_pages}
+    report.expect("snapshot.list", out["list"]["names"], [name])
 
-    try:
-        client.snapshot.create(params, timeout=60)
-        out["conflict"] = None
-    except DaytonaConflictError as e:
-        out["conflict"] = error(e)
+    out["conflict"] = report.raises(
+        "snapshot.create of a taken name", DaytonaConflictError, client.snapshot.create, params, timeout=60
+    )
 
     client.snapshot.delete(got)
     # Deletion goes through `removing` (docs/daytona-contract.md section 5): what the SDK
@@ -83,13 +85,9 @@ def main():
             out["afterDelete"] = error(e)
             break
         time.sleep(0.1)
-    print(json.dumps(out))
+    report.expect("snapshot.delete, then get is DaytonaNotFoundError", (out["afterDelete"] or {}).get("type"), "DaytonaNotFoundError")
+    report.finish(out)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as e:  # report, do not hide
-        traceback.print_exc()
-        print(json.dumps({"failure": error(e)}))
-        sys.exit(1)
+    sdk_http.run(main)

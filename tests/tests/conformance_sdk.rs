@@ -8,63 +8,21 @@
 //! `DaytonaNotFoundError`. The only change to the SDK is the `allow_http` of
 //! `docs/daytona-contract.md` §7.
 
-#[path = "../conformance/provision.rs"]
-mod provision;
+mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
-use pj_daytona_local::{BuildMode, LocalDaytona, Route, ServerConfig};
+use pj_daytona_local::{BuildMode, Route};
 use serde_json::Value;
-
-fn conformance_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance")
-}
-
-/// Runs `script WORKDIR NAME` with the venv's Python against `server`; the JSON object
-/// the script printed last.
-async fn run_sdk(server: &LocalDaytona, script: &str, workdir: &Path, name: &str) -> Value {
-    let python = conformance_dir().join(".venv/bin/python");
-    let child = tokio::process::Command::new(&python)
-        .arg(conformance_dir().join(script))
-        .arg(workdir)
-        .arg(name)
-        .env("DAYTONA_API_KEY", server.api_key())
-        .env("DAYTONA_API_URL", server.url())
-        .env("DAYTONA_TARGET", "us")
-        .env_remove("DAYTONA_JWT_TOKEN")
-        .env_remove("DAYTONA_ORGANIZATION_ID")
-        .env_remove("DAYTONA_SERVER_URL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(240), child)
-        .await
-        .expect("the SDK run finishes within 4 minutes")
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the SDK run failed:\n{stdout}\n{stderr}");
-    assert!(!stdout.contains(server.api_key()) && !stderr.contains(server.api_key()));
-    serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"))
-}
+use support::{provision, sdk};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_python_sdk_creates_follows_lists_conflicts_and_deletes() {
-    let python = conformance_dir().join(".venv/bin/python");
-    if !provision::require(|| python.is_file(), "the Python SDK venv (tests/conformance/.venv)") {
-        return;
-    }
-    let state = tempfile::tempdir().expect("a temp dir");
-    let config = ServerConfig::new(state.path())
-        .build_mode(BuildMode::CheckOnly)
-        // The SDK polls once a second and streams logs only once it sees `building`.
-        .min_build_time(Duration::from_secs(3));
-    let server = LocalDaytona::start(config).await.expect("server");
+    // The SDK polls once a second and streams logs only once it sees `building`.
+    let (server, _state) = support::server_with(|config| {
+        config.build_mode(BuildMode::CheckOnly).min_build_time(Duration::from_secs(3))
+    })
+    .await;
 
     let work = tempfile::tempdir().expect("a temp dir");
     std::fs::create_dir_all(work.path().join("ctx")).expect("mkdir");
@@ -73,7 +31,8 @@ async fn official_python_sdk_creates_follows_lists_conflicts_and_deletes() {
     std::fs::write(work.path().join("sandbox/bin/run.sh"), "#!/bin/sh\necho run\n").expect("write");
     std::fs::write(work.path().join("sandbox/README"), "sandbox files\n").expect("write");
 
-    let out = run_sdk(&server, "sdk_snapshot.py", work.path(), "sdk-conformance-v1").await;
+    let workdir = work.path().to_str().expect("a UTF-8 path");
+    let out = sdk::run(&server, "sdk_snapshot.py", &[workdir, "sdk-conformance-v1"]).await.json;
 
     assert_eq!(out["sdk"], "0.226.1");
     assert_eq!(out["created"]["state"], "active", "{out}");
@@ -168,20 +127,14 @@ fn sandbox_containers(id: &str) -> String {
 /// `Daytona.delete`, after which the container is gone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_python_sdk_creates_a_sandbox_runs_commands_and_deletes_it() {
-    let python = conformance_dir().join(".venv/bin/python");
-    if !provision::require(|| python.is_file(), "the Python SDK venv (tests/conformance/.venv)") {
-        return;
-    }
     provision::base_image();
-    let state = tempfile::tempdir().expect("a temp dir");
-    let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::Docker))
-        .await
-        .expect("server");
+    let (server, _state) = support::server(BuildMode::Docker).await;
     let work = tempfile::tempdir().expect("a temp dir");
     std::fs::create_dir_all(work.path().join("ctx")).expect("mkdir");
     std::fs::write(work.path().join("ctx/file.txt"), "hello from the image\n").expect("write");
 
-    let out = run_sdk(&server, "sdk_sandbox.py", work.path(), "sdk-sandbox-v1").await;
+    let workdir = work.path().to_str().expect("a UTF-8 path");
+    let out = sdk::run(&server, "sdk_sandbox.py", &[workdir, "sdk-sandbox-v1"]).await.json;
 
     assert_eq!(out["sdk"], "0.226.1");
     assert_eq!(out["snapshot"]["state"], "active", "{out}");

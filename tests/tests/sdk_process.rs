@@ -1,63 +1,57 @@
 //! Conformance: the official Daytona Python SDK (`daytona==0.226.1`, in
 //! `tests/conformance/.venv`) drives `sandbox.process` against the local server on a real
-//! Docker build (`tests/conformance/sdk_process.py`): exec, code_run, sessions with
-//! streamed logs, the entrypoint session and the bad inputs. The script checks each call
-//! and the container's own view (`docker exec ... ps`); this test fails on any `FAIL`
-//! line, and checks that the sandbox's container is gone afterwards.
+//! Docker build (`tests/conformance/sdk_process.py`): exec (cwd, env, timeout, a daemon,
+//! non-UTF-8 and huge output), code_run, sessions with streamed logs and input, the
+//! entrypoint session and the bad inputs. The script checks each call, and the container's
+//! own view (`docker exec ... ps`) for the processes that must be gone; the harness
+//! (`support::sdk`) fails the test on any `FAIL` line. Afterwards the sandbox's container
+//! is gone.
 
-#[path = "../conformance/provision.rs"]
-mod provision;
+mod support;
 
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
-use pj_daytona_local::{BuildMode, LocalDaytona, ServerConfig};
+use pj_daytona_local::BuildMode;
 use serde_json::Value;
+use support::{provision, sdk};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_python_sdk_drives_process_exec_code_run_and_sessions() {
-    let conformance = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance");
-    let python = conformance.join(".venv/bin/python");
-    provision::require(|| python.is_file(), "the Python SDK venv (tests/conformance/.venv)");
     provision::reference_base();
-    let state = tempfile::tempdir().expect("a temp dir");
-    let server = LocalDaytona::start(ServerConfig::new(state.path()).build_mode(BuildMode::Docker))
-        .await
-        .expect("server");
-    let work = tempfile::tempdir().expect("a temp dir");
+    let (server, _state) = support::server(BuildMode::Docker).await;
 
-    let child = tokio::process::Command::new(&python)
-        .arg(conformance.join("sdk_process.py"))
-        .arg(work.path())
+    let run = sdk::Script::new("sdk_process.py")
         .arg("sdk-process-v1")
-        .env("DAYTONA_API_KEY", server.api_key())
-        .env("DAYTONA_API_URL", server.url())
-        .env("DAYTONA_TARGET", "us")
-        .env_remove("DAYTONA_JWT_TOKEN")
-        .env_remove("DAYTONA_ORGANIZATION_ID")
-        .env_remove("DAYTONA_SERVER_URL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(1200), child)
-        .await
-        .expect("the SDK run finishes within 20 minutes")
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stdout.contains(server.api_key()) && !stderr.contains(server.api_key()));
-    let failures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FAIL ")).collect();
-    assert!(failures.is_empty() && output.status.success(), "{}\n{stdout}\n{stderr}", failures.join("\n"));
-    let out: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+        .timeout(Duration::from_secs(1200))
+        .run(&server)
+        .await;
+
+    let out = &run.json;
     assert_eq!(out["sdk"], "0.226.1");
     assert_eq!(out["failed"], Value::Array(Vec::new()), "{out}");
-    let passes = stdout.lines().filter(|l| l.starts_with("PASS process: ")).count();
-    assert_eq!(out["passed"].as_u64(), Some(passes as u64));
-    assert_eq!(passes, 34, "every check of the script ran\n{stdout}");
+    assert_eq!(out["passed"].as_u64(), Some(run.passes.len() as u64));
+    assert_eq!(run.passes.len(), 34, "every check of the script ran: {:#?}", run.passes);
+    for operation in [
+        "ExecuteCommand",
+        "CodeRun",
+        "CreateSession",
+        "ListSessions",
+        "GetSession",
+        "DeleteSession",
+        "SessionExecuteCommand",
+        "GetSessionCommand",
+        "GetSessionCommandLogs",
+        "SendInput",
+        "GetEntrypointSession",
+        "GetEntrypointLogs",
+    ] {
+        assert!(run.operations.contains(operation), "the SDK made the server answer {operation}");
+    }
+    // The streamed logs went over a WebSocket (101), as Daytona's daemon serves them.
+    assert!(
+        run.requests.iter().any(|r| r.operation == Some("GetSessionCommandLogs") && r.status == Some(101)),
+        "no WebSocket upgrade for the followed logs"
+    );
 
     let container = out["container"].as_str().expect("the container's name");
     let inspect =

@@ -74,6 +74,15 @@ async fn server(build_time: Duration) -> (LocalDaytona, tempfile::TempDir) {
     (LocalDaytona::start(config).await.expect("server"), state)
 }
 
+/// A server that builds with Docker (`auto`, on `pj-test-base:1`), for what `--check`
+/// must pass on: a snapshot only checked, not built, is not usable.
+async fn building_server() -> (LocalDaytona, tempfile::TempDir) {
+    provision::base_image();
+    let state = tempfile::tempdir().expect("tempdir");
+    let config = ServerConfig::new(state.path()).build_mode(BuildMode::Auto);
+    (LocalDaytona::start(config).await.expect("server"), state)
+}
+
 /// `xtask <args>` in the application's directory, with no Daytona credentials from
 /// the environment.
 fn command(args: &[&str]) -> std::process::Command {
@@ -161,7 +170,7 @@ async fn dry_run_prints_everything_and_touches_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn check_reports_missing_then_match_then_drift() {
-    let (server, _state) = server(Duration::ZERO).await;
+    let (server, _state) = building_server().await;
     let missing = xtask(Some(&server), &["snapshot", "--check"]).await;
     assert_code(&missing, 3);
     assert!(missing.stderr.contains("does not exist"), "{}", missing.text());
@@ -190,7 +199,7 @@ async fn check_reports_missing_then_match_then_drift() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn different_definition_is_refused_unless_replace() {
-    let (server, _state) = server(Duration::ZERO).await;
+    let (server, _state) = building_server().await;
     let other =
         CreateSnapshot::build(NAME, CreateBuildInfo::new("FROM pj-test-base:1\n", Vec::<String>::new()))
             .resources(2, 1, 3);
@@ -387,7 +396,7 @@ async fn server_errors_and_rate_limits_are_retried() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dropped_upload_and_a_lost_create_response_converge_without_duplicates() {
-    let (server, _state) = server(Duration::ZERO).await;
+    let (server, _state) = building_server().await;
     server.faults().drop_next(Route::S3Put, 1);
     server.faults().drop_next(Route::CreateSnapshot, 1);
     let run = xtask(Some(&server), &["snapshot", "--timeout", "60s"]).await;
@@ -512,7 +521,7 @@ async fn build_logs_are_streamed_with_a_prefix_beside_the_states() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn verify_snapshot_reports_state_and_match() {
-    let (server, _state) = server(Duration::ZERO).await;
+    let (server, _state) = building_server().await;
     assert_code(&xtask(Some(&server), &["snapshot"]).await, 0);
     let ok = xtask(Some(&server), &["verify-snapshot"]).await;
     assert_code(&ok, 0);
@@ -611,24 +620,37 @@ async fn one_local_server_serves_snapshot_local_and_applications() {
     );
     assert!(!published.text().contains(&server.key), "the key was printed");
     server.wait_for_stderr("POST /api/snapshots 200");
-    let state_json = std::fs::read_to_string(state.path().join("state.json")).expect("state.json");
-    assert!(state_json.contains(NAME), "{state_json}");
-
-    let check = xtask_local(state.path(), &["snapshot", "--local", "--check"]).await;
-    assert_code(&check, 0);
-    assert!(check.stdout.contains("(checked, not built:"), "{}", check.text());
-    let verify = xtask_local(state.path(), &["verify-snapshot", "--local"]).await;
-    assert_code(&verify, 0);
-    assert!(verify.stderr.contains(&using), "{}", verify.text());
-    let mismatch = xtask_local(state.path(), &["snapshot", "--local", "--local-build", "docker"]).await;
-    assert_code(&mismatch, 2);
-    assert!(mismatch.stderr.contains("builds with --local-build check, not docker"), "{}", mismatch.text());
-
     let client = pj_daytona::Client::builder()
         .api_key(server.key.as_str())
         .api_url(server.url.as_str())
         .build()
         .expect("client");
+    let held = client.snapshots().get(NAME).await.expect("the running server holds the snapshot");
+    assert_eq!(held.name, NAME);
+    assert!(state.path().join("state.db").is_file(), "kept in the state directory");
+
+    // Checked only is not usable: --check and verify-snapshot say so and how to build it.
+    let check = xtask_local(state.path(), &["snapshot", "--local", "--check"]).await;
+    assert_code(&check, 3);
+    assert!(
+        check.stderr.contains(&format!(
+            "error: snapshot {NAME} matches the definition but was only checked, not built\n  \
+             = note: the local server checked it like Daytona's runner but built no image, because the local \
+             server runs with --local-build check, which never builds images\n  = note: no sandbox can run from it\n  \
+             = help: --local-build check never builds: run `cargo xtask snapshot --local` without it"
+        )),
+        "{}",
+        check.text()
+    );
+    let verify = xtask_local(state.path(), &["verify-snapshot", "--local"]).await;
+    assert_code(&verify, 3);
+    assert!(verify.stderr.contains(&using), "{}", verify.text());
+    assert!(verify.stdout.contains("match       yes"), "{}", verify.text());
+    assert!(verify.stderr.contains("was only checked, not built"), "{}", verify.text());
+    let mismatch = xtask_local(state.path(), &["snapshot", "--local", "--local-build", "docker"]).await;
+    assert_code(&mismatch, 2);
+    assert!(mismatch.stderr.contains("builds with --local-build check, not docker"), "{}", mismatch.text());
+
     let error = client
         .sandboxes()
         .create(&pj_daytona::CreateSandbox::from_snapshot(NAME))
@@ -785,12 +807,27 @@ async fn a_checked_only_snapshot_is_built_by_the_same_command_once_its_base_imag
 
     docker_ok(&["tag", provision::BASE_IMAGE, LATER_BASE]);
 
-    // --check reads only: still checked only, nothing rebuilt.
+    // --check reads only: still checked only (not usable: exit 3), nothing rebuilt.
     let mut check = command_in(&app, &["snapshot", "--local", "--check"]);
     check.env("PITHY_LOCAL_STATE_DIR", state.path());
     let check = output(check).await;
-    assert_code(&check, 0);
-    assert!(check.stdout.contains("(checked, not built:"), "{}", check.text());
+    assert_code(&check, 3);
+    assert!(
+        check
+            .stderr
+            .contains(&format!("because the base image {LATER_BASE} is not on this machine's Docker engine")),
+        "{}",
+        check.text()
+    );
+    assert!(
+        check.stderr.contains(
+            "help: make the base image on this machine's Docker engine (no registry is used; e.g. \
+             `bash scripts/debian-base-image.sh` for debian:bookworm-slim), then run \
+             `cargo xtask snapshot --local`: it builds the snapshot, no --replace needed"
+        ),
+        "{}",
+        check.text()
+    );
     assert!(!check.text().contains("building it"), "{}", check.text());
 
     let second = publish().await;

@@ -1,6 +1,7 @@
 //! End to end: a crate with two images (the unnamed one and `#[pithy_image(name = "gpu")]`),
 //! published, checked and shown by the xtask binary against an in-process local server
-//! (check-only builds), and the names the application's binary reads with `env!`.
+//! (real builds on `pj-test-base:1`: `--check` passes only on built snapshots), and the
+//! names the application's binary reads with `env!`.
 //!
 //! The application is `mi-app` 2.0.0, written to `target/pj-apps/mi-app` (its own crate,
 //! so this binary never races the other end-to-end tests over their apps' files).
@@ -13,6 +14,8 @@ use pj_daytona_local::{BuildMode, LocalDaytona, ServerConfig};
 
 #[path = "../../tests/support/app_crate.rs"]
 mod app_crate;
+#[path = "../../tests/conformance/provision.rs"]
+mod provision;
 mod support;
 
 use support::{Run, assert_code};
@@ -60,8 +63,9 @@ fn main() {
 }
 
 async fn server() -> (LocalDaytona, tempfile::TempDir) {
+    provision::base_image();
     let state = tempfile::tempdir().expect("tempdir");
-    let config = ServerConfig::new(state.path()).build_mode(BuildMode::CheckOnly);
+    let config = ServerConfig::new(state.path()).build_mode(BuildMode::Auto);
     (LocalDaytona::start(config).await.expect("server"), state)
 }
 

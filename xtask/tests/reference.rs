@@ -4,8 +4,8 @@
 //! (apt from Debian, pip from PyPI), `cargo xtask local` serves one local Daytona,
 //! `pithy-jaunt run hello` creates a sandbox from the snapshot of its own version, runs
 //! `/app/execution.sh hello` in it, prints the agent runner's JSON and deletes the
-//! sandbox; without the base image the same command only checks the build, and builds it
-//! once the base is back; and `--docker` builds the same image. Each step that README.md
+//! sandbox; without the base image the same command only checks the build (which
+//! `--check` refuses as not usable), and builds it once the base is back; and `--docker` builds the same image. Each step that README.md
 //! shows as a `$ ` session is compared with it (`support/readme.rs`), here rather than in
 //! a second build.
 //!
@@ -224,6 +224,10 @@ async fn the_reference_app_builds_for_real_and_runs_hello_in_a_sandbox() {
     let (code, checked) = combined(xtask(&["snapshot", "--local", "--timeout", "20m"])).await;
     assert_eq!(code, 0, "{checked}");
     readme.compare(Situation::LocalWithoutBase, &checked);
+    // Checked only is not usable: --check fails (drift, 3) and says how to get a build.
+    let (code, check) = combined(xtask(&["snapshot", "--local", "--check"])).await;
+    assert_eq!(code, 3, "{check}");
+    readme.compare(Situation::LocalCheckCheckedOnly, &check);
     let server = start_server(&state);
     let (vars, env_stderr) = exports().await;
     let (code, refused) = run_hello(&vars).await;

@@ -31,6 +31,7 @@ use snapshots::{
 mod auth;
 mod object_storage;
 pub(crate) mod operations;
+pub(crate) mod preview;
 mod sandboxes;
 mod snapshots;
 pub(crate) mod toolbox;
@@ -49,6 +50,13 @@ impl ApiError {
     }
     fn not_found(message: impl Into<String>) -> Self {
         ApiError(StatusCode::NOT_FOUND, message.into())
+    }
+}
+
+/// A change the state could not save: a 500 with the reason (nothing was changed).
+impl From<crate::state::StoreError> for ApiError {
+    fn from(e: crate::state::StoreError) -> Self {
+        ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
     }
 }
 
@@ -113,6 +121,7 @@ pub(crate) fn implement(ops: &mut Operations) {
         .op("getSandbox", get_sandbox)
         .op("deleteSandbox", delete_sandbox)
         .op("getToolboxProxyUrl", toolbox_proxy_url);
+    preview::implement(ops);
     toolbox::implement(ops);
 }
 

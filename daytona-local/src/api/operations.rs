@@ -183,7 +183,8 @@ impl Operations {
         self
     }
 
-    /// The router: every operation of the list, on its path.
+    /// The router: every operation of the list, on its path; any other method on the path
+    /// is the API's 404 fallback.
     pub(crate) fn router(mut self) -> Router<Arc<Shared>> {
         let mut paths: BTreeMap<String, MethodRouter<Arc<Shared>>> = BTreeMap::new();
         for operation in operations() {
@@ -204,7 +205,11 @@ impl Operations {
             };
             paths.insert(path, merged);
         }
-        paths.into_iter().fold(Router::new(), |router, (path, handler)| router.route(&path, handler))
+        // A method the list does not give a path is no operation: Daytona's API answers it
+        // like an unknown path (404 `Cannot POST ...`), not 405, and no operation is named.
+        paths.into_iter().fold(Router::new(), |router, (path, handler)| {
+            router.route(&path, handler.fallback(super::not_found))
+        })
     }
 }
 

@@ -121,7 +121,7 @@ pub(super) async fn create_sandbox(
         }
         d.sandboxes.push(record.clone());
         Ok(())
-    })?;
+    })??;
     let failure = if !shared.docker_status().await.available {
         Some(
             "No Docker engine is reachable from the local Daytona server, so the sandbox cannot run"
@@ -147,13 +147,23 @@ pub(super) async fn create_sandbox(
         }
         None => record.state = "started".to_owned(),
     }
-    let still_wanted = shared.store.write(|d| match d.sandboxes.iter_mut().find(|s| s.id == record.id) {
+    let saved = shared.store.write(|d| match d.sandboxes.iter_mut().find(|s| s.id == record.id) {
         Some(held) => {
             *held = record.clone();
             true
         }
         None => false,
     });
+    // Not saved: no container runs that the state does not know of.
+    let still_wanted = match saved {
+        Ok(still_wanted) => still_wanted,
+        Err(e) => {
+            if let Some(container) = &record.container {
+                docker::remove(container).await;
+            }
+            return Err(e.into());
+        }
+    };
     // Deleted while its container started: the container goes too.
     if let (false, Some(container)) = (still_wanted, &record.container) {
         docker::remove(container).await;
@@ -204,7 +214,7 @@ pub(super) async fn delete_sandbox(
         // Its sessions' shells went with the container.
         shared.sessions.end_container(container);
     }
-    shared.store.write(|d| d.sandboxes.retain(|s| s.id != record.id));
+    shared.store.write(|d| d.sandboxes.retain(|s| s.id != record.id))?;
     record.state = "destroyed".to_owned();
     record.desired_state = "destroyed".to_owned();
     Ok(axum::Json(serde_json::to_value(&record).unwrap_or(Value::Null)))

@@ -159,7 +159,7 @@ pub(super) async fn create_snapshot(
         }
         d.snapshots.push(record.clone());
         Ok(())
-    })?;
+    })??;
     tokio::spawn(build::run(shared.clone(), record.id.clone()));
     Ok(snapshot_json(&record))
 }
@@ -233,14 +233,18 @@ pub(super) async fn delete_snapshot(
             true
         }
         None => false,
-    });
+    })?;
     if !marked {
         return Err(ApiError::not_found(format!("Snapshot {id} not found")));
     }
     let shared = shared.clone();
     tokio::spawn(async move {
         tokio::time::sleep(shared.removal_time).await;
-        shared.store.write(|d| d.snapshots.retain(|s| s.id != id));
+        // Nobody waits for this answer: a failure stays `removing` and is said on stderr.
+        if let Err(e) = shared.store.write(|d| d.snapshots.retain(|s| s.id != id)) {
+            eprintln!("daytona-local: snapshot {id} stays removing: {e}");
+            return;
+        }
         let _ = tokio::fs::remove_file(shared.store.log_path(&id)).await;
     });
     Ok(StatusCode::OK)
@@ -279,7 +283,7 @@ pub(super) async fn activate_snapshot(
         s.state = SnapshotState::Pending;
         s.updated_at = now_iso();
         Ok(s.clone())
-    })?;
+    })??;
     tokio::spawn(build::activate(shared.clone(), id));
     Ok(snapshot_json(&record))
 }
@@ -296,7 +300,7 @@ pub(super) async fn deactivate_snapshot(
             Ok(StatusCode::NO_CONTENT)
         }
         None => Err(ApiError::not_found(format!("Snapshot {id} not found"))),
-    })
+    })?
 }
 
 pub(super) async fn build_logs_url(

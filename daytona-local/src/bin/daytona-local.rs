@@ -1,7 +1,7 @@
 //! `daytona-local`: a local Daytona-compatible server on 127.0.0.1.
 //!
 //! ```text
-//! daytona-local [--state-dir DIR] [--port N] [--s3-port N] [--api-key KEY] [--local-build MODE] [--min-build-time S] [--quota NAME=N]...
+//! daytona-local [--state-dir DIR] [--port N] [--s3-port N] [--api-key KEY] [--local-build MODE] [--check-only] [--min-build-time S] [--quota NAME=N]...
 //! ```
 //!
 //! Prints `export DAYTONA_API_URL=...` and `export DAYTONA_API_KEY=...` and serves until
@@ -10,15 +10,14 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use pj_daytona_local::{BuildMode, LocalDaytona, ServerConfig};
+use clap::Parser;
+use pj_daytona_local::{BuildMode, LocalDaytona, Quotas, ServerConfig};
 
-const HELP: &str = "daytona-local: a local Daytona-compatible server (API + S3 + Docker builds) on 127.0.0.1
-
-USAGE:
-    daytona-local [OPTIONS]
-
-It prints `export DAYTONA_API_URL=...` and `export DAYTONA_API_KEY=...` and serves until
+/// Printed after the options by `--help`.
+const AFTER_HELP: &str =
+    "It prints `export DAYTONA_API_URL=...` and `export DAYTONA_API_KEY=...` and serves until
 Ctrl-C. Daytona's SDKs read those variables, so a client uses it once they are set, e.g.:
 
     daytona-local --port 3986 > daytona-local.env &
@@ -29,65 +28,79 @@ so a restart keeps them. Builds check what Daytona's runner checks, then build w
 machine's Docker engine as --local-build says (no registry is used: base images must be local).
 Sandboxes run as `docker run` of a snapshot's image; the toolbox's execute as `docker exec`.
 In a pithy workspace, `cargo xtask local` runs this server on the state directory that
-`cargo xtask snapshot --local` publishes to.
+`cargo xtask snapshot --local` publishes to.";
 
-OPTIONS:
-    --state-dir DIR     where snapshots, logs and objects live (default: .daytona-local)
-    --port N            API port (default: 0, any free port)
-    --s3-port N         S3 port (default: 0, any free port)
-    --api-key KEY       the API key (default: the saved one, or a new random key)
-    --local-build MODE  auto (default): docker build when the engine has the base image locally
-                        (no registry is used), else check only and say so; docker: always build;
-                        check: check only (snapshots become active without an image; no sandboxes)
-    --check-only        the same as --local-build check
-    --min-build-time S  keep every build in `building` for at least S seconds
-    --quota NAME=N      one of the organization's limits, enforced with Daytona's defaults for a new
-                        organization: snapshots (100), cpu-per-sandbox (4), memory-per-sandbox (8),
-                        disk-per-sandbox (10), total-cpu (10), total-memory (10), total-disk (30);
-                        repeat for several
-    -h, --help          this help
-";
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "daytona-local",
+    bin_name = "daytona-local",
+    about = "daytona-local: a local Daytona-compatible server (API + S3 + Docker builds) on 127.0.0.1",
+    after_help = AFTER_HELP,
+    version
+)]
+struct Cli {
+    /// Where snapshots, logs and objects live.
+    #[arg(long, value_name = "DIR", default_value = ".daytona-local")]
+    state_dir: PathBuf,
+    /// API port (0: any free port).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    port: u16,
+    /// S3 port (0: any free port).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    s3_port: u16,
+    /// The API key [default: the saved one, or a new random key].
+    #[arg(long, value_name = "KEY")]
+    api_key: Option<String>,
+    /// auto: docker build when the engine has the base image locally (no registry is used),
+    /// else check only and say so; docker: always build; check: check only (snapshots become
+    /// active without an image; no sandboxes).
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_build_mode)]
+    local_build: BuildMode,
+    /// The same as --local-build check.
+    #[arg(long, conflicts_with = "local_build")]
+    check_only: bool,
+    /// Keep every build in `building` for at least S seconds.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    min_build_time: u64,
+    /// One of the organization's limits, enforced with Daytona's defaults for a new
+    /// organization: snapshots (100), cpu-per-sandbox (4), memory-per-sandbox (8),
+    /// disk-per-sandbox (10), total-cpu (10), total-memory (10), total-disk (30); repeat for
+    /// several.
+    #[arg(long = "quota", value_name = "NAME=N", value_parser = parse_quota)]
+    quotas: Vec<String>,
+}
 
-fn parse() -> Result<Option<ServerConfig>, String> {
-    let mut config = ServerConfig::new(PathBuf::from(".daytona-local")).standalone(true);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--state-dir" => config.state_dir = PathBuf::from(value("--state-dir")?),
-            "--port" => config.port = value("--port")?.parse().map_err(|e| format!("--port: {e}"))?,
-            "--s3-port" => {
-                config.s3_port = value("--s3-port")?.parse().map_err(|e| format!("--s3-port: {e}"))?
-            }
-            "--api-key" => config = config.api_key(value("--api-key")?),
-            "--check-only" => config = config.build_mode(BuildMode::CheckOnly),
-            "--local-build" => config = config.build_mode(value("--local-build")?.parse::<BuildMode>()?),
-            "--min-build-time" => {
-                let secs: u64 =
-                    value("--min-build-time")?.parse().map_err(|e| format!("--min-build-time: {e}"))?;
-                config = config.min_build_time(std::time::Duration::from_secs(secs));
-            }
-            "--quota" => config.quotas.set(&value("--quota")?)?,
-            other => return Err(format!("unknown argument {other:?}; see --help")),
+fn parse_build_mode(s: &str) -> Result<BuildMode, String> {
+    s.parse()
+}
+
+fn parse_quota(s: &str) -> Result<String, String> {
+    Quotas::default().set(s).map(|()| s.to_owned())
+}
+
+impl Cli {
+    fn config(self) -> ServerConfig {
+        let mut config = ServerConfig::new(self.state_dir)
+            .standalone(true)
+            .ports(self.port, self.s3_port)
+            .build_mode(if self.check_only { BuildMode::CheckOnly } else { self.local_build })
+            .min_build_time(Duration::from_secs(self.min_build_time));
+        if let Some(key) = self.api_key {
+            config = config.api_key(key);
         }
+        for spec in &self.quotas {
+            // Each was checked by `parse_quota` when the command line was read.
+            let _ = config.quotas.set(spec);
+        }
+        config
     }
-    Ok(Some(config))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match parse() {
-        Ok(Some(config)) => config,
-        Ok(None) => {
-            print!("{HELP}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    // Usage errors exit 2, `--help` 0, as clap does.
+    let config = Cli::parse().config();
     let state_dir = config.state_dir.clone();
     let server = match LocalDaytona::start(config).await {
         Ok(server) => server,

@@ -4,8 +4,9 @@
 
 use std::process::ExitCode;
 
-mod image;
 mod run;
+
+use pithy_jaunt::image;
 
 const USAGE: &str = "usage: pithy-jaunt <command>
 

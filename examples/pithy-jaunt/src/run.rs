@@ -37,13 +37,14 @@ async fn run_async(task: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let snapshot = crate::image::SNAPSHOT;
+    let snapshot = pithy_jaunt::image::SNAPSHOT;
     eprintln!("creating a sandbox from {snapshot}");
     let mut request = CreateSandbox::default();
     request.labels.insert("app".to_owned(), "pithy-jaunt".to_owned());
     // Bound by content: the snapshot must be built from the definition compiled into this
     // binary (an inactive one is activated first; a replaced one is refused).
-    let bound = client.bound(snapshot, &crate::image::PITHY_DEFINITION.build_key).timeout(START_TIMEOUT);
+    let bound =
+        client.bound(snapshot, &pithy_jaunt::image::PITHY_DEFINITION.build_key).timeout(START_TIMEOUT);
     let sandbox = match bound.create_sandbox(request).await {
         Ok(s) => s,
         Err(e) => {

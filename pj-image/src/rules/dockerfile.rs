@@ -3,20 +3,16 @@
 //! every `FROM`, the sources of every `COPY`, the keys of `ENV` and `ARG`, the pip
 //! installs of `RUN`.
 //!
-//! The reader follows Docker's own reading of a Dockerfile: physical lines ending in `\`
-//! continue (the backslash removed, nothing inserted), blank and `#` comment lines
-//! inside a continued instruction are dropped, a comment never continues, the keyword is
-//! case-insensitive. What pithy cannot check is refused rather than guessed at, each with
-//! a [`Rule::DockerfileInstruction`] finding that says what to write instead: heredocs
+//! The reading is Docker's, and lives in [`daytona_contract::dockerfile`] (the local
+//! server reads Dockerfiles with it too): physical lines ending in `\` continue (the
+//! backslash removed, nothing inserted), blank and `#` comment lines inside a continued
+//! instruction are dropped, a comment never continues, the keyword is case-insensitive;
+//! [`read`], [`directives`] and [`Instruction`] are re-exported from there. This module
+//! checks: what pithy cannot check is refused rather than guessed at, each with a
+//! [`Rule::DockerfileInstruction`] finding that says what to write instead: heredocs
 //! (`RUN <<EOF`), the `# escape=` parser directive, an unknown instruction, a malformed
 //! JSON (exec) form, a `COPY` or `ADD` without a destination, and a local `ADD` source
 //! (Daytona's SDK uploads `COPY` sources only, `docs/daytona-contract.md` §2.3).
-//!
-//! Hand-written rather than a Dockerfile parser crate: the rules need each instruction's
-//! first physical line (for `Dockerfile:3:` messages and the literal a line came from)
-//! and the `COPY` sources exactly as Daytona's SDK extracts them (§2.4: flags skipped
-//! without consuming a word, JSON or shell words), so the crate would still need this
-//! layer; Docker's line grammar itself is a few dozen lines.
 //!
 //! ```
 //! use pj_image::rules::dockerfile::{self, Instruction};
@@ -26,81 +22,11 @@
 //! assert_eq!(read[1].args, "apt-get update &&     apt-get install -y git");
 //! ```
 
+use daytona_contract::dockerfile::{self as reader, ArgsError, INSTRUCTIONS as KEYWORDS};
+pub use daytona_contract::dockerfile::{Instruction, directives, read};
+
 use super::Finding;
 use crate::Rule;
-
-/// One instruction: where it starts, its keyword (upper case) and the text after it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Instruction {
-    /// The 1-based physical line the instruction starts on.
-    pub line: usize,
-    /// The keyword, upper-cased (`copy` reads as `COPY`).
-    pub keyword: String,
-    /// Everything after the keyword, continuations joined, trimmed.
-    pub args: String,
-    /// Whether the last line ends in `\` with nothing after it to continue into.
-    pub unterminated: bool,
-}
-
-/// The instructions of `text`, in order. Blank lines and comments are skipped; parser
-/// directives are comments here ([`directives`] reads them).
-pub fn read(text: &str) -> Vec<Instruction> {
-    let mut out = Vec::new();
-    // The instruction being continued: its first line and the text so far.
-    let mut current: Option<(usize, String)> = None;
-    for (index, physical) in text.split('\n').enumerate() {
-        let physical = physical.strip_suffix('\r').unwrap_or(physical);
-        let comment = physical.trim_start().starts_with('#');
-        if current.is_some() && (physical.trim().is_empty() || comment) {
-            continue;
-        }
-        if current.is_none() && (physical.trim().is_empty() || comment) {
-            continue;
-        }
-        let trimmed = physical.trim_end();
-        let continued = trimmed.ends_with('\\');
-        let segment = if continued { &trimmed[..trimmed.len() - 1] } else { physical };
-        let (line, mut joined) = current.take().unwrap_or((index + 1, String::new()));
-        joined.push_str(segment);
-        if continued {
-            current = Some((line, joined));
-        } else {
-            out.push(instruction(line, &joined, false));
-        }
-    }
-    if let Some((line, joined)) = current {
-        out.push(instruction(line, &joined, true));
-    }
-    out
-}
-
-fn instruction(line: usize, text: &str, unterminated: bool) -> Instruction {
-    let text = text.trim();
-    let (keyword, args) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
-    Instruction { line, keyword: keyword.to_ascii_uppercase(), args: args.trim().to_owned(), unterminated }
-}
-
-/// The parser directives at the top of a Dockerfile (`# syntax=...`, `# escape=...`),
-/// as `(line, name, value)`, names lower-cased. Docker reads them only before the first
-/// instruction, comment or blank line.
-///
-/// ```
-/// let d = pj_image::rules::dockerfile::directives("# syntax=docker/dockerfile:1\n# escape=`\nFROM x\n");
-/// assert_eq!(d, [(1, "syntax".to_owned(), "docker/dockerfile:1".to_owned()), (2, "escape".to_owned(), "`".to_owned())]);
-/// ```
-pub fn directives(text: &str) -> Vec<(usize, String, String)> {
-    let mut out = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let Some(rest) = line.trim_start().strip_prefix('#') else { break };
-        let Some((name, value)) = rest.split_once('=') else { break };
-        let name = name.trim();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-            break;
-        }
-        out.push((index + 1, name.to_ascii_lowercase(), value.trim().to_owned()));
-    }
-    out
-}
 
 /// Refuses the directives pithy cannot follow: `escape` changes the continuation
 /// character the reader relies on.
@@ -113,28 +39,6 @@ pub fn check_directive(name: &str, value: &str) -> Result<(), Finding> {
     }
     Ok(())
 }
-
-/// The instructions Docker knows.
-const KEYWORDS: [&str; 18] = [
-    "FROM",
-    "RUN",
-    "CMD",
-    "LABEL",
-    "MAINTAINER",
-    "EXPOSE",
-    "ENV",
-    "ADD",
-    "COPY",
-    "ENTRYPOINT",
-    "VOLUME",
-    "USER",
-    "WORKDIR",
-    "ARG",
-    "ONBUILD",
-    "STOPSIGNAL",
-    "HEALTHCHECK",
-    "SHELL",
-];
 
 /// An instruction, read into what the rules check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,27 +115,10 @@ fn has_heredoc(args: &str) -> bool {
     super::text::no_heredoc(args, "", Rule::DockerfileInstruction).is_err()
 }
 
-/// The words after the leading `--flag` words.
-fn without_flags(args: &str) -> (Vec<&str>, &str) {
-    let mut flags = Vec::new();
-    let mut rest = args.trim_start();
-    while rest.starts_with("--") {
-        let (flag, tail) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        flags.push(flag);
-        rest = tail.trim_start();
-    }
-    (flags, rest)
-}
-
 fn from(args: &str) -> Result<Checked, Finding> {
-    let (_, rest) = without_flags(args);
-    let words: Vec<&str> = rest.split_whitespace().collect();
-    match words.as_slice() {
-        [image] => Ok(Checked::From { image: (*image).to_owned(), stage: None }),
-        [image, kw, stage] if kw.eq_ignore_ascii_case("as") => {
-            Ok(Checked::From { image: (*image).to_owned(), stage: Some(stage.to_ascii_lowercase()) })
-        }
-        _ => Err(syntax(format!(
+    match reader::from_args(args) {
+        Some(from) => Ok(Checked::From { image: from.image, stage: from.stage }),
+        None => Err(syntax(format!(
             "FROM {args:?} is not `FROM <image>:<tag> [AS <name>]`; write the base image and an optional stage name"
         ))),
     }
@@ -239,10 +126,7 @@ fn from(args: &str) -> Result<Checked, Finding> {
 
 /// The JSON (exec) form's strings, when `args` starts with `[`.
 fn json_form(keyword: &str, args: &str) -> Option<Result<Vec<String>, Finding>> {
-    if !args.starts_with('[') {
-        return None;
-    }
-    Some(serde_json::from_str::<Vec<String>>(args).map_err(|e| {
+    Some(reader::json_form(args)?.map_err(|e| {
         syntax(format!(
             "{keyword} {args:?} starts like the JSON form but is not a JSON array of strings ({e}); \
              write [\"a\", \"b\"] with double quotes"
@@ -251,7 +135,7 @@ fn json_form(keyword: &str, args: &str) -> Option<Result<Vec<String>, Finding>> 
 }
 
 fn run(args: &str) -> Result<Checked, Finding> {
-    let (_, rest) = without_flags(args);
+    let (_, rest) = reader::split_flags(args);
     match json_form("RUN", rest) {
         Some(words) => {
             let words = words?;
@@ -262,11 +146,11 @@ fn run(args: &str) -> Result<Checked, Finding> {
 }
 
 fn copy(keyword: &str, args: &str) -> Result<Checked, Finding> {
-    let (flags, rest) = without_flags(args);
-    let from_stage = flags.iter().any(|f| f.starts_with("--from="));
+    let (flags, rest) = reader::split_flags(args);
+    let from_stage = reader::flag(&flags, "from").is_some();
     let words = match json_form(keyword, rest) {
         Some(words) => words?,
-        None => shlex::split(rest).ok_or_else(|| {
+        None => reader::shell_words(rest).ok_or_else(|| {
             syntax(format!("{keyword} {args:?} has an unclosed quote; close it or use the JSON form"))
         })?,
     };
@@ -285,38 +169,18 @@ pub fn is_remote(source: &str) -> bool {
 }
 
 fn env(args: &str) -> Result<Checked, Finding> {
-    let first = args.split_whitespace().next().unwrap_or("");
-    if !first.contains('=') {
-        // The legacy form: `ENV KEY value with spaces`.
-        let (key, value) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
-        return Ok(Checked::Env(vec![(key.to_owned(), value.trim().to_owned())]));
-    }
-    let words =
-        shlex::split(args).ok_or_else(|| syntax(format!("ENV {args:?} has an unclosed quote; close it")))?;
-    let mut pairs = Vec::new();
-    for word in words {
-        let Some((key, value)) = word.split_once('=') else {
-            return Err(syntax(format!(
-                "ENV {args:?}: {word:?} is not KEY=value; write every pair as KEY=value"
-            )));
-        };
-        pairs.push((key.to_owned(), value.to_owned()));
-    }
-    Ok(Checked::Env(pairs))
+    reader::env_pairs(args).map(Checked::Env).map_err(|e| match e {
+        ArgsError::NotAPair(word) => {
+            syntax(format!("ENV {args:?}: {word:?} is not KEY=value; write every pair as KEY=value"))
+        }
+        _ => syntax(format!("ENV {args:?} has an unclosed quote; close it")),
+    })
 }
 
 fn arg(args: &str) -> Result<Checked, Finding> {
-    let words =
-        shlex::split(args).ok_or_else(|| syntax(format!("ARG {args:?} has an unclosed quote; close it")))?;
-    Ok(Checked::Arg(
-        words
-            .into_iter()
-            .map(|w| match w.split_once('=') {
-                Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
-                None => (w, None),
-            })
-            .collect(),
-    ))
+    reader::arg_pairs(args)
+        .map(Checked::Arg)
+        .map_err(|_| syntax(format!("ARG {args:?} has an unclosed quote; close it")))
 }
 
 #[cfg(test)]
@@ -327,18 +191,6 @@ mod tests {
         let read = read(text);
         assert_eq!(read.len(), 1, "{text:?} reads as {read:?}");
         check(&read[0])
-    }
-
-    #[test]
-    fn continuations_comments_and_blank_lines() {
-        let text = "# c\n\nfrom debian:12 AS base\nRUN a \\\n  # inside\n\n  b\r\nCOPY x \\\n y /z/\n";
-        let read = read(text);
-        let summary: Vec<(usize, &str, &str)> =
-            read.iter().map(|i| (i.line, i.keyword.as_str(), i.args.as_str())).collect();
-        assert_eq!(summary, [(3, "FROM", "debian:12 AS base"), (4, "RUN", "a   b"), (8, "COPY", "x  y /z/")]);
-        // A comment line ending in `\` does not continue.
-        assert_eq!(super::read("# a \\\nRUN b\n")[0].line, 2);
-        assert!(super::read("RUN a \\").last().unwrap().unterminated);
     }
 
     #[test]

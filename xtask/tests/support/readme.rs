@@ -28,6 +28,7 @@ pub enum Situation {
     FirstLocalBuild,
     LocalUpToDate,
     LocalWithoutBase,
+    LocalCheckCheckedOnly,
     RunHelloCheckedOnly,
     LocalOnceBaseExists,
     LocalCheck,
@@ -57,6 +58,10 @@ pub const SITUATIONS: &[(&str, Situation)] = &[
     ("cargo xtask snapshot --local # the first time: builds", Situation::FirstLocalBuild),
     ("cargo xtask snapshot --local # again: one read", Situation::LocalUpToDate),
     ("cargo xtask snapshot --local # debian:bookworm-slim not on the engine", Situation::LocalWithoutBase),
+    (
+        "cargo xtask snapshot --local --check # the same snapshot, checked only",
+        Situation::LocalCheckCheckedOnly,
+    ),
     (
         "eval \"$(cargo xtask local --env)\"; cargo run -q -p pithy-jaunt -- run hello # with cargo xtask local running",
         Situation::RunHelloCheckedOnly,

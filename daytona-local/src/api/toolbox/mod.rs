@@ -12,17 +12,26 @@ use super::sandboxes::find_sandbox;
 use super::{ApiError, ApiResult};
 use crate::Shared;
 
+pub(super) mod capture;
 mod command_log;
 mod entrypoint;
+mod git;
+mod info;
 mod once;
+mod port;
 pub(super) mod process;
 pub(crate) mod session;
 mod sessions;
 mod shell;
 
+pub(super) use port::parse_port;
+
 /// The toolbox operations the server implements.
 pub(super) fn implement(ops: &mut Operations) {
     process::implement(ops);
+    git::implement(ops);
+    info::implement(ops);
+    port::implement(ops);
 }
 
 /// A started sandbox's container, and the user toolbox calls run as.

@@ -174,9 +174,9 @@ pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-/// A fresh nonce for markers: 128 random bits in hex.
+/// A fresh nonce for markers: a random (version 4) UUID's 122 bits, in hex.
 pub(crate) fn nonce() -> String {
-    format!("{:032x}", fastrand::u128(..))
+    crate::state::uuid().replace('-', "")
 }
 
 /// The marker prefix of `nonce`.
