@@ -420,5 +420,30 @@ async fn sessions_keep_state_and_stream_their_logs() {
     }
     drop(socket);
 
+    // Deleting the sandbox ends its sessions: no `docker exec` of the server's is left
+    // on this machine for the container (the host's process table is the oracle).
+    f.post("/process/session", json!({"sessionId": "last"})).await;
+    let (status, _) =
+        f.post("/process/session/last/exec", json!({"command": "sleep 1000", "runAsync": true})).await;
+    assert_eq!(status, 202);
+    assert!(!host_processes_naming(&f.container).is_empty(), "the session's shell is a docker exec");
+    let container = f.container.clone();
     f.finish().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !host_processes_naming(&container).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(host_processes_naming(&container), Vec::<String>::new());
+}
+
+/// The command lines of this machine's processes that name `needle`.
+fn host_processes_naming(needle: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(needle))
+        .collect()
 }

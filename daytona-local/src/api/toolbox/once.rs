@@ -122,9 +122,14 @@ pub(crate) async fn run(sandbox: &Running, once: &Once<'_>) -> Outcome {
             let said = tokio::time::timeout(Duration::from_secs(5), errors).await.ok().and_then(Result::ok);
             match (collected.pid, code) {
                 (Some(_), Some(code)) => Outcome::Finished(i64::from(code), collected.text()),
-                _ => Outcome::Docker(said.filter(|s| !s.is_empty()).unwrap_or_else(|| {
-                    format!("docker exec ended without running the command (exit code {code:?})")
-                })),
+                // The runtime's own failure (no such user, ...) may come on either stream.
+                _ => Outcome::Docker(
+                    said.filter(|s| !s.is_empty())
+                        .or_else(|| Some(collected.text().trim().to_owned()).filter(|s| !s.is_empty()))
+                        .unwrap_or_else(|| {
+                            format!("docker exec ended without running the command (exit code {code:?})")
+                        }),
+                ),
             }
         }
         Err(_) => {
