@@ -503,7 +503,9 @@ impl Actor {
                 break;
             }
             tokio::select! {
-                _ = self.shutdown.changed() => {}
+                changed = self.shutdown.changed() => if changed.is_err() {
+                    break;
+                },
                 event = self.events.recv() => match event {
                     Some(Event::Piece(stream, Piece::Data(data))) => {
                         if let Some(target) = self.current.as_ref().map(|c| &c.0).or(self.last.as_ref()) {
