@@ -11,6 +11,9 @@
 //! its stdin for `SendInput`. Like the daemon's, sessions live in memory: a server restart,
 //! or a sandbox stopped or deleted, ends them.
 //!
+//! Each stream's output is logged in its order; between stdout and stderr, the order is
+//! the one docker delivers its two streams in (the daemon's two line labelers race alike).
+//!
 //! Unlike the daemon, a command has ended when its shell finishes it, even if a daemon it
 //! started (`sleep 300 &`) still holds its output; such output, later, goes to the log of
 //! the session's latest command.
