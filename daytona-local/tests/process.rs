@@ -35,8 +35,19 @@ fn docker(args: &[&str]) -> std::process::Output {
         .expect("docker runs")
 }
 
+/// Removes a sandbox's container when the test ends, also when it fails before
+/// [`Fixture::finish`] deletes the sandbox.
+struct Container(String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = docker(&["rm", "--force", &self.0]);
+    }
+}
+
 /// A server, a snapshot of [`DOCKERFILE`] and a started sandbox of it.
 struct Fixture {
+    _guard: Container,
     server: LocalDaytona,
     http: reqwest::Client,
     toolbox: String,
@@ -70,7 +81,15 @@ impl Fixture {
         let toolbox = format!("{}/toolbox/{}", server.url().trim_end_matches("/api"), sandbox.id);
         let container = format!("pj-sandbox-{}", sandbox.id);
         assert!(docker(&["inspect", &container]).status.success(), "the sandbox's container is {container}");
-        Fixture { server, http: reqwest::Client::new(), toolbox, id: sandbox.id, container, _state: state }
+        Fixture {
+            _guard: Container(container.clone()),
+            server,
+            http: reqwest::Client::new(),
+            toolbox,
+            id: sandbox.id,
+            container,
+            _state: state,
+        }
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
