@@ -472,29 +472,3 @@ pub(crate) fn exec_command(
     command.arg(container).args(argv);
     command
 }
-
-/// `docker exec` of `sh -c command` with stderr merged into stdout; (exit code,
-/// output), or `None` at the timeout.
-pub(crate) async fn exec(
-    container: &str,
-    user: &str,
-    command: &str,
-    cwd: Option<&str>,
-    envs: &[(String, String)],
-    timeout: Duration,
-) -> Option<(i64, String)> {
-    let script = format!("exec 2>&1\n{command}");
-    let output = exec_command(container, user, cwd, envs, false, &["sh", "-c", &script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output();
-    match tokio::time::timeout(timeout, output).await {
-        Ok(Ok(out)) => {
-            let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-            text.push_str(&String::from_utf8_lossy(&out.stderr));
-            Some((i64::from(out.status.code().unwrap_or(-1)), text))
-        }
-        Ok(Err(e)) => Some((-1, format!("could not run the docker CLI: {e}"))),
-        Err(_) => None,
-    }
-}

@@ -398,6 +398,9 @@ pub(crate) struct Shared {
     shutdown: watch::Receiver<bool>,
     /// The listeners of the preview URLs handed out (`api/preview`).
     previews: api::preview::Previews,
+    /// The toolbox's process sessions (in memory, as Daytona's daemon keeps them; their
+    /// command logs under `sessions/` in the state directory).
+    sessions: Arc<api::toolbox::session::Sessions>,
 }
 
 impl Shared {
@@ -522,6 +525,7 @@ impl LocalDaytona {
             lifecycle: lifecycle::Lifecycle::default(),
             shutdown: shutdown.clone(),
             previews: api::preview::Previews::default(),
+            sessions: Arc::new(api::toolbox::session::Sessions::new(dir.join("sessions"))),
         });
 
         let api = api::router(shared.clone())

@@ -131,7 +131,7 @@ async fn builds_a_real_image_runs_a_sandbox_and_executes_commands() {
         .execute(&sandbox.id, &ExecuteRequest::new("sleep 5").timeout(1))
         .await
         .expect_err("timeout");
-    assert_eq!(error.to_string(), "Failed to execute command: Command timed out after 1 seconds (HTTP 408)");
+    assert_eq!(error.to_string(), "Failed to execute command: command execution timeout (HTTP 408)");
     let container = format!("pj-sandbox-{}", sandbox.id);
     assert!(docker(&["inspect", &container]).is_some_and(|o| o.status.success()));
     sandboxes.delete(&sandbox.id).await.expect("deleted");

@@ -36,7 +36,7 @@ mod sandbox_lifecycle;
 mod sandbox_list;
 mod sandboxes;
 mod snapshots;
-mod toolbox;
+pub(crate) mod toolbox;
 mod validate;
 
 /// An error a handler returns; [`finish_error`] gives it Daytona's body.

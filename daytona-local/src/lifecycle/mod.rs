@@ -216,6 +216,8 @@ pub(crate) async fn stop(shared: &Shared, id: &str, force: bool) -> Result<Sandb
     if let Err(e) = docker::stop(&container, force, STOP_GRACE).await {
         return Err(engine_failed(shared, &before, "stop", e));
     }
+    // The sessions' shells died with the container's processes.
+    shared.sessions.end_container(&container);
     if before.auto_delete_interval == 0 {
         return remove(shared, before).await;
     }
@@ -280,6 +282,10 @@ async fn remove(shared: &Shared, before: SandboxRecord) -> Result<SandboxRecord,
             "Could not delete sandbox {}: docker rm of its container failed: {e}",
             before.id
         )));
+    }
+    if let Some(container) = &before.container {
+        // Its sessions' shells went with the container.
+        shared.sessions.end_container(container);
     }
     shared.store.write(|d| d.sandboxes.retain(|s| s.id != before.id))?;
     let mut gone = before;

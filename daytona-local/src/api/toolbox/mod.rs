@@ -1,8 +1,10 @@
 //! The sandbox toolbox (`toolbox.json`), served at `{toolboxProxyUrl}/{sandboxId}/...`:
 //! each call runs in the sandbox's container, as the sandbox's user.
 //!
-//! One module per tag of the specification: [`process`] (execute, code-run, sessions), and
-//! beside it the file system, git, info and ports. [`running`] is how every handler finds
+//! One module per tag of the specification: [`process`] (execute and code-run through
+//! [`once`], sessions through `sessions` and [`session`], the entrypoint, command logs,
+//! and the shell scripts all of them run in [`shell`]), and beside it the file system,
+//! git, info and ports. [`running`] is how every handler finds
 //! the container it works in.
 
 use super::operations::Operations;
@@ -11,11 +13,17 @@ use super::{ApiError, ApiResult};
 use crate::Shared;
 
 pub(super) mod capture;
+mod command_log;
+mod entrypoint;
 mod fs;
 mod git;
 mod info;
+mod once;
 mod port;
 pub(super) mod process;
+pub(crate) mod session;
+mod sessions;
+mod shell;
 
 pub(super) use port::parse_port;
 
