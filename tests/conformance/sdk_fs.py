@@ -1,54 +1,55 @@
 """Drives the official Daytona Python SDK's file system (`sandbox.fs`, daytona==0.226.1)
 against the local server, the way the SDK's documentation shows each call.
 
-Usage: python sdk_fs.py WORKDIR SNAPSHOT_NAME
-Reads DAYTONA_API_KEY / DAYTONA_API_URL / DAYTONA_TARGET from the environment. The SDK
-builds a snapshot from debian:bookworm-slim (made locally; no registry) with a user
-`daytona` and the working directory /home/daytona, creates a sandbox that runs as that
-user, and calls every `sandbox.fs` method, including the bad inputs (missing paths, a
-directory without `recursive`, a deleted sandbox, a stopped one). Where it matters, what
-the SDK says is checked against the container itself (`docker exec` of `stat`, `cat`,
-`sha256sum`): owner, mode, content.
+Usage: python sdk_fs.py SNAPSHOT WORKDIR
+Reads DAYTONA_API_KEY / DAYTONA_API_URL / DAYTONA_TARGET from the environment. Creates a
+sandbox from SNAPSHOT (the reference image: Debian 12, work dir `/app`, user root) and
+calls every `sandbox.fs` method, including the bad inputs (missing paths, a directory
+without `recursive`, a stopped sandbox, a deleted one); then a second sandbox of SNAPSHOT
+that runs as `nobody`: what it uploads and makes is its own, root's files are refused.
+WORKDIR is a local directory for the files uploaded from and downloaded to a path.
+Where it matters, what the SDK says is checked against the container itself
+(`docker exec --user 0` of `stat`, `cat`, `sha256sum`): owner, mode, content.
 
-Prints one line per check, `PASS fs: <what>` or `FAIL fs: <what>: <why>`, then one JSON
-object (the summary the Rust driver asserts on). The only change to the SDK is the
+Prints a PASS/FAIL line per check (sdk_http.Report), then one JSON object (what
+tests/tests/conformance_fs.rs asserts on). Both sandboxes are deleted here; the driver
+removes their containers if the run stops before. The only change to the SDK is the
 `allow_http` of docs/daytona-contract.md section 7, for its S3 client.
 """
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import subprocess
 import sys
-import traceback
 
 import sdk_http
-from sdk_http import error
+from sdk_http import Report, error
 
 sdk_http.allow_http()
 
 from daytona import (  # noqa: E402
     CreateSandboxFromSnapshotParams,
-    CreateSnapshotParams,
     Daytona,
     DaytonaError,
     DaytonaNotFoundError,
     FileDownloadRequest,
     FileUpload,
-    Image,
 )
 
-RESULTS = {"pass": 0, "fail": 0, "failures": []}
+# The reference image's work dir: where the toolbox resolves relative paths.
+WORK = "/app"
+
+report = Report("fs")
 
 
 def check(what, ok, why=""):
+    """PASS when `ok`, else FAIL with `why`."""
     if ok:
-        RESULTS["pass"] += 1
-        print(f"PASS fs: {what}", flush=True)
+        report.ok(what)
     else:
-        RESULTS["fail"] += 1
-        RESULTS["failures"].append(f"{what}: {why}")
-        print(f"FAIL fs: {what}: {why}", flush=True)
+        report.fail(what, why or "no")
 
 
 def call(what, fn, expect=None):
@@ -56,7 +57,7 @@ def call(what, fn, expect=None):
     try:
         result = fn()
     except Exception as e:  # the SDK's error is the failure reported
-        check(what, False, f"raised {error(e)}")
+        report.fail(what, f"raised {json.dumps(error(e))}")
         return None
     if expect is not None:
         try:
@@ -64,9 +65,9 @@ def call(what, fn, expect=None):
         except Exception as e:
             verdict = f"the check raised {e!r}"
         if verdict is not True:
-            check(what, False, f"got {result!r}" + (f" ({verdict})" if isinstance(verdict, str) else ""))
+            report.fail(what, f"got {result!r}" + (f" ({verdict})" if isinstance(verdict, str) else ""))
             return result
-    check(what, True)
+    report.ok(what)
     return result
 
 
@@ -77,20 +78,20 @@ def refused(what, fn, kind, status, words):
     except Exception as e:
         got = error(e)
         ok = isinstance(e, kind) and got["status"] == status and words in got["message"]
-        check(what, ok, f"got {got}")
+        check(what, ok, f"got {json.dumps(got)}")
         return got
-    check(what, False, f"no error, got {result!r}")
+    report.fail(what, f"no error, got {result!r}")
     return None
 
 
 class Container:
-    """The sandbox's container, read with `docker exec` (as root): the independent view."""
+    """The sandbox's container, read with `docker exec` as root: the independent view."""
 
     def __init__(self, sandbox_id):
         self.name = f"pj-sandbox-{sandbox_id}"
 
     def run(self, *argv):
-        out = subprocess.run(["docker", "exec", self.name, *argv], capture_output=True, timeout=60)
+        out = subprocess.run(["docker", "exec", "--user", "0", self.name, *argv], capture_output=True, timeout=60)
         return out.returncode, out.stdout
 
     def stat(self, fmt, path):
@@ -105,28 +106,20 @@ class Container:
         return self.run("test", "-e", path)[0] == 0
 
 
-def main():
-    workdir, name = sys.argv[1], sys.argv[2]
-    os.chdir(workdir)
-    client = Daytona()
-    image = (
-        Image.base("debian:bookworm-slim")
-        .run_commands("useradd --create-home --uid 1001 --shell /bin/sh daytona")
-        .workdir("/home/daytona")
-    )
-    client.snapshot.create(CreateSnapshotParams(name=name, image=image), timeout=300)
-    sandbox = client.create(CreateSandboxFromSnapshotParams(snapshot=name, os_user="daytona"), timeout=120)
+def as_root(client, snapshot, workdir, out):
+    """Every `sandbox.fs` method on a sandbox of the reference image, which runs as root."""
+    sandbox = client.create(CreateSandboxFromSnapshotParams(snapshot=snapshot), timeout=120)
     box = Container(sandbox.id)
     fs = sandbox.fs
-    out = {"sandbox": sandbox.id, "user": sandbox.user}
+    out.update({"sandbox": sandbox.id, "user": sandbox.user})
 
     # --- upload_file: from bytes, from a local path (streamed) ---
     call("upload_file from bytes", lambda: fs.upload_file(b"Hello, World!", "tmp/hello.txt"))
     check(
-        "the uploaded file is in the working directory, the sandbox user's, with its bytes",
-        box.cat("/home/daytona/tmp/hello.txt") == b"Hello, World!"
-        and box.stat("%U %G %a", "/home/daytona/tmp/hello.txt") == "daytona daytona 644",
-        f"{box.cat('/home/daytona/tmp/hello.txt')!r} {box.stat('%U %G %a', '/home/daytona/tmp/hello.txt')}",
+        "the uploaded file is in the work dir, root's (the sandbox's user), with its bytes",
+        box.cat("/app/tmp/hello.txt") == b"Hello, World!"
+        and box.stat("%U %G %a", "/app/tmp/hello.txt") == "root root 644",
+        f"{box.cat('/app/tmp/hello.txt')!r} {box.stat('%U %G %a', '/app/tmp/hello.txt')}",
     )
     big = os.path.join(workdir, "large.bin")
     with open(big, "wb") as f:
@@ -134,7 +127,7 @@ def main():
             f.write(hashlib.sha256(str(i).encode()).digest() * 32768)  # 1 MiB a step
     digest = hashlib.sha256(open(big, "rb").read()).hexdigest()
     call("upload_file from a local path (24 MiB, streamed)", lambda: fs.upload_file(big, "tmp/large_file.bin"))
-    code, sums = box.run("sha256sum", "/home/daytona/tmp/large_file.bin")
+    code, sums = box.run("sha256sum", "/app/tmp/large_file.bin")
     check("the large file in the container is the local file", sums.decode().split()[:1] == [digest], sums)
     binary = bytes(range(256)) * 4 + b"\xff\xfe not UTF-8 \x80"
     call(
@@ -189,20 +182,20 @@ def main():
     call("create_folder 755", lambda: fs.create_folder("workspace/data", "755"))
     call("create_folder 700", lambda: fs.create_folder("workspace/secrets", "700"))
     check(
-        "the folders have their modes and the sandbox user",
-        box.stat("%a %U", "/home/daytona/workspace/data") == "755 daytona"
-        and box.stat("%a %U", "/home/daytona/workspace/secrets") == "700 daytona",
-        f"{box.stat('%a %U', '/home/daytona/workspace/data')} {box.stat('%a %U', '/home/daytona/workspace/secrets')}",
+        "the folders have their modes and the sandbox's user (root)",
+        box.stat("%a %U", "/app/workspace/data") == "755 root"
+        and box.stat("%a %U", "/app/workspace/secrets") == "700 root",
+        f"{box.stat('%a %U', '/app/workspace/data')} {box.stat('%a %U', '/app/workspace/secrets')}",
     )
     call("upload_file into the new folder", lambda: fs.upload_file(b"# TODO: write\nprint('hi')\n", "workspace/data/main.py"))
     call("upload_file a second script", lambda: fs.upload_file(b"x = 1\n# TODO: test\n", "workspace/test_main.py"))
     info = call(
         "get_file_info of a file",
         lambda: fs.get_file_info("workspace/data/main.py"),
-        lambda i: not i.is_dir and i.name == "main.py" and i.path == "/home/daytona/workspace/data/main.py",
+        lambda i: not i.is_dir and i.name == "main.py" and i.path == "/app/workspace/data/main.py",
     )
     if info is not None:
-        stat = box.stat("%s %u %g %a", "/home/daytona/workspace/data/main.py")
+        stat = box.stat("%s %u %g %a", "/app/workspace/data/main.py")
         check(
             "get_file_info says what the container says (size, owner, group, mode)",
             stat == f"{info.size} {info.owner} {info.group} {info.permissions.lstrip('0')}",
@@ -232,10 +225,10 @@ def main():
         lambda: fs.list_files("workspace", depth=2),
         lambda files: [f.path for f in files]
         == [
-            "/home/daytona/workspace/data",
-            "/home/daytona/workspace/data/main.py",
-            "/home/daytona/workspace/secrets",
-            "/home/daytona/workspace/test_main.py",
+            "/app/workspace/data",
+            "/app/workspace/data/main.py",
+            "/app/workspace/secrets",
+            "/app/workspace/test_main.py",
         ],
     )
     refused("list_files of a missing directory", lambda: fs.list_files("no/such/dir"), DaytonaNotFoundError, 404, "no/such/dir")
@@ -266,25 +259,30 @@ def main():
     )
     check(
         "the replaced file in the container",
-        box.cat("/home/daytona/workspace/data/main.py") == b"# DONE: write\nprint('hi')\n",
-        box.cat("/home/daytona/workspace/data/main.py"),
+        box.cat("/app/workspace/data/main.py") == b"# DONE: write\nprint('hi')\n",
+        box.cat("/app/workspace/data/main.py"),
     )
     out["replaced"] = [x.success for x in replaced] if replaced else None
 
     # --- set_file_permissions ---
     call("set_file_permissions mode 755", lambda: fs.set_file_permissions(path="workspace/data/main.py", mode="755"))
-    check("the mode in the container", box.stat("%a", "/home/daytona/workspace/data/main.py") == "755")
+    check("the mode in the container", box.stat("%a", "/app/workspace/data/main.py") == "755")
     call(
-        "set_file_permissions owner and group (the sandbox's own)",
-        lambda: fs.set_file_permissions(path="workspace/data/main.py", owner="daytona", group="daytona"),
+        "set_file_permissions owner and group (root gives a file away)",
+        lambda: fs.set_file_permissions(path="workspace/data/main.py", owner="nobody", group="nogroup"),
     )
-    check("owner and group in the container", box.stat("%U %G", "/home/daytona/workspace/data/main.py") == "daytona daytona")
+    check("owner and group in the container", box.stat("%U %G", "/app/workspace/data/main.py") == "nobody nogroup")
+    call(
+        "set_file_permissions owner and group back to root",
+        lambda: fs.set_file_permissions(path="workspace/data/main.py", owner="root", group="root"),
+    )
+    check("root owns it again", box.stat("%U %G", "/app/workspace/data/main.py") == "root root")
     refused(
-        "set_file_permissions to root, as the sandbox's user: refused",
-        lambda: fs.set_file_permissions(path="workspace/data/main.py", owner="root"),
+        "set_file_permissions to a user the image lacks",
+        lambda: fs.set_file_permissions(path="workspace/data/main.py", owner="no-such-user"),
         DaytonaError,
         400,
-        "failed to change ownership",
+        "user not found",
     )
     refused(
         "set_file_permissions with a bad mode",
@@ -300,16 +298,16 @@ def main():
     call("move_files: a directory", lambda: fs.move_files("workspace/secrets", "workspace/private"))
     check(
         "the moves in the container",
-        box.exists("/home/daytona/workspace/data/tests.py")
-        and not box.exists("/home/daytona/workspace/test_main.py")
-        and box.stat("%a", "/home/daytona/workspace/private") == "700",
+        box.exists("/app/workspace/data/tests.py")
+        and not box.exists("/app/workspace/test_main.py")
+        and box.stat("%a", "/app/workspace/private") == "700",
     )
     refused("move_files of a missing file", lambda: fs.move_files("workspace/none", "workspace/x"), DaytonaNotFoundError, 404, "workspace/none")
     refused("move_files onto an existing path", lambda: fs.move_files("workspace/data", "workspace/private"), DaytonaError, 409, "destination already exists")
 
     # --- delete_file ---
     call("delete_file of a file", lambda: fs.delete_file("workspace/data/tests.py"))
-    check("the file is gone", not box.exists("/home/daytona/workspace/data/tests.py"))
+    check("the file is gone", not box.exists("/app/workspace/data/tests.py"))
     refused(
         "delete_file of a directory without recursive",
         lambda: fs.delete_file("workspace"),
@@ -318,7 +316,7 @@ def main():
         "cannot delete directory without recursive flag",
     )
     call("delete_file recursive", lambda: fs.delete_file("workspace", recursive=True))
-    check("the tree is gone", not box.exists("/home/daytona/workspace"))
+    check("the tree is gone", not box.exists("/app/workspace"))
     refused("delete_file of a missing path", lambda: fs.delete_file("workspace"), DaytonaNotFoundError, 404, "workspace")
 
     # --- a stopped sandbox, then a deleted one ---
@@ -338,15 +336,56 @@ def main():
         404,
         "not found",
     )
-    out["checks"] = RESULTS
-    print(json.dumps(out))
+
+
+def as_nobody(client, snapshot, out):
+    """A sandbox of the same snapshot that runs as `nobody`: what it uploads and makes is
+    its own; root's files are refused with the daemon's statuses."""
+    sandbox = client.create(CreateSandboxFromSnapshotParams(snapshot=snapshot, os_user="nobody"), timeout=120)
+    out["nobody"] = {"sandbox": sandbox.id, "user": sandbox.user}
+    box = Container(sandbox.id)
+    fs = sandbox.fs
+    try:
+        call("nobody: upload_file", lambda: fs.upload_file(b"mine", "/tmp/own/f.txt"))
+        check(
+            "nobody: the file and the directory made for it are nobody's",
+            box.stat("%U %G %a", "/tmp/own/f.txt") == "nobody nogroup 644" and box.stat("%U %a", "/tmp/own") == "nobody 755",
+            f"{box.stat('%U %G %a', '/tmp/own/f.txt')} {box.stat('%U %a', '/tmp/own')}",
+        )
+        call("nobody: create_folder", lambda: fs.create_folder("/tmp/own/d", "700"))
+        check("nobody: the folder is nobody's", box.stat("%U %a", "/tmp/own/d") == "nobody 700", box.stat("%U %a", "/tmp/own/d"))
+        info = call("nobody: get_file_info", lambda: fs.get_file_info("/tmp/own/f.txt"))
+        if info is not None:
+            check("nobody: get_file_info's owner is the container's", info.owner == box.stat("%u", "/tmp/own/f.txt"), repr(info))
+            out["nobody"]["owner"] = info.owner
+        refused(
+            "nobody: upload_file into root's home is refused",
+            lambda: fs.upload_file(b"no", "/root/sub/x.txt"),
+            DaytonaError,
+            400,
+            "permission denied",
+        )
+        check("nobody: nothing was written in root's home", not box.exists("/root/sub"))
+        out["nobody"]["chown"] = refused(
+            "nobody: set_file_permissions to root is refused",
+            lambda: fs.set_file_permissions(path="/tmp/own/f.txt", owner="root"),
+            DaytonaError,
+            400,
+            "failed to change ownership",
+        )
+        check("nobody: the file is still nobody's", box.stat("%U", "/tmp/own/f.txt") == "nobody")
+    finally:
+        client.delete(sandbox)
+
+
+def main():
+    snapshot, workdir = sys.argv[1], sys.argv[2]
+    out = {"sdk": importlib.metadata.version("daytona")}
+    client = Daytona()
+    as_root(client, snapshot, workdir, out)
+    as_nobody(client, snapshot, out)
+    report.finish(out)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception as e:  # report, do not hide
-        traceback.print_exc()
-        print(f"FAIL fs: the script: {error(e)}")
-        print(json.dumps({"failure": error(e), "checks": RESULTS}))
-        sys.exit(1)
+    sdk_http.run(main)
