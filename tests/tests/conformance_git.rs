@@ -11,7 +11,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use pj_daytona_local::{BuildMode, LocalDaytona};
+use pj_daytona_local::BuildMode;
 use support::{provision, reference, sdk};
 
 /// The script's password (never shown outside the sandbox's git).
@@ -31,38 +31,12 @@ fn in_sandbox(id: &str, script: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-/// Removes the containers of the sandboxes the SDK reached (the sandbox ids in the server's
-/// request log) when the test ends, also when it fails before deleting them.
-struct Containers<'a>(&'a LocalDaytona);
-
-impl Drop for Containers<'_> {
-    fn drop(&mut self) {
-        let mut ids: Vec<String> = self
-            .0
-            .requests()
-            .iter()
-            .filter_map(|r| {
-                let rest =
-                    r.path.strip_prefix("/toolbox/").or_else(|| r.path.strip_prefix("/api/sandbox/"))?;
-                let id = rest.split('/').next()?;
-                let plausible = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-                plausible.then(|| id.to_owned())
-            })
-            .collect();
-        ids.sort();
-        ids.dedup();
-        for id in ids {
-            let _ = docker(&["rm", "--force", &format!("pj-sandbox-{id}")]);
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_python_sdk_drives_git_info_ports_and_previews() {
     provision::base_image();
     let (server, _state) = support::server(BuildMode::Docker).await;
     let snapshot = reference::snapshot(&server).await;
-    let containers = Containers(&server);
+    let containers = support::SandboxContainers(&server);
 
     let run = sdk::Script::new("sdk_git.py")
         .arg(&snapshot)

@@ -10,7 +10,7 @@ mod support;
 
 use std::time::Duration;
 
-use pj_daytona_local::{BuildMode, LocalDaytona, Quotas};
+use pj_daytona_local::{BuildMode, Quotas};
 use serde_json::json;
 use support::{provision, sdk};
 
@@ -22,34 +22,6 @@ fn containers_of(id: &str) -> String {
         .expect("docker runs");
     assert!(out.status.success(), "docker ps failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// Removes every sandbox the server still has when the test ends (a script that failed
-/// half-way leaves some), with its container.
-struct Sandboxes<'a>(&'a LocalDaytona);
-
-impl Drop for Sandboxes<'_> {
-    fn drop(&mut self) {
-        let mut ids: Vec<String> = self
-            .0
-            .requests()
-            .iter()
-            .filter_map(|r| {
-                let rest =
-                    r.path.strip_prefix("/toolbox/").or_else(|| r.path.strip_prefix("/api/sandbox/"))?;
-                let id = rest.split('/').next()?;
-                let plausible = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-                plausible.then(|| id.to_owned())
-            })
-            .collect();
-        ids.sort();
-        ids.dedup();
-        for id in ids {
-            let _ = std::process::Command::new("docker")
-                .args(["rm", "--force", &format!("pj-sandbox-{id}")])
-                .output();
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -68,7 +40,7 @@ async fn official_python_sdk_drives_sandboxes_through_their_lifecycle() {
             .lifecycle_minute(Some(Duration::from_secs(1)))
     })
     .await;
-    let sandboxes = Sandboxes(&server);
+    let sandboxes = support::SandboxContainers(&server);
 
     let run = sdk::Script::new("sdk_lifecycle.py").arg("sdk-lifecycle-v1").run(&server).await;
     let out = &run.json;
