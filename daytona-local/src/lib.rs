@@ -12,8 +12,11 @@
 //!   `Auto` builds when the engine answers and has the base images locally (no registry
 //!   is used), else only checks; a checked-only snapshot says so (build log,
 //!   `checkedOnly`) and no sandbox is created from it. It never pretends.
-//! - sandboxes as `docker run` of a snapshot's image, and the toolbox's
-//!   `process/execute` as `docker exec`.
+//! - sandboxes as `docker run` of a snapshot's image (with their cpu and memory limits,
+//!   their state kept to the container's), and the toolbox (process, sessions, files,
+//!   git, ports, previews) in the container as the sandbox's user; every operation of
+//!   Daytona's specifications that it does not implement answers 501 naming it
+//!   ([`operations`]).
 //!
 //! State (snapshots, sandboxes, build logs, objects) lives in a directory, so a restart
 //! keeps it. One server at a time runs on a directory: it holds the directory's lock

@@ -26,7 +26,9 @@ Ctrl-C. Daytona's SDKs read those variables, so a client uses it once they are s
 Snapshots, sandboxes, build logs, uploaded contexts and the key live in the state directory,
 so a restart keeps them. Builds check what Daytona's runner checks, then build with this
 machine's Docker engine as --local-build says (no registry is used: base images must be local).
-Sandboxes run as `docker run` of a snapshot's image; the toolbox's execute as `docker exec`.
+Sandboxes run as `docker run` of a snapshot's image, with its cpu and memory limits; the toolbox
+(process, sessions, files, git, ports, previews) runs in the container as the sandbox's user.
+Operations the server does not implement answer 501 naming them (docs/local-daytona.md).
 In a pithy workspace, `cargo xtask local` runs this server on the state directory that
 `cargo xtask snapshot --local` publishes to.";
 
