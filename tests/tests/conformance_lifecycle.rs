@@ -14,16 +14,6 @@ use pj_daytona_local::{BuildMode, Quotas};
 use serde_json::json;
 use support::{provision, sdk};
 
-/// The containers that carry the local server's label for sandbox `id`.
-fn containers_of(id: &str) -> String {
-    let out = std::process::Command::new("docker")
-        .args(["ps", "--all", "--quiet", "--filter", &format!("label=pithy.local.sandbox={id}")])
-        .output()
-        .expect("docker runs");
-    assert!(out.status.success(), "docker ps failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_python_sdk_drives_sandboxes_through_their_lifecycle() {
     provision::base_image();
@@ -86,7 +76,7 @@ async fn official_python_sdk_drives_sandboxes_through_their_lifecycle() {
     let deleted: Vec<String> = serde_json::from_value(out["deleted"].clone()).expect("ids");
     assert_eq!(deleted.len(), 2);
     for id in &deleted {
-        assert_eq!(containers_of(id), "", "sandbox {id}'s container is gone");
+        assert_eq!(support::sandbox_containers(id), "", "sandbox {id}'s container is gone");
     }
     drop(sandboxes);
     server.shutdown().await;

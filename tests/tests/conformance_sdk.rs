@@ -110,17 +110,6 @@ async fn official_python_sdk_creates_follows_lists_conflicts_and_deletes() {
     server.shutdown().await;
 }
 
-/// Whether a container with the label the local server puts on a sandbox's container
-/// exists (running or not).
-fn sandbox_containers(id: &str) -> String {
-    let out = std::process::Command::new("docker")
-        .args(["ps", "--all", "--quiet", "--filter", &format!("label=pithy.local.sandbox={id}")])
-        .output()
-        .expect("docker runs");
-    assert!(out.status.success(), "docker ps failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 /// The SDK's sandbox life on a real Docker build: `Daytona.create` from the snapshot
 /// (its generated `Sandbox` model accepts the server's answer), `process.exec` through
 /// the toolbox proxy (a file of the image, `env=`, a non-zero exit code, `cwd=`), and
@@ -158,7 +147,7 @@ async fn official_python_sdk_creates_a_sandbox_runs_commands_and_deletes_it() {
     assert_eq!(out["deleted"]["state"], "destroyed");
     assert_eq!(out["afterDelete"]["type"], "DaytonaNotFoundError");
     assert_eq!(out["afterDelete"]["status"], 404);
-    assert_eq!(sandbox_containers(&id), "", "the sandbox's container is gone");
+    assert_eq!(support::sandbox_containers(&id), "", "the sandbox's container is gone");
 
     let count = |route| server.count(route);
     assert_eq!(count(Route::CreateSandbox), 1);
