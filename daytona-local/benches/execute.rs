@@ -55,8 +55,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let sandbox = client.sandboxes().create(&CreateSandbox::from_snapshot("bench-execute-v1")).await?;
-        client.sandboxes().wait_until_started(&sandbox.id, Duration::from_secs(60)).await?;
+        let sandbox =
+            client.sandboxes().create_info(&CreateSandbox::from_snapshot("bench-execute-v1")).await?;
+        client
+            .sandboxes()
+            .wait_for_state(&sandbox.id, pj_daytona::SandboxState::Started, Duration::from_secs(60))
+            .await?;
 
         let url = format!("{}/toolbox/{}/process/execute", server.url().trim_end_matches("/api"), sandbox.id);
         let http = reqwest::Client::new();

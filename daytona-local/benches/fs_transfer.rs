@@ -251,8 +251,11 @@ fn main() -> Result<(), Error> {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let sandbox = client.sandboxes().create(&CreateSandbox::from_snapshot("fs-bench")).await?;
-        client.sandboxes().wait_until_started(&sandbox.id, Duration::from_secs(60)).await?;
+        let sandbox = client.sandboxes().create_info(&CreateSandbox::from_snapshot("fs-bench")).await?;
+        client
+            .sandboxes()
+            .wait_for_state(&sandbox.id, pj_daytona::SandboxState::Started, Duration::from_secs(60))
+            .await?;
         Ok::<_, Error>(sandbox.id)
     })?;
     let container = format!("pj-sandbox-{sandbox}");

@@ -1145,7 +1145,8 @@ async fn sandboxes_from_a_checked_only_snapshot_are_refused_with_the_way_out() {
         Some("the local server runs with --local-build check, which never builds images")
     );
 
-    let error = client.sandboxes().create(&CreateSandbox::from_snapshot("sb-v1")).await.expect_err("refused");
+    let error =
+        client.sandboxes().create_info(&CreateSandbox::from_snapshot("sb-v1")).await.expect_err("refused");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
     let text = error.to_string();
     assert!(
@@ -1159,7 +1160,7 @@ async fn sandboxes_from_a_checked_only_snapshot_are_refused_with_the_way_out() {
     assert!(text.contains("then run `cargo xtask snapshot --local` again, which builds it"), "{text}");
     assert_eq!(server.count(Route::CreateSandbox), 1, "sent once, not retried");
 
-    let error = client.sandboxes().create(&CreateSandbox::from_snapshot("nope")).await.expect_err("404");
+    let error = client.sandboxes().create_info(&CreateSandbox::from_snapshot("nope")).await.expect_err("404");
     assert_eq!(error.to_string(), "Failed to create sandbox: Snapshot nope not found (HTTP 404)");
     server.shutdown().await;
 }

@@ -108,33 +108,35 @@ async fn builds_a_real_image_runs_a_sandbox_and_executes_commands() {
     request.env.insert("GREETING".into(), "hi there".into());
     request.labels.insert("team".into(), "x".into());
     request.auto_stop_interval = Some(0);
-    let sandbox = client.sandboxes().create(&request).await.expect("sandbox");
+    let sandbox = client.sandboxes().create_info(&request).await.expect("sandbox");
     assert_eq!(
         (sandbox.labels.get("team").map(String::as_str), sandbox.auto_stop_interval, sandbox.target.as_str()),
         (Some("x"), Some(0.0), "us")
     );
-    let sandbox =
-        client.sandboxes().wait_until_started(&sandbox.id, Duration::from_secs(60)).await.expect("started");
+    let sandbox = client
+        .sandboxes()
+        .wait_for_state(&sandbox.id, pj_daytona::SandboxState::Started, Duration::from_secs(60))
+        .await
+        .expect("started");
     assert_eq!(sandbox.state, Some(SandboxState::Started));
-    let sandboxes = client.sandboxes();
-    let out = sandboxes
-        .execute(&sandbox.id, &ExecuteRequest::new("cat /opt/hello.txt; echo \"$GREETING\""))
+    let handle = client.sandboxes().get(&sandbox.id).await.expect("a handle");
+    let out = handle
+        .process()
+        .exec(&ExecuteRequest::new("cat /opt/hello.txt; echo \"$GREETING\""))
         .await
         .expect("exec");
     assert_eq!((out.exit_code, out.result.as_str()), (0, "hello from pithy\nhi there\n"));
-    let out = sandboxes
-        .execute(&sandbox.id, &ExecuteRequest::new("pwd; echo oops >&2; exit 3").cwd("/opt"))
+    let out = handle
+        .process()
+        .exec(&ExecuteRequest::new("pwd; echo oops >&2; exit 3").cwd("/opt"))
         .await
         .expect("exec");
     assert_eq!((out.exit_code, out.result.as_str()), (3, "/opt\noops\n"));
-    let error = sandboxes
-        .execute(&sandbox.id, &ExecuteRequest::new("sleep 5").timeout(1))
-        .await
-        .expect_err("timeout");
+    let error = handle.process().exec(&ExecuteRequest::new("sleep 5").timeout(1)).await.expect_err("timeout");
     assert_eq!(error.to_string(), "Failed to execute command: command execution timeout (HTTP 408)");
     let container = format!("pj-sandbox-{}", sandbox.id);
     assert!(docker(&["inspect", &container]).is_some_and(|o| o.status.success()));
-    sandboxes.delete(&sandbox.id).await.expect("deleted");
+    handle.delete().await.expect("deleted");
     assert!(docker(&["inspect", &container]).is_some_and(|o| !o.status.success()), "the container is gone");
 
     // A failing RUN is a build_failed with the engine's output in the log.
@@ -311,20 +313,20 @@ async fn sandboxes_are_held_to_the_organizations_totals() {
 
     let sandboxes = client.sandboxes();
     let from = CreateSandbox::from_snapshot("quota-base-v1");
-    let first = sandboxes.create(&from).await.expect("2 GB of 3");
-    let refused = sandboxes.create(&from).await.expect_err("4 GB of 3");
+    let first = sandboxes.create_info(&from).await.expect("2 GB of 3");
+    let refused = sandboxes.create_info(&from).await.expect_err("4 GB of 3");
     assert_eq!(refused.status().map(|s| s.as_u16()), Some(400), "{refused}");
     assert!(refused.to_string().contains("Total memory limit exceeded. Maximum allowed: 3GiB."), "{refused}");
     let mut big = from.clone();
     big.cpu = Some(5);
-    let refused = sandboxes.create(&big).await.expect_err("5 CPUs");
+    let refused = sandboxes.create_info(&big).await.expect_err("5 CPUs");
     assert!(
         refused.to_string().contains("CPU request 5 exceeds maximum allowed per sandbox (4)."),
         "{refused}"
     );
 
     sandboxes.delete(&first.id).await.expect("deleted");
-    let second = sandboxes.create(&from).await.expect("room again");
+    let second = sandboxes.create_info(&from).await.expect("room again");
     sandboxes.delete(&second.id).await.expect("deleted");
     server.shutdown().await;
 }

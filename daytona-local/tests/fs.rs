@@ -83,9 +83,13 @@ impl Sandbox {
         assert_eq!(snapshot.state, SnapshotState::Active, "{:?}", snapshot.error_reason);
         let mut request = CreateSandbox::from_snapshot(&name);
         request.user = user.map(str::to_owned);
-        let sandbox = client.sandboxes().create(&request).await.expect("sandbox");
+        let sandbox = client.sandboxes().create_info(&request).await.expect("sandbox");
         let container = Container(format!("pj-sandbox-{}", sandbox.id));
-        client.sandboxes().wait_until_started(&sandbox.id, Duration::from_secs(60)).await.expect("started");
+        client
+            .sandboxes()
+            .wait_for_state(&sandbox.id, pj_daytona::SandboxState::Started, Duration::from_secs(60))
+            .await
+            .expect("started");
         let key = server.api_key().to_owned();
         Sandbox { server, _state: state, id: sandbox.id, container, http: reqwest::Client::new(), key }
     }

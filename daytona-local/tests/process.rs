@@ -76,8 +76,13 @@ impl Fixture {
         client.snapshots().create(&request).await.expect("snapshot created");
         let snapshot = support::wait_terminal(&client, name, Duration::from_secs(120)).await;
         assert_eq!(snapshot.state, SnapshotState::Active, "{:?}", snapshot.error_reason);
-        let sandbox = client.sandboxes().create(&CreateSandbox::from_snapshot(name)).await.expect("sandbox");
-        client.sandboxes().wait_until_started(&sandbox.id, Duration::from_secs(60)).await.expect("started");
+        let sandbox =
+            client.sandboxes().create_info(&CreateSandbox::from_snapshot(name)).await.expect("sandbox");
+        client
+            .sandboxes()
+            .wait_for_state(&sandbox.id, pj_daytona::SandboxState::Started, Duration::from_secs(60))
+            .await
+            .expect("started");
         let toolbox = format!("{}/toolbox/{}", server.url().trim_end_matches("/api"), sandbox.id);
         let container = format!("pj-sandbox-{}", sandbox.id);
         assert!(docker(&["inspect", &container]).status.success(), "the sandbox's container is {container}");

@@ -228,7 +228,7 @@ async fn an_old_state_json_moves_in_once() {
         let logs =
             c.snapshots().build_logs(&s.id, false).await.expect("logs").collect(5).await.expect("text");
         assert_eq!(logs, "built long ago\n");
-        let sandbox = c.sandboxes().get("9d2b7c41-5e8a-4f1b-8c3d-2a6e0f9b7d55").await.expect("migrated");
+        let sandbox = c.sandboxes().get_info("9d2b7c41-5e8a-4f1b-8c3d-2a6e0f9b7d55").await.expect("migrated");
         assert_eq!(sandbox.name, "old-sandbox");
         assert_eq!(sandbox.labels.get("app").map(String::as_str), Some("old"));
         assert_eq!(names(&c).await, ["old-app-v1.0.0"]);

@@ -123,9 +123,13 @@ async fn sandbox(
     assert_eq!(built.state, SnapshotState::Active, "{:?}", built.error_reason);
     let mut request = CreateSandbox::from_snapshot(name);
     request.user = user.map(str::to_owned);
-    let sandbox = client.sandboxes().create(&request).await.expect("sandbox created");
+    let sandbox = client.sandboxes().create_info(&request).await.expect("sandbox created");
     let container = Container(format!("pj-sandbox-{}", sandbox.id));
-    client.sandboxes().wait_until_started(&sandbox.id, Duration::from_secs(60)).await.expect("started");
+    client
+        .sandboxes()
+        .wait_for_state(&sandbox.id, pj_daytona::SandboxState::Started, Duration::from_secs(60))
+        .await
+        .expect("started");
     (server, client, sandbox.id, container)
 }
 

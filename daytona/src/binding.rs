@@ -185,7 +185,9 @@ impl<'a> Bound<'a> {
     }
 
     /// A sandbox from the bound snapshot, once [`snapshot`](Self::snapshot) has it
-    /// `active` and matching; `request.snapshot` is set to its name.
+    /// `active` and matching, created from that snapshot by its id (a snapshot replaced
+    /// since under the same name is not used), and waited for until it is `started`
+    /// (within [`timeout`](Self::timeout)).
     ///
     /// ```no_run
     /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
@@ -196,8 +198,8 @@ impl<'a> Bound<'a> {
     /// ```
     pub async fn create_sandbox(&self, mut request: CreateSandbox) -> Result<Sandbox, Error> {
         let snapshot = self.snapshot().await?;
-        request.snapshot = Some(snapshot.name);
-        self.client.sandboxes().create(&request).await
+        request.snapshot = Some(snapshot.id);
+        self.client.sandboxes().create_with_timeout(&request, self.timeout).await
     }
 
     fn check_build_key(&self, snapshot: &Snapshot) -> Result<(), Error> {

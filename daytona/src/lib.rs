@@ -42,6 +42,7 @@ mod binding;
 mod client;
 mod config;
 mod error;
+mod sandbox;
 mod sandboxes;
 mod secret;
 mod snapshots;
@@ -52,11 +53,15 @@ pub use binding::{Bound, Unbound};
 pub use client::{Client, DEFAULT_SOURCE, USER_AGENT_VALUE};
 pub use config::{ClientBuilder, Credentials, DEFAULT_API_URL, RetryPolicy, Timeouts};
 pub use error::Error;
-pub use sandboxes::Sandboxes;
+pub use sandbox::{
+    CloneRequest, Command, CommandLogs, Fs, Git, LogChunk, PreviewUrl, Process, Sandbox, Session,
+    SessionCommand,
+};
+pub use sandboxes::{DEFAULT_START_TIMEOUT, Sandboxes};
 pub use secret::Secret;
 pub use snapshots::{LogEvent, LogStream, MAX_PAGES, Snapshots};
 pub use storage::{ObjectStorage, Upload, UploadProgress};
 pub use types::{
     BuildInfo, CreateBuildInfo, CreateSandbox, CreateSnapshot, ExecuteRequest, ExecuteResponse,
-    ListSnapshots, Sandbox, SandboxState, Snapshot, SnapshotPage, SnapshotState, StorageAccess,
+    ListSnapshots, SandboxInfo, SandboxState, Snapshot, SnapshotPage, SnapshotState, StorageAccess,
 };

@@ -1,4 +1,4 @@
-//! `/sandbox` and the toolbox: create, get, delete, run a command.
+//! `/sandbox`: create, get, list, delete, wait for a state; handles ([`Sandbox`]) for the rest.
 
 use std::time::{Duration, Instant};
 
@@ -6,19 +6,21 @@ use reqwest::Method;
 
 use crate::client::{Client, Idempotent};
 use crate::error::Error;
-use crate::types::{CreateSandbox, ExecuteRequest, ExecuteResponse, Sandbox, SandboxState, UrlDto};
+use crate::sandbox::Sandbox;
+use crate::types::{CreateSandbox, SandboxInfo, SandboxState, UrlDto};
+
+/// How long [`Sandboxes::create`] waits for a sandbox to start: the official SDKs' default.
+pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The sandbox endpoints; from [`Client::sandboxes`].
 ///
 /// ```no_run
 /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
 /// use pj_daytona::{CreateSandbox, ExecuteRequest};
-/// let sandboxes = client.sandboxes();
-/// let sandbox = sandboxes.create(&CreateSandbox::from_snapshot("pithy-jaunt-v1.0.6")).await?;
-/// let sandbox = sandboxes.wait_until_started(&sandbox.id, std::time::Duration::from_secs(120)).await?;
-/// let output = sandboxes.execute(&sandbox.id, &ExecuteRequest::new("uname -a")).await?;
+/// let sandbox = client.sandboxes().create(&CreateSandbox::from_snapshot("pithy-jaunt-v1.0.6")).await?;
+/// let output = sandbox.process().exec(&ExecuteRequest::new("uname -a")).await?;
 /// println!("{} {}", output.exit_code, output.result);
-/// sandboxes.delete(&sandbox.id).await?;
+/// sandbox.delete().await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +33,9 @@ impl<'a> Sandboxes<'a> {
         Sandboxes { client }
     }
 
-    /// `POST /sandbox` (sent once). The client's target fills `target` when unset.
+    /// Creates a sandbox (`POST /sandbox`, sent once) and waits until it is `started`,
+    /// for at most 60 s as the official SDKs do ([`create_with_timeout`](Self::create_with_timeout)
+    /// for another limit). The client's target fills `target` when unset.
     ///
     /// ```no_run
     /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
@@ -39,6 +43,35 @@ impl<'a> Sandboxes<'a> {
     /// # Ok(()) }
     /// ```
     pub async fn create(&self, request: &CreateSandbox) -> Result<Sandbox, Error> {
+        self.create_with_timeout(request, DEFAULT_START_TIMEOUT).await
+    }
+
+    /// [`create`](Self::create), waiting at most `timeout` for the sandbox to start.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1");
+    /// let sandbox = client.sandboxes().create_with_timeout(&request, std::time::Duration::from_secs(180)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_with_timeout(
+        &self,
+        request: &CreateSandbox,
+        timeout: Duration,
+    ) -> Result<Sandbox, Error> {
+        let info = self.create_info(request).await?;
+        let info = self.wait_for_state(&info.id, SandboxState::Started, timeout).await?;
+        Ok(Sandbox::new(self.client.clone(), info))
+    }
+
+    /// `POST /sandbox` (sent once), without waiting: what Daytona answered.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
+    /// let info = client.sandboxes().create_info(&pj_daytona::CreateSandbox::from_snapshot("app-v1")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_info(&self, request: &CreateSandbox) -> Result<SandboxInfo, Error> {
         let mut request = request.clone();
         if request.target.is_none() {
             request.target = self.client.target().map(str::to_owned);
@@ -51,7 +84,7 @@ impl<'a> Sandboxes<'a> {
             .await
     }
 
-    /// `GET /sandbox/{idOrName}`.
+    /// A handle on an existing sandbox: `GET /sandbox/{idOrName}`.
     ///
     /// ```no_run
     /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
@@ -59,6 +92,17 @@ impl<'a> Sandboxes<'a> {
     /// # Ok(()) }
     /// ```
     pub async fn get(&self, id_or_name: &str) -> Result<Sandbox, Error> {
+        Ok(Sandbox::new(self.client.clone(), self.get_info(id_or_name).await?))
+    }
+
+    /// `GET /sandbox/{idOrName}`: what Daytona says about the sandbox.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
+    /// let info = client.sandboxes().get_info("my-sandbox").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_info(&self, id_or_name: &str) -> Result<SandboxInfo, Error> {
         let url = self.client.endpoint(&["sandbox", id_or_name]);
         self.client
             .call_json("get sandbox", Idempotent::Yes, || self.client.request(Method::GET, url.clone()))
@@ -80,21 +124,28 @@ impl<'a> Sandboxes<'a> {
             .map(drop)
     }
 
-    /// Polls the sandbox once a second until it is `started` (or fails: `error`,
-    /// `build_failed`, `destroyed`), for at most `timeout`.
+    /// Polls the sandbox once a second until it is in `state`, for at most `timeout`; a
+    /// sandbox that fails on the way (`error`, `build_failed`, `destroyed`) is an error
+    /// with Daytona's reason.
     ///
     /// ```no_run
     /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
-    /// let sandbox = client.sandboxes().wait_until_started("my-sandbox", std::time::Duration::from_secs(60)).await?;
+    /// use pj_daytona::SandboxState;
+    /// let info = client.sandboxes().wait_for_state("my-sandbox", SandboxState::Started, std::time::Duration::from_secs(60)).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn wait_until_started(&self, id_or_name: &str, timeout: Duration) -> Result<Sandbox, Error> {
+    pub async fn wait_for_state(
+        &self,
+        id_or_name: &str,
+        wanted: SandboxState,
+        timeout: Duration,
+    ) -> Result<SandboxInfo, Error> {
         let operation = "wait for sandbox";
         let deadline = Instant::now() + timeout;
         loop {
-            let sandbox = self.get(id_or_name).await?;
+            let sandbox = self.get_info(id_or_name).await?;
             match sandbox.state {
-                Some(SandboxState::Started) => return Ok(sandbox),
+                Some(state) if state == wanted => return Ok(sandbox),
                 Some(state @ (SandboxState::Error | SandboxState::BuildFailed | SandboxState::Destroyed)) => {
                     return Err(Error::Config(format!(
                         "Failed to {operation}: sandbox {} is {state:?}: {}",
@@ -128,34 +179,5 @@ impl<'a> Sandboxes<'a> {
             .call_json("get toolbox URL", Idempotent::Yes, || self.client.request(Method::GET, url.clone()))
             .await?;
         Ok(dto.url)
-    }
-
-    /// Runs a shell command in the sandbox: `POST {toolbox}/{id}/process/execute`
-    /// (sent once). The HTTP timeout is the request timeout plus the command's own.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
-    /// let out = client.sandboxes().execute("sandbox-id", &pj_daytona::ExecuteRequest::new("echo hi")).await?;
-    /// assert_eq!(out.result.trim(), "hi");
-    /// # Ok(()) }
-    /// ```
-    pub async fn execute(
-        &self,
-        sandbox_id: &str,
-        request: &ExecuteRequest,
-    ) -> Result<ExecuteResponse, Error> {
-        let operation = "execute command";
-        let base = self.toolbox_url(sandbox_id).await?;
-        let mut url = url::Url::parse(&base)
-            .map_err(|e| Error::Config(format!("the server sent an invalid toolbox URL {base:?}: {e}")))?;
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend([sandbox_id, "process", "execute"]);
-        }
-        let timeout = self.client.timeouts().request + Duration::from_secs(request.timeout.unwrap_or(10));
-        self.client
-            .call_json(operation, Idempotent::No, || {
-                self.client.request(Method::POST, url.clone()).json(request).timeout(timeout)
-            })
-            .await
     }
 }

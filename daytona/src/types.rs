@@ -427,10 +427,11 @@ pub enum SandboxState {
     Unknown,
 }
 
-/// A sandbox (`Sandbox`).
+/// What Daytona says about a sandbox (its `Sandbox` schema): the data behind a
+/// [`Sandbox`](crate::Sandbox) handle.
 ///
 /// ```
-/// let sandbox: pj_daytona::Sandbox = serde_json::from_str(r#"{"id":"s1","organizationId":"o",
+/// let sandbox: pj_daytona::SandboxInfo = serde_json::from_str(r#"{"id":"s1","organizationId":"o",
 ///     "name":"s1","user":"daytona","env":{},"labels":{},"public":false,"networkBlockAll":false,
 ///     "target":"us","cpu":1,"gpu":0,"memory":1,"disk":3,"state":"started",
 ///     "toolboxProxyUrl":"http://127.0.0.1:1/toolbox"}"#).unwrap();
@@ -439,7 +440,7 @@ pub enum SandboxState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct Sandbox {
+pub struct SandboxInfo {
     /// The id.
     pub id: String,
     /// The owning organization.

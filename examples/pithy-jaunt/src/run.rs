@@ -58,24 +58,20 @@ async fn run_async(task: &[String]) -> ExitCode {
         }
     };
     // The sandbox is deleted whatever happens next.
-    let code = execute(&client, &sandbox.id, task).await;
-    if let Err(e) = client.sandboxes().delete(&sandbox.id).await {
-        eprintln!("warning: could not delete sandbox {}: {e}", sandbox.id);
+    let code = execute(&sandbox, task).await;
+    if let Err(e) = sandbox.delete().await {
+        eprintln!("warning: could not delete sandbox {}: {e}", sandbox.id());
     }
     code
 }
 
-async fn execute(client: &Client, id: &str, task: &[String]) -> ExitCode {
-    if let Err(e) = client.sandboxes().wait_until_started(id, START_TIMEOUT).await {
-        eprintln!("error: sandbox {id} did not start: {e}");
-        return ExitCode::FAILURE;
-    }
+async fn execute(sandbox: &pj_daytona::Sandbox, task: &[String]) -> ExitCode {
     let args: Vec<String> = task.iter().map(|a| sh_quote(a)).collect();
     let mut request =
         ExecuteRequest::new(format!("/app/execution.sh {}", args.join(" ")).trim_end().to_owned());
     request.cwd = Some("/app".to_owned());
     request.timeout = Some(TASK_TIMEOUT_SECS);
-    match client.sandboxes().execute(id, &request).await {
+    match sandbox.process().exec(&request).await {
         Ok(out) => {
             print!("{}", out.result);
             if !out.result.ends_with('\n') && !out.result.is_empty() {
