@@ -10,7 +10,9 @@ mod preview;
 mod process;
 mod session;
 
-pub use fs::Fs;
+pub use fs::{
+    Downloaded, Fetched, FileDownload, FileInfo, FileUpload, Fs, Match, Permissions, ReplaceResult,
+};
 pub use git::{CloneRequest, Git};
 pub use preview::PreviewUrl;
 pub use process::Process;
