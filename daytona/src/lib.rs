@@ -54,6 +54,9 @@ pub use client::{Client, DEFAULT_SOURCE, USER_AGENT_VALUE};
 pub use config::{ClientBuilder, Credentials, DEFAULT_API_URL, RetryPolicy, Timeouts};
 pub use error::Error;
 pub use sandbox::{
+    Branches, CommitInfo, CommitRequest, FileState, FileStatus, GitCredentials, GitStatus, SyncRequest,
+};
+pub use sandbox::{
     CloneRequest, Command, CommandLogs, Fs, Git, LogChunk, PreviewUrl, Process, Sandbox, Session,
     SessionCommand,
 };

@@ -11,7 +11,10 @@ mod process;
 mod session;
 
 pub use fs::Fs;
-pub use git::{CloneRequest, Git};
+pub use git::{
+    Branches, CloneRequest, CommitInfo, CommitRequest, FileState, FileStatus, Git, GitCredentials, GitStatus,
+    SyncRequest,
+};
 pub use preview::PreviewUrl;
 pub use process::Process;
 pub use session::{Command, LogChunk, LogStream as CommandLogs, Session, SessionCommand};
