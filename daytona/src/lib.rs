@@ -54,8 +54,9 @@ pub use client::{Client, DEFAULT_SOURCE, USER_AGENT_VALUE};
 pub use config::{ClientBuilder, Credentials, DEFAULT_API_URL, RetryPolicy, Timeouts};
 pub use error::Error;
 pub use sandbox::{
-    CloneRequest, Command, CommandLogs, Downloaded, Fetched, FileDownload, FileInfo, FileUpload, Fs, Git,
-    LogChunk, Match, Permissions, PreviewUrl, Process, ReplaceResult, Sandbox, Session, SessionCommand,
+    Branches, CloneRequest, Command, CommandLogs, CommitInfo, CommitRequest, Downloaded, Fetched,
+    FileDownload, FileInfo, FileState, FileStatus, FileUpload, Fs, Git, GitCredentials, GitStatus, LogChunk,
+    Match, Permissions, PreviewUrl, Process, ReplaceResult, Sandbox, Session, SessionCommand, SyncRequest,
 };
 pub use sandboxes::{DEFAULT_START_TIMEOUT, Sandboxes};
 pub use secret::Secret;

@@ -13,7 +13,10 @@ mod session;
 pub use fs::{
     Downloaded, Fetched, FileDownload, FileInfo, FileUpload, Fs, Match, Permissions, ReplaceResult,
 };
-pub use git::{CloneRequest, Git};
+pub use git::{
+    Branches, CloneRequest, CommitInfo, CommitRequest, FileState, FileStatus, Git, GitCredentials, GitStatus,
+    SyncRequest,
+};
 pub use preview::PreviewUrl;
 pub use process::Process;
 pub use session::{Command, LogChunk, LogStream as CommandLogs, Session, SessionCommand};
