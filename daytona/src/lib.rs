@@ -54,8 +54,9 @@ pub use client::{Client, DEFAULT_SOURCE, USER_AGENT_VALUE};
 pub use config::{ClientBuilder, Credentials, DEFAULT_API_URL, RetryPolicy, Timeouts};
 pub use error::Error;
 pub use sandbox::{
-    CloneRequest, Command, CommandLogs, Fs, Git, LogChunk, PreviewUrl, Process, Sandbox, Session,
-    SessionCommand,
+    CloneRequest, CodeRunRequest, Command, CommandInfo, CommandLogs, CommandOutput,
+    DEFAULT_SESSION_EXEC_TIMEOUT, Fs, Git, Language, LogChunk, PreviewUrl, Process, Sandbox, Session,
+    SessionCommand, SessionExecOutput, SessionInfo,
 };
 pub use sandboxes::{DEFAULT_START_TIMEOUT, Sandboxes};
 pub use secret::Secret;

@@ -6,15 +6,20 @@
 mod fs;
 mod git;
 mod lifecycle;
+mod logs;
 mod preview;
 mod process;
 mod session;
 
 pub use fs::Fs;
 pub use git::{CloneRequest, Git};
+pub use logs::{LogChunk, LogStream as CommandLogs};
 pub use preview::PreviewUrl;
-pub use process::Process;
-pub use session::{Command, LogChunk, LogStream as CommandLogs, Session, SessionCommand};
+pub use process::{CodeRunRequest, Language, Process};
+pub use session::{
+    Command, CommandInfo, CommandOutput, DEFAULT_SESSION_EXEC_TIMEOUT, Session, SessionCommand,
+    SessionExecOutput, SessionInfo,
+};
 
 use std::fmt;
 
