@@ -406,7 +406,7 @@ impl Client {
 
     /// Reads an error response into [`Error::Api`]: Daytona's JSON `message`/`code`, an
     /// S3 XML `<Message>`/`<Code>`, or the raw body; secrets redacted.
-    async fn api_error(
+    pub(crate) async fn api_error(
         &self,
         operation: &'static str,
         response: Response,
