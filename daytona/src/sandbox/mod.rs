@@ -8,12 +8,14 @@ mod git;
 mod lifecycle;
 mod preview;
 mod process;
+mod scoped;
 mod session;
 
 pub use fs::Fs;
 pub use git::{CloneRequest, Git};
 pub use preview::PreviewUrl;
 pub use process::Process;
+pub use scoped::Cleanup;
 pub use session::{Command, LogChunk, LogStream as CommandLogs, Session, SessionCommand};
 
 use std::fmt;
