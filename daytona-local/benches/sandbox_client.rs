@@ -8,12 +8,16 @@
 //! PJ_BENCH_MB=64 PJ_BENCH_ROUNDS=1 cargo bench -p pj-daytona-local --bench sandbox_client   # quick
 //! ```
 //!
-//! `PJ_BENCH_MB` is the file's size in MiB (1024), `PJ_BENCH_ROUNDS` the rounds (3; the
-//! table gives the median throughput and the highest peak RSS over the rounds, and which
-//! client goes first alternates), `PJ_BENCH_CALLS` the exec calls per round (100). Needs
-//! Docker with `debian:bookworm-slim` and the official SDK's venv (`tests/conformance/setup.sh`
-//! makes both), and three times the file's size free on the disk of the temporary directory.
-//! Without `--bench` (`cargo test --benches`) it does nothing.
+//! `PJ_BENCH_MB` is the file's size in MiB (1024), `PJ_BENCH_ROUNDS` the rounds (5),
+//! `PJ_BENCH_CALLS` the exec calls per round and side (100). Needs Docker with
+//! `debian:bookworm-slim` and the official SDK's venv (`tests/conformance/setup.sh` makes
+//! both), and three times the file's size free on the disk of the temporary directory.
+//! Without `--bench` (`cargo test --benches`) it does nothing. Each round runs every
+//! operation by both sides back to back (who goes first alternates between rounds), and
+//! the exec calls in 5 batches with the sides taking turns, so both see the same load on
+//! the machine; the table gives the median throughput and CPU time over the rounds, the
+//! highest peak RSS, and the exec median and p90 over all calls. Each round's line ends
+//! with the load average: on a shared machine it moves the figures more than anything.
 //!
 //! How it measures:
 //! - The server (`LocalDaytona`) runs in this process; each client runs in its own child
@@ -24,7 +28,8 @@
 //!   `benches/sdk_client.py` doing `Daytona().get(id)` then `sandbox.fs.upload_file(local,
 //!   remote)`, `sandbox.fs.download_file(remote, local)` or `sandbox.process.exec("true")`.
 //!   Both take `DAYTONA_API_URL`/`DAYTONA_API_KEY` from the environment, never argv.
-//! - Time: each client times its one call (monotonic clock), not its start-up.
+//! - Time: each client times its one call (monotonic clock), not its start-up; it also
+//!   reports the CPU time (user + system, all threads) the call took.
 //! - Peak RSS: each client reads its own `VmHWM` from `/proc/self/status` (Linux) after the
 //!   operation, just before it exits: the kernel's high-water mark of the process's
 //!   resident memory, the whole life of the process included (the interpreter and the
@@ -426,7 +431,7 @@ fn main() -> Result<(), Error> {
         return Ok(());
     }
     let mb: u64 = env_or("PJ_BENCH_MB", 1024);
-    let rounds: usize = env_or("PJ_BENCH_ROUNDS", 3);
+    let rounds: usize = env_or("PJ_BENCH_ROUNDS", 5);
     let calls: usize = env_or("PJ_BENCH_CALLS", 100);
     if mb == 0 || rounds == 0 || calls == 0 {
         return Err("PJ_BENCH_MB, PJ_BENCH_ROUNDS and PJ_BENCH_CALLS must be positive".into());
