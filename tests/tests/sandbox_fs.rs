@@ -19,8 +19,11 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use pj_daytona::{Client, CreateSandbox, Error, Fetched, FileDownload, FileUpload, Permissions, Sandbox};
-use pj_daytona_local::{BuildMode, LocalDaytona};
+use pj_daytona::{
+    Client, CreateSandbox, Error, Fetched, FileDownload, FileUpload, Permissions, RetryPolicy, Sandbox,
+    Timeouts,
+};
+use pj_daytona_local::{BuildMode, LocalDaytona, Route};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use support::{reference, sdk};
@@ -346,6 +349,8 @@ async fn sandbox_file_system_against_the_container_and_the_sdk() {
         "/app/fs/ghost",
     );
 
+    retries_timeouts_and_cut_transfers(&server, &sandbox, local.path()).await;
+
     // ---- the official Python SDK reads the same sandbox ----
     let request = json!({
         "download": ["/app/fs/hello.txt", "/app/fs/many/three.bin"],
@@ -418,6 +423,56 @@ async fn sandbox_file_system_against_the_container_and_the_sdk() {
 
     drop(containers);
     server.shutdown().await;
+}
+
+/// Reads are retried, writes sent once; a stalled transfer times out after
+/// `Timeouts::transfer_idle`; a body cut short is an error that leaves no local file.
+/// (Faults on `Route::Other`: the toolbox's file routes, the next request of which is the
+/// one under test.)
+async fn retries_timeouts_and_cut_transfers(server: &LocalDaytona, sandbox: &Sandbox, local: &Path) {
+    let fs = sandbox.fs();
+    let sent = |end: &str| server.requests().iter().filter(|r| r.path.ends_with(end)).count();
+
+    server.clear_requests();
+    server.faults().fail_next(Route::Other, 1, 503);
+    assert_eq!(&fs.download_bytes("/app/fs/hello.txt").await.expect("retried after a 503")[..], b"replaced");
+    assert_eq!(sent("/files/download"), 2, "a download (GET) is retried");
+    server.clear_requests();
+    server.faults().fail_next(Route::Other, 1, 503);
+    let error = fs.upload_bytes("once", "/app/fs/once.txt").await.expect_err("a 503");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503), "{error:?}");
+    assert_eq!(sent("/files/bulk-upload"), 1, "an upload is sent once");
+    server.clear_requests();
+    server.faults().fail_next(Route::Other, 1, 503);
+    fs.create_folder("/app/fs/once", 0o755).await.expect_err("a 503");
+    assert_eq!(sent("/files/folder"), 1, "a change is sent once");
+
+    server.faults().drop_next(Route::Other, 1);
+    let cut = local.join("cut.bin");
+    let error = fs.download_file("/app/fs/many/three.bin", &cut).await.expect_err("a body cut short");
+    assert!(!matches!(error, Error::Api { .. }), "{error:?}");
+    assert!(!cut.exists(), "a cut download leaves nothing");
+
+    let idle = Duration::from_millis(300);
+    let impatient = server
+        .client_builder()
+        .retry(RetryPolicy::none())
+        .timeouts(Timeouts { transfer_idle: idle, ..Default::default() })
+        .build()
+        .expect("a client");
+    let same = impatient.sandboxes().get(sandbox.id()).await.expect("the same sandbox");
+    server.faults().delay_next(Route::Other, 1, Duration::from_secs(2));
+    let error = same.fs().download_bytes("/app/fs/hello.txt").await.expect_err("a stalled download");
+    assert!(matches!(error, Error::Timeout { after, .. } if after == idle), "{error:?}");
+    server.faults().delay_next(Route::Other, 1, Duration::from_secs(2));
+    let error = same.fs().upload_bytes("slow", "/app/fs/slow.txt").await.expect_err("a stalled upload");
+    assert!(matches!(error, Error::Timeout { after, .. } if after == idle), "{error:?}");
+    // What is not stalled still goes through that client.
+    same.fs().upload_reader(Pattern::new(3, 8 << 20), "/app/fs/steady.bin").await.expect("a steady upload");
+    assert_eq!(
+        same.fs().download_bytes("/app/fs/steady.bin").await.expect("a steady download").len(),
+        8 << 20
+    );
 }
 
 fn info_json(info: &pj_daytona::FileInfo) -> Value {
