@@ -13,7 +13,7 @@ use std::time::Duration;
 use futures_util::TryStreamExt;
 use pj_daytona::{
     Client, CodeRunRequest, CreateSandbox, Error, ExecuteRequest, Language, LogChunk, Sandbox, SandboxState,
-    SessionCommand,
+    SessionCommand, Timeouts,
 };
 use pj_daytona_local::{BuildMode, LocalDaytona};
 use support::{reference, sdk};
@@ -139,6 +139,27 @@ async fn process_exec_code_run_and_sessions() {
     let output = command.output().await.expect("output");
     assert_eq!((output.stdout.as_str(), output.stderr.as_str()), ("first\nthird\n", "second\n"));
 
+    // A log followed for longer than the client's request timeout is not cut by it (the
+    // upgraded connection is the stream's own); a session exec has its own bound.
+    let short = server
+        .client_builder()
+        .timeouts(Timeouts { request: Duration::from_secs(2), ..Timeouts::default() })
+        .build()
+        .expect("a client with a short request timeout");
+    let short_sandbox = short.sandboxes().get(sandbox.id()).await.expect("the sandbox");
+    let short_session = short_sandbox.process().session("rust-session");
+    let slow = short_session.spawn(&SessionCommand::new("echo a; sleep 4; echo b")).await.expect("spawn");
+    let slow_log: Vec<LogChunk> =
+        slow.logs().await.expect("logs").try_collect().await.expect("the whole log");
+    assert_eq!(split(&slow_log).0, "a\nb\n");
+    let slow_session = short_sandbox.process().create_session("slow-session").await.expect("a session");
+    let error = expect_err(
+        "a session exec past its timeout",
+        slow_session.exec(&SessionCommand::new("sleep 6").timeout(Duration::from_secs(1))).await,
+    );
+    assert!(matches!(error, Error::Timeout { operation: "execute session command", .. }), "{error:?}");
+    slow_session.delete().await.expect("delete the slow session");
+
     // --- input: echoed into the log unless suppressed; refused once the command ended ---
     let reader = session.spawn(&SessionCommand::new("read line; echo \"got $line\"")).await.expect("spawn");
     reader.send_input("hello").await.expect("send input");
@@ -157,7 +178,7 @@ async fn process_exec_code_run_and_sessions() {
     // --- get and list, compared with the official SDK reading the same sandbox ---
     let info = process.get_session("rust-session").await.expect("get the session");
     assert_eq!(info.id, "rust-session");
-    assert_eq!(info.commands.len(), 5);
+    assert_eq!(info.commands.len(), 6);
     assert_eq!(info.commands[1].id, sync_id);
     assert_eq!(info.commands[1].exit_code, Some(4));
     let listed = process.list_sessions().await.expect("list the sessions");
