@@ -157,7 +157,10 @@ async fn process_exec_code_run_and_sessions() {
         "a session exec past its timeout",
         slow_session.exec(&SessionCommand::new("sleep 6").timeout(Duration::from_secs(1))).await,
     );
-    assert!(matches!(error, Error::Timeout { operation: "execute session command", .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Timeout { operation: "execute session command", after } if after == Duration::from_secs(3)),
+        "{error:?}"
+    );
     slow_session.delete().await.expect("delete the slow session");
 
     // --- input: echoed into the log unless suppressed; refused once the command ended ---
