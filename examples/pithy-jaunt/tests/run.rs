@@ -87,7 +87,7 @@ async fn run_refuses_a_snapshot_built_from_other_code() {
 #[test]
 fn run_without_credentials_says_what_to_set() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pithy-jaunt"))
-        .arg("run")
+        .args(["run", "hello"])
         .env_remove("DAYTONA_API_KEY")
         .env_remove("DAYTONA_JWT_TOKEN")
         .output()
