@@ -183,7 +183,6 @@ async fn finish(sandbox: &Sandbox, outcome: Outcome, keep: bool) -> ExitCode {
         eprintln!("kept sandbox {id} (--keep); delete it with: pithy-jaunt delete {id}");
         return code;
     }
-    eprintln!("deleting sandbox {id}");
     let deleted = tokio::select! {
         deleted = sandbox.delete() => deleted.map_err(|e| e.to_string()),
         _ = tokio::signal::ctrl_c() => Err("interrupted again".to_owned()),

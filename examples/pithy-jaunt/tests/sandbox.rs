@@ -313,7 +313,7 @@ async fn keep_keeps_the_sandbox_and_says_how_to_delete_it() {
         stderr.contains(&format!("kept sandbox {id} (--keep); delete it with: pithy-jaunt delete {id}\n")),
         "{all}"
     );
-    assert!(!stderr.contains("deleting sandbox"), "{all}");
+    assert!(!stderr.contains("deleted sandbox"), "{all}");
     assert_ne!(sandbox_containers(&id), "", "the kept sandbox has its container");
 
     // The way out it printed.
