@@ -3,8 +3,10 @@
 //! Daytona has no official Rust SDK; this crate covers what [pithy] needs, built to be
 //! useful on its own: snapshots (create from a Dockerfile and uploaded contexts, get,
 //! list, delete, activate, follow the build log), object storage (push access and
-//! content-addressed context uploads over S3 SigV4), and sandboxes (create, get, delete,
-//! run a command through the toolbox).
+//! content-addressed context uploads over S3 SigV4), and sandboxes (create from a
+//! snapshot, get, list as a paged stream, start, stop, archive, delete, wait for a state,
+//! labels and intervals on a [`Sandbox`] handle; [`Sandbox::scoped`] deletes one whatever
+//! happens; run commands through the toolbox).
 //!
 //! Configuration follows the official SDKs (`DAYTONA_API_KEY`, or `DAYTONA_JWT_TOKEN` with
 //! `DAYTONA_ORGANIZATION_ID`; `DAYTONA_API_URL`; `DAYTONA_TARGET`). Every request has a
@@ -54,8 +56,11 @@ pub use client::{Client, DEFAULT_SOURCE, USER_AGENT_VALUE};
 pub use config::{ClientBuilder, Credentials, DEFAULT_API_URL, RetryPolicy, Timeouts};
 pub use error::Error;
 pub use sandbox::{
-    CloneRequest, Command, CommandLogs, Fs, Git, LogChunk, PreviewUrl, Process, Sandbox, Session,
-    SessionCommand,
+    Branches, Cleanup, CloneRequest, CodeRunRequest, Command, CommandInfo, CommandLogs, CommandOutput,
+    CommitInfo, CommitRequest, DEFAULT_SESSION_EXEC_TIMEOUT, Downloaded, Fetched, FileDownload, FileInfo,
+    FileState, FileStatus, FileUpload, Fs, Git, GitCredentials, GitStatus, Language, LogChunk, Match,
+    Permissions, PreviewUrl, Process, ReplaceResult, Sandbox, Session, SessionCommand, SessionExecOutput,
+    SessionInfo, SyncRequest,
 };
 pub use sandboxes::{DEFAULT_START_TIMEOUT, Sandboxes};
 pub use secret::Secret;
@@ -63,5 +68,6 @@ pub use snapshots::{LogEvent, LogStream, MAX_PAGES, Snapshots};
 pub use storage::{ObjectStorage, Upload, UploadProgress};
 pub use types::{
     BuildInfo, CreateBuildInfo, CreateSandbox, CreateSnapshot, ExecuteRequest, ExecuteResponse,
-    ListSnapshots, SandboxInfo, SandboxState, Snapshot, SnapshotPage, SnapshotState, StorageAccess,
+    ListSandboxes, ListSnapshots, SandboxInfo, SandboxState, Snapshot, SnapshotPage, SnapshotState,
+    StorageAccess,
 };
