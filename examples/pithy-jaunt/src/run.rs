@@ -11,7 +11,7 @@ use std::pin::pin;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use pj_daytona::{Client, CloneRequest, CreateSandbox, LogChunk, Sandbox, SessionCommand};
+use pj_daytona::{Cleanup, Client, CloneRequest, CreateSandbox, Error, LogChunk, Sandbox, SessionCommand};
 
 use crate::cli::RunArgs;
 use crate::forward::Forwarded;
@@ -149,22 +149,53 @@ async fn run_async(args: RunArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    eprintln!("sandbox {} started", sandbox.id());
-    let outcome = if interrupted {
-        Outcome::Interrupted
-    } else {
-        tokio::select! {
-            outcome = work(&sandbox, &task, repo.as_ref()) => outcome,
-            _ = &mut interrupt => Outcome::Interrupted,
+    let id = sandbox.id().to_owned();
+    eprintln!("sandbox {id} started");
+    // The library's scope deletes the sandbox (unless kept) whatever the work does,
+    // Ctrl-C included (then it is `Error::Interrupted`).
+    let cleanup = if args.keep { Cleanup::Keep } else { Cleanup::Delete };
+    let ended = sandbox
+        .scoped_with(cleanup, |sandbox| async move {
+            if interrupted {
+                return Ok(Outcome::Interrupted);
+            }
+            Ok::<_, Error>(work(&sandbox, &task, repo.as_ref()).await)
+        })
+        .await;
+    match ended {
+        Ok(outcome) => {
+            let code = report(outcome);
+            if args.keep {
+                kept(&id);
+            } else {
+                eprintln!("deleted sandbox {id}");
+            }
+            code
         }
-    };
-    finish(&sandbox, outcome, args.keep).await
+        Err(Error::Interrupted { deleted, .. }) => {
+            let code = report(Outcome::Interrupted);
+            if deleted {
+                eprintln!("deleted sandbox {id}");
+            } else if args.keep {
+                kept(&id);
+            }
+            code
+        }
+        Err(e) => {
+            eprintln!("error: could not delete sandbox {id}: {e}");
+            eprintln!("  = help: delete it with: pithy-jaunt delete {id}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
-/// Reports `outcome`, then deletes the sandbox (or keeps it, with `--keep`); the exit code.
-async fn finish(sandbox: &Sandbox, outcome: Outcome, keep: bool) -> ExitCode {
-    let id = sandbox.id();
-    let mut code = match outcome {
+fn kept(id: &str) {
+    eprintln!("kept sandbox {id} (--keep); delete it with: pithy-jaunt delete {id}");
+}
+
+/// Says how the work ended; the exit code.
+fn report(outcome: Outcome) -> ExitCode {
+    match outcome {
         Outcome::Ran(0) => ExitCode::SUCCESS,
         Outcome::Ran(code) => {
             eprintln!("error: the agent runner failed (exit code {code})");
@@ -178,26 +209,7 @@ async fn finish(sandbox: &Sandbox, outcome: Outcome, keep: bool) -> ExitCode {
             eprintln!("interrupted (Ctrl-C)");
             ExitCode::from(INTERRUPTED)
         }
-    };
-    if keep {
-        eprintln!("kept sandbox {id} (--keep); delete it with: pithy-jaunt delete {id}");
-        return code;
     }
-    let deleted = tokio::select! {
-        deleted = sandbox.delete() => deleted.map_err(|e| e.to_string()),
-        _ = tokio::signal::ctrl_c() => Err("interrupted again".to_owned()),
-    };
-    match deleted {
-        Ok(()) => eprintln!("deleted sandbox {id}"),
-        Err(e) => {
-            eprintln!("error: could not delete sandbox {id}: {e}");
-            eprintln!("  = help: delete it with: pithy-jaunt delete {id}");
-            if code == ExitCode::SUCCESS {
-                code = ExitCode::FAILURE;
-            }
-        }
-    }
-    code
 }
 
 /// Uploads the task (and the repository), runs the agent runner in a session with its
