@@ -59,11 +59,16 @@ def ask_model(task: str, repo: dict | None, keys: dict) -> dict:
         prompt += f"Repository: {json.dumps(repo)}\n"
     prompt += "Say in three sentences how you would do this task."
     try:
+        import httpx
+
+        # Our own HTTP client: the pinned SDKs build theirs with `proxies=`, which the
+        # httpx pip resolves today (0.28) no longer takes.
+        http = httpx.Client(timeout=60)
         if "ANTHROPIC_API_KEY" in keys:
             import anthropic
 
             model = os.environ.get("PITHY_JAUNT_MODEL", "claude-3-5-haiku-latest")
-            message = anthropic.Anthropic().messages.create(
+            message = anthropic.Anthropic(http_client=http).messages.create(
                 model=model, max_tokens=300, messages=[{"role": "user", "content": prompt}]
             )
             answer = "".join(b.text for b in message.content if b.type == "text")
@@ -71,7 +76,7 @@ def ask_model(task: str, repo: dict | None, keys: dict) -> dict:
             import openai
 
             model = os.environ.get("PITHY_JAUNT_MODEL", "gpt-4o-mini")
-            reply = openai.OpenAI().chat.completions.create(
+            reply = openai.OpenAI(http_client=http).chat.completions.create(
                 model=model, max_tokens=300, messages=[{"role": "user", "content": prompt}]
             )
             answer = reply.choices[0].message.content or ""
@@ -108,7 +113,8 @@ def main() -> int:
         except (OSError, subprocess.CalledProcessError) as e:
             print(f"agent-runner: cannot read the repository {args.repo}: {e}", file=sys.stderr, flush=True)
             return 1
-        say(f"repository {repo['path']}: HEAD {repo['head']} on {repo['branch']}, {repo['files']} files")
+        files = f"{repo['files']} file" + ("" if repo["files"] == 1 else "s")
+        say(f"repository {repo['path']}: HEAD {repo['head']} on {repo['branch']}, {files}")
         if repo["readme_first_line"]:
             say(f"{repo['readme']}: {repo['readme_first_line']}")
     else:
@@ -136,6 +142,8 @@ def main() -> int:
         say("asking the model")
         result["model_called"] = True
         result.update(ask_model(task, repo, keys))
+        if "error" in result:
+            print(f"agent-runner: the model call failed: {result['error']}", file=sys.stderr, flush=True)
     else:
         say("no model call (" + ("offline" if keys else "no key") + ")")
 
