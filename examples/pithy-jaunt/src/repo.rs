@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use pj_daytona::Secret;
 use tempfile::TempDir;
 
 /// A repository ready to go into the sandbox.
@@ -18,18 +19,47 @@ pub enum Repo {
         bundle: PathBuf,
         _dir: TempDir,
     },
-    /// A URL the sandbox clones.
-    Url(String),
+    /// A URL the sandbox clones; a password in it is taken out into `credentials`.
+    Url {
+        /// The URL, without a password.
+        url: String,
+        /// `user:password@` of the URL given, as git credentials.
+        credentials: Option<(String, Secret)>,
+    },
 }
 
 impl Repo {
-    /// What `--repo` named.
-    pub fn source(&self) -> &str {
+    /// What `--repo` named, fit to print: a URL's user part is shown as `***`.
+    pub fn source(&self) -> String {
         match self {
-            Repo::Bundle { source, .. } => source,
-            Repo::Url(url) => url,
+            Repo::Bundle { source, .. } => source.clone(),
+            Repo::Url { url, .. } => match split_userinfo(url) {
+                Some((before, _, after)) => format!("{before}***@{after}"),
+                None => url.clone(),
+            },
         }
     }
+}
+
+/// `scheme://userinfo@rest` as (`scheme://`, userinfo, rest).
+fn split_userinfo(url: &str) -> Option<(&str, &str, &str)> {
+    let start = url.find("://")? + 3;
+    let authority_end = url[start..].find('/').map_or(url.len(), |i| start + i);
+    let at = url[start..authority_end].rfind('@')? + start;
+    Some((&url[..start], &url[start..at], &url[at + 1..]))
+}
+
+/// A URL with `user:password@` in it: the URL without the password, and the credentials.
+fn url_repo(arg: &str) -> Repo {
+    if let Some((before, userinfo, after)) = split_userinfo(arg)
+        && let Some((user, password)) = userinfo.split_once(':')
+    {
+        return Repo::Url {
+            url: format!("{before}{after}"),
+            credentials: Some((user.to_owned(), Secret::new(password))),
+        };
+    }
+    Repo::Url { url: arg.to_owned(), credentials: None }
 }
 
 /// Whether `arg` reads as a URL git clones: `scheme://...`, or scp-like `[user@]host:path`.
@@ -67,7 +97,7 @@ pub fn prepare(arg: &str) -> Result<Repo, String> {
     let path = Path::new(arg);
     if !path.exists() {
         if is_url(arg) {
-            return Ok(Repo::Url(arg.to_owned()));
+            return Ok(url_repo(arg));
         }
         return Err(format!(
             "--repo {arg}: no such directory, and not a URL\n  = help: give a local git repository or a URL the sandbox can clone (https://..., ssh://..., git@host:path)"
@@ -108,6 +138,19 @@ mod tests {
         for path in ["repo", "./repo", "../a/b", "/abs/path", "a/b:c", "://x", "x:"] {
             assert!(!is_url(path), "{path}");
         }
+    }
+
+    #[test]
+    fn a_password_in_a_url_becomes_credentials_and_is_never_shown() {
+        let repo = prepare("https://me:t0k3n-secret@example.com/o/r.git").expect("a URL");
+        let Repo::Url { url, credentials: Some((user, password)) } = &repo else { panic!("{repo:?}") };
+        assert_eq!((url.as_str(), user.as_str()), ("https://example.com/o/r.git", "me"));
+        assert_eq!(password.expose(), "t0k3n-secret");
+        assert!(!format!("{repo:?} {}", repo.source()).contains("t0k3n"), "{repo:?}");
+        // A token as the user part stays in the URL (git needs it there) but is not shown.
+        let repo = prepare("https://ghp_token@example.com/o/r.git").expect("a URL");
+        assert_eq!(repo.source(), "https://***@example.com/o/r.git");
+        assert_eq!(prepare("git@example.com:o/r.git").expect("a URL").source(), "git@example.com:o/r.git");
     }
 
     #[test]

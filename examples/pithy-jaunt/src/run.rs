@@ -230,18 +230,21 @@ async fn steps(sandbox: &Sandbox, task: &str, repo: Option<&Repo>) -> Result<i32
     let mut runner =
         format!("cd {WORKSPACE} && /app/execution.sh --task-file {TASK_FILE} --result {RESULT_FILE}");
     if let Some(repo) = repo {
-        let url = match repo {
+        let request = match repo {
             Repo::Bundle { bundle, .. } => {
                 fs.upload_file(bundle, BUNDLE_FILE)
                     .await
                     .map_err(|e| format!("uploading the bundle of {}: {e}", repo.source()))?;
-                BUNDLE_FILE
+                CloneRequest::new(BUNDLE_FILE, REPO_DIR)
             }
-            Repo::Url(url) => url,
+            Repo::Url { url, credentials: None } => CloneRequest::new(url, REPO_DIR),
+            Repo::Url { url, credentials: Some((user, password)) } => {
+                CloneRequest::new(url, REPO_DIR).credentials(user, password.clone())
+            }
         };
         sandbox
             .git()
-            .clone_repo(&CloneRequest::new(url, REPO_DIR))
+            .clone_repo(&request)
             .await
             .map_err(|e| format!("cloning {} into {REPO_DIR}: {e}", repo.source()))?;
         eprintln!("cloned {} into {REPO_DIR}", repo.source());
