@@ -14,13 +14,14 @@
 //! ```
 #![allow(dead_code)]
 
-mod containers;
+pub mod containers;
 pub mod coverage;
 #[path = "../../conformance/provision.rs"]
 pub mod provision;
 pub mod reference;
 pub mod sdk;
 
+#[allow(unused_imports)] // not every test binary calls it
 pub use containers::sandbox_containers;
 
 use std::time::Duration;
