@@ -255,6 +255,12 @@ impl Client {
 
     /// A request with Daytona's headers and the request timeout.
     pub(crate) fn request(&self, method: Method, url: Url) -> RequestBuilder {
+        self.untimed_request(method, url).timeout(self.inner.timeouts.request)
+    }
+
+    /// A request with Daytona's headers and no whole-request timeout: for transfers of any
+    /// size, which bound each wait instead (`Timeouts::transfer_idle`).
+    pub(crate) fn untimed_request(&self, method: Method, url: Url) -> RequestBuilder {
         let mut builder = self
             .inner
             .http
@@ -263,8 +269,7 @@ impl Client {
             .header(ACCEPT, "application/json")
             .header(USER_AGENT, USER_AGENT_VALUE)
             .header("X-Daytona-Source", self.inner.source.as_str())
-            .header("X-Daytona-SDK-Version", env!("CARGO_PKG_VERSION"))
-            .timeout(self.inner.timeouts.request);
+            .header("X-Daytona-SDK-Version", env!("CARGO_PKG_VERSION"));
         if let Credentials::Jwt { organization_id, .. } = &self.inner.credentials {
             builder = builder.header("X-Daytona-Organization-ID", organization_id.as_str());
         }
@@ -401,7 +406,7 @@ impl Client {
 
     /// Reads an error response into [`Error::Api`]: Daytona's JSON `message`/`code`, an
     /// S3 XML `<Message>`/`<Code>`, or the raw body; secrets redacted.
-    async fn api_error(
+    pub(crate) async fn api_error(
         &self,
         operation: &'static str,
         response: Response,
@@ -473,16 +478,11 @@ pub(crate) fn parse_error_body(status: StatusCode, text: &str) -> (String, Optio
     if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(text) {
         let message = match map.get("message") {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
-            Some(serde_json::Value::Array(items)) => Some(
-                items
-                    .iter()
-                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
-            _ => None,
+            other => joined(other),
         }
         .or_else(|| map.get("error").and_then(|v| v.as_str()).map(str::to_owned))
+        // The toolbox's bulk upload answers `{"errors": ["...", ...]}`.
+        .or_else(|| joined(map.get("errors")))
         .unwrap_or_else(reason);
         let code = ["code", "error_code"]
             .iter()
@@ -501,6 +501,20 @@ pub(crate) fn parse_error_body(status: StatusCode, text: &str) -> (String, Optio
         (reason(), None, None)
     } else {
         (truncate(trimmed.clone()), None, Some(truncate(trimmed)))
+    }
+}
+
+/// The strings of a non-empty JSON array, joined by `, `.
+fn joined(value: Option<&serde_json::Value>) -> Option<String> {
+    match value {
+        Some(serde_json::Value::Array(items)) if !items.is_empty() => Some(
+            items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        _ => None,
     }
 }
 
@@ -527,6 +541,9 @@ mod tests {
         assert_eq!((m.as_str(), c.as_deref()), ("a must be set, b too", Some("E1")));
         let (m, _, _) = parse_error_body(StatusCode::BAD_REQUEST, r#"{"error":"Bad Request"}"#);
         assert_eq!(m, "Bad Request");
+        let (m, _, _) =
+            parse_error_body(StatusCode::BAD_REQUEST, r#"{"errors":["/x: write: denied","y"],"files":[]}"#);
+        assert_eq!(m, "/x: write: denied, y");
     }
 
     #[test]

@@ -140,6 +140,10 @@ pub struct Timeouts {
     pub upload: Duration,
     /// Getting the response headers of a build-log stream.
     pub log_connect: Duration,
+    /// How long a file transfer (upload or download through the toolbox) may make no
+    /// progress: no byte sent or received, or no answer once the body is sent. Transfers
+    /// have no whole-request timeout, so a 1 GiB file on a slow link is not cut off.
+    pub transfer_idle: Duration,
     /// How long a build-log stream may stay silent before
     /// [`LogStream::next`](crate::LogStream::next) reports [`LogEvent::Idle`](crate::LogEvent::Idle).
     pub log_idle: Duration,
@@ -151,6 +155,7 @@ impl Default for Timeouts {
             connect: Duration::from_secs(10),
             request: Duration::from_secs(60),
             upload: Duration::from_secs(30 * 60),
+            transfer_idle: Duration::from_secs(120),
             log_connect: Duration::from_secs(30),
             log_idle: Duration::from_secs(2),
         }

@@ -54,8 +54,11 @@ pub use client::{Client, DEFAULT_SOURCE, USER_AGENT_VALUE};
 pub use config::{ClientBuilder, Credentials, DEFAULT_API_URL, RetryPolicy, Timeouts};
 pub use error::Error;
 pub use sandbox::{
-    CloneRequest, Command, CommandLogs, Fs, Git, LogChunk, PreviewUrl, Process, Sandbox, Session,
-    SessionCommand,
+    Branches, CloneRequest, CodeRunRequest, Command, CommandInfo, CommandLogs, CommandOutput, CommitInfo,
+    CommitRequest, DEFAULT_SESSION_EXEC_TIMEOUT, Downloaded, Fetched, FileDownload, FileInfo, FileState,
+    FileStatus, FileUpload, Fs, Git, GitCredentials, GitStatus, Language, LogChunk, Match, Permissions,
+    PreviewUrl, Process, ReplaceResult, Sandbox, Session, SessionCommand, SessionExecOutput, SessionInfo,
+    SyncRequest,
 };
 pub use sandboxes::{DEFAULT_START_TIMEOUT, Sandboxes};
 pub use secret::Secret;

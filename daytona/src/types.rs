@@ -6,6 +6,7 @@
 //! official Python client.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -567,12 +568,14 @@ impl CreateSandbox {
 
 /// A command for the toolbox `process/execute` endpoint.
 ///
+/// `Debug` shows the environment's names, never its values.
+///
 /// ```
 /// let request = pj_daytona::ExecuteRequest::new("echo hi").cwd("/app").timeout(30);
 /// assert_eq!(serde_json::to_string(&request).unwrap(),
 ///     r#"{"command":"echo hi","cwd":"/app","timeout":30}"#);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ExecuteRequest {
@@ -587,6 +590,27 @@ pub struct ExecuteRequest {
     /// Timeout in seconds (server default 10).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<u64>,
+}
+
+impl fmt::Debug for ExecuteRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExecuteRequest")
+            .field("command", &self.command)
+            .field("cwd", &self.cwd)
+            .field("envs", &self.envs.as_ref().map(EnvNames))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// An environment in `Debug`: its names, each value `[REDACTED]` (a user's keys travel
+/// in it).
+pub(crate) struct EnvNames<'a>(pub(crate) &'a BTreeMap<String, String>);
+
+impl fmt::Debug for EnvNames<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.0.keys().map(|name| (name, "[REDACTED]"))).finish()
+    }
 }
 
 impl ExecuteRequest {
@@ -608,6 +632,18 @@ impl ExecuteRequest {
     /// ```
     pub fn cwd(mut self, cwd: impl Into<String>) -> Self {
         self.cwd = Some(cwd.into());
+        self
+    }
+
+    /// Sets an environment variable for the command.
+    ///
+    /// ```
+    /// let request = pj_daytona::ExecuteRequest::new("echo $KEY").env("KEY", "s3cret");
+    /// assert_eq!(request.envs.as_ref().map(|e| e["KEY"].as_str()), Some("s3cret"));
+    /// assert!(!format!("{request:?}").contains("s3cret"));
+    /// ```
+    pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.envs.get_or_insert_with(BTreeMap::new).insert(name.into(), value.into());
         self
     }
 

@@ -6,15 +6,25 @@
 mod fs;
 mod git;
 mod lifecycle;
+mod logs;
 mod preview;
 mod process;
 mod session;
 
-pub use fs::Fs;
-pub use git::{CloneRequest, Git};
+pub use fs::{
+    Downloaded, Fetched, FileDownload, FileInfo, FileUpload, Fs, Match, Permissions, ReplaceResult,
+};
+pub use git::{
+    Branches, CloneRequest, CommitInfo, CommitRequest, FileState, FileStatus, Git, GitCredentials, GitStatus,
+    SyncRequest,
+};
+pub use logs::{LogChunk, LogStream as CommandLogs};
 pub use preview::PreviewUrl;
-pub use process::Process;
-pub use session::{Command, LogChunk, LogStream as CommandLogs, Session, SessionCommand};
+pub use process::{CodeRunRequest, Language, Process};
+pub use session::{
+    Command, CommandInfo, CommandOutput, DEFAULT_SESSION_EXEC_TIMEOUT, Session, SessionCommand,
+    SessionExecOutput, SessionInfo,
+};
 
 use std::fmt;
 
@@ -146,10 +156,4 @@ impl Sandbox {
         }
         Ok(url)
     }
-}
-
-/// The error of a method whose body is still to be written (the skeleton of the sandbox
-/// API; removed once every part is in).
-pub(crate) fn not_yet(operation: &'static str) -> Error {
-    Error::Unexpected { operation, message: "not implemented yet in pj-daytona".to_owned() }
 }
