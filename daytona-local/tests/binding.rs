@@ -119,3 +119,49 @@ async fn unusable_missing_and_never_ready_snapshots_are_clear_errors() {
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
     server.shutdown().await;
 }
+
+/// The binding creates by the checked snapshot's id, so a snapshot replaced under the same
+/// name between the check and the create (here from the same code, which the build key
+/// cannot tell apart) is refused, not used: the server resolves the id, and the old id is
+/// gone.
+#[tokio::test]
+async fn a_snapshot_replaced_between_the_check_and_the_create_is_refused() {
+    let state = tempfile::tempdir().expect("a temp dir");
+    let server = checked_only_server(state.path()).await;
+    let client = support::client(&server);
+    let key = publish(&server, "app-v1.0.0", "FROM alpine:3.19\n").await;
+    let checked = client.bound("app-v1.0.0", &key).snapshot().await.expect("checked");
+
+    client.snapshots().delete(&checked.id).await.expect("deleted");
+    let deadline = std::time::Instant::now() + WAIT;
+    while client.snapshots().get("app-v1.0.0").await.is_ok() {
+        assert!(std::time::Instant::now() < deadline, "the snapshot is removed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(publish(&server, "app-v1.0.0", "FROM alpine:3.19\n").await, key, "the same code");
+    let replacement = client.snapshots().get("app-v1.0.0").await.expect("the replacement");
+    assert_ne!(replacement.id, checked.id);
+
+    // What `Bound::create_sandbox` sends after its check: the checked id.
+    let error = client
+        .sandboxes()
+        .create_info(&CreateSandbox::from_snapshot(&checked.id))
+        .await
+        .expect_err("the replaced snapshot is not used");
+    assert!(error.is_not_found(), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!("Failed to create sandbox: Snapshot {} not found (HTTP 404)", checked.id)
+    );
+    // The replacement's id is resolved (this server then refuses its checked-only image,
+    // naming it), so ids are taken: the refusal above is the old id's.
+    let error = client
+        .sandboxes()
+        .create_info(&CreateSandbox::from_snapshot(&replacement.id))
+        .await
+        .expect_err("checked only");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400), "{error:?}");
+    assert!(error.to_string().contains("app-v1.0.0"), "{error}");
+    assert_eq!(server.count(Route::CreateSandbox), 2);
+    server.shutdown().await;
+}

@@ -23,12 +23,8 @@ pub struct Outcome {
 /// `#[pithy_image]`: `image::SNAPSHOT` and `image::PITHY_DEFINITION.build_key`).
 pub async fn run_task(client: &Client, name: &str, build_key: &str, task: &str) -> Result<Outcome, Error> {
     let sandbox = client.bound(name, build_key).create_sandbox(CreateSandbox::default()).await?;
-    let outcome = work(&sandbox, task).await;
-    // Deleted whatever happened (Rust has no async drop); the work's error comes first.
-    let deleted = sandbox.delete().await;
-    let outcome = outcome?;
-    deleted?;
-    Ok(outcome)
+    // Deleted once the work is over, whatever happened: an error, a panic, Ctrl-C.
+    sandbox.scoped(|sandbox| async move { work(&sandbox, task).await }).await
 }
 
 async fn work(sandbox: &Sandbox, task: &str) -> Result<Outcome, Error> {

@@ -86,6 +86,30 @@ pub enum Error {
         /// Why.
         why: crate::Unbound,
     },
+    /// A sandbox being waited for failed instead (`error`, `build_failed`), or was
+    /// deleted while something waited for it to start.
+    #[error("Failed to {operation}: Sandbox {sandbox} entered error state: {state}, error reason: {}",
+        reason.as_deref().unwrap_or("none given"))]
+    SandboxFailed {
+        /// What the client was doing.
+        operation: &'static str,
+        /// The sandbox's id.
+        sandbox: String,
+        /// The state it reached.
+        state: crate::SandboxState,
+        /// Daytona's `errorReason`.
+        reason: Option<String>,
+    },
+    /// Ctrl-C arrived while [`Sandbox::scoped`](crate::Sandbox::scoped) ran its closure,
+    /// which was abandoned; the sandbox was deleted unless it was to be kept.
+    #[error("Interrupted (Ctrl-C) while working in sandbox {sandbox}; {}",
+        if *deleted { "the sandbox was deleted" } else { "the sandbox was not deleted" })]
+    Interrupted {
+        /// The sandbox's id.
+        sandbox: String,
+        /// Whether the sandbox was deleted.
+        deleted: bool,
+    },
     /// A local file could not be read (a context tar).
     #[error("Failed to {operation}: {source}")]
     Io {
@@ -125,6 +149,8 @@ impl Error {
             | Error::Unexpected { .. }
             | Error::Io { .. }
             | Error::Config(_)
+            | Error::SandboxFailed { .. }
+            | Error::Interrupted { .. }
             | Error::Unbound { .. } => false,
         }
     }
@@ -160,6 +186,17 @@ impl Error {
         self.status() == Some(StatusCode::CONFLICT)
     }
 
+    /// Whether a time limit ran out: a request's, or a wait's (a sandbox that did not
+    /// reach its state in time).
+    ///
+    /// ```
+    /// let error = pj_daytona::Error::Timeout { operation: "wait for sandbox", after: std::time::Duration::from_secs(60) };
+    /// assert!(error.is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
     /// The `Retry-After` the server asked for, for [`Error::Api`].
     ///
     /// ```
@@ -185,8 +222,9 @@ impl Error {
             | Error::Transport { operation, .. }
             | Error::Decode { operation, .. }
             | Error::Unexpected { operation, .. }
+            | Error::SandboxFailed { operation, .. }
             | Error::Io { operation, .. } => Some(operation),
-            Error::Config(_) | Error::Unbound { .. } => None,
+            Error::Config(_) | Error::Unbound { .. } | Error::Interrupted { .. } => None,
         }
     }
 }
@@ -205,4 +243,26 @@ pub(crate) fn truncate(mut text: String) -> String {
         text.push_str("...");
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_wait_reads_like_the_sdk() {
+        let error = Error::SandboxFailed {
+            operation: "wait for sandbox",
+            sandbox: "s1".into(),
+            state: crate::SandboxState::Error,
+            reason: Some("the container exited".into()),
+        };
+        assert_eq!(
+            error.to_string(),
+            "Failed to wait for sandbox: Sandbox s1 entered error state: error, error reason: the container exited"
+        );
+        assert!(!error.is_retryable() && !error.is_timeout());
+        let interrupted = Error::Interrupted { sandbox: "s1".into(), deleted: true };
+        assert!(interrupted.to_string().contains("sandbox s1; the sandbox was deleted"), "{interrupted}");
+    }
 }

@@ -1,18 +1,20 @@
 //! # pj-daytona: an async client for the Daytona API
 //!
 //! Daytona has no official Rust SDK; this crate is one, on tokio, built for [pithy] and
-//! useful on its own: sandboxes with the reach of the Python SDK's `Sandbox` (create from a
-//! snapshot, commands and sessions with streamed logs, streamed file transfers, git,
-//! preview URLs, lifecycle), snapshots (create from a Dockerfile and uploaded contexts,
-//! get, list, delete, activate, follow the build log) and object storage (push access and
-//! content-addressed context uploads over S3 SigV4).
+//! useful on its own: sandboxes with the reach of the Python SDK's `Sandbox` (a
+//! [`Sandbox`] handle: create from a snapshot, list as a paged stream, start, stop,
+//! archive, delete, labels and intervals, commands and sessions with streamed logs,
+//! streamed file transfers, git, preview URLs; [`Sandbox::scoped`] deletes one whatever
+//! happens), snapshots (create from a Dockerfile and uploaded contexts, get, list, delete,
+//! activate, follow the build log) and object storage (push access and content-addressed
+//! context uploads over S3 SigV4).
 //!
 //! A task in a sandbox, whole: the sandbox is created from the application's own snapshot
 //! ([`Client::bound`]: refused unless the snapshot was built from the compiled definition),
 //! the task uploaded, a command run in a session with its logs printed as they come, the
-//! result downloaded, and the sandbox deleted whatever happened. This is the crate's
-//! example `examples/sandbox.rs`, and the test `tests/tests/crate_example.rs` of the
-//! repository runs it against the local server on a real container.
+//! result downloaded, and the sandbox deleted whatever happened ([`Sandbox::scoped`]). This
+//! is the crate's example `examples/sandbox.rs`, and the test `tests/tests/crate_example.rs`
+//! of the repository runs it against the local server on a real container.
 //!
 #![doc = concat!("```no_run\n", include_str!("../examples/sandbox.rs"), "```")]
 //!
@@ -66,11 +68,11 @@ pub use client::{Client, DEFAULT_SOURCE, USER_AGENT_VALUE};
 pub use config::{ClientBuilder, Credentials, DEFAULT_API_URL, RetryPolicy, Timeouts};
 pub use error::Error;
 pub use sandbox::{
-    Branches, CloneRequest, CodeRunRequest, Command, CommandInfo, CommandLogs, CommandOutput, CommitInfo,
-    CommitRequest, DEFAULT_SESSION_EXEC_TIMEOUT, Downloaded, Fetched, FileDownload, FileInfo, FileState,
-    FileStatus, FileUpload, Fs, Git, GitCredentials, GitStatus, Language, LogChunk, Match, Permissions,
-    PreviewUrl, Process, ReplaceResult, Sandbox, Session, SessionCommand, SessionExecOutput, SessionInfo,
-    SyncRequest,
+    Branches, Cleanup, CloneRequest, CodeRunRequest, Command, CommandInfo, CommandLogs, CommandOutput,
+    CommitInfo, CommitRequest, DEFAULT_SESSION_EXEC_TIMEOUT, Downloaded, Fetched, FileDownload, FileInfo,
+    FileState, FileStatus, FileUpload, Fs, Git, GitCredentials, GitStatus, Language, LogChunk, Match,
+    Permissions, PreviewUrl, Process, ReplaceResult, Sandbox, Session, SessionCommand, SessionExecOutput,
+    SessionInfo, SyncRequest,
 };
 pub use sandboxes::{DEFAULT_START_TIMEOUT, Sandboxes};
 pub use secret::Secret;
@@ -78,5 +80,6 @@ pub use snapshots::{LogEvent, LogStream, MAX_PAGES, Snapshots};
 pub use storage::{ObjectStorage, Upload, UploadProgress};
 pub use types::{
     BuildInfo, CreateBuildInfo, CreateSandbox, CreateSnapshot, ExecuteRequest, ExecuteResponse,
-    ListSnapshots, SandboxInfo, SandboxState, Snapshot, SnapshotPage, SnapshotState, StorageAccess,
+    ListSandboxes, ListSnapshots, SandboxInfo, SandboxState, Snapshot, SnapshotPage, SnapshotState,
+    StorageAccess,
 };

@@ -1,13 +1,16 @@
-//! `/sandbox`: create, get, list, delete, wait for a state; handles ([`Sandbox`]) for the rest.
+//! `/sandbox`: create, get, list (a stream over Daytona's cursor pages), delete, wait for a
+//! state; handles ([`Sandbox`]) for the rest.
 
 use std::time::{Duration, Instant};
 
+use futures_util::stream::{self, BoxStream, StreamExt};
 use reqwest::Method;
 
 use crate::client::{Client, Idempotent};
 use crate::error::Error;
 use crate::sandbox::Sandbox;
-use crate::types::{CreateSandbox, SandboxInfo, SandboxState, UrlDto};
+use crate::snapshots::MAX_PAGES;
+use crate::types::{CreateSandbox, ListSandboxes, SandboxInfo, SandboxPage, SandboxState, UrlDto};
 
 /// How long [`Sandboxes::create`] waits for a sandbox to start: the official SDKs' default.
 pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -124,9 +127,11 @@ impl<'a> Sandboxes<'a> {
             .map(drop)
     }
 
-    /// Polls the sandbox once a second until it is in `state`, for at most `timeout`; a
-    /// sandbox that fails on the way (`error`, `build_failed`, `destroyed`) is an error
-    /// with Daytona's reason.
+    /// Polls the sandbox until it is in `state` (every 100 ms at first, then up to once a
+    /// second), for at most `timeout`; a sandbox that fails on the way (`error`,
+    /// `build_failed`, or `destroyed` when that is not the state waited for) is
+    /// [`Error::SandboxFailed`] with Daytona's reason, and one that is not there in time
+    /// is [`Error::Timeout`]. A sandbox that is gone answers 404 ([`Error::is_not_found`]).
     ///
     /// ```no_run
     /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
@@ -140,29 +145,107 @@ impl<'a> Sandboxes<'a> {
         wanted: SandboxState,
         timeout: Duration,
     ) -> Result<SandboxInfo, Error> {
+        self.wait_for_any(id_or_name, &[wanted], timeout).await
+    }
+
+    /// [`wait_for_state`](Self::wait_for_state) for any of the states `wanted`.
+    pub(crate) async fn wait_for_any(
+        &self,
+        id_or_name: &str,
+        wanted: &[SandboxState],
+        timeout: Duration,
+    ) -> Result<SandboxInfo, Error> {
         let operation = "wait for sandbox";
         let deadline = Instant::now() + timeout;
+        // Fast at first (a local sandbox starts in about a second), then at the SDKs' pace.
+        let mut pause = Duration::from_millis(100);
         loop {
             let sandbox = self.get_info(id_or_name).await?;
             match sandbox.state {
-                Some(state) if state == wanted => return Ok(sandbox),
-                Some(state @ (SandboxState::Error | SandboxState::BuildFailed | SandboxState::Destroyed)) => {
-                    return Err(Error::Config(format!(
-                        "Failed to {operation}: sandbox {} is {state:?}: {}",
-                        sandbox.id,
-                        sandbox.error_reason.as_deref().unwrap_or("no reason given")
-                    )));
+                Some(state) if wanted.contains(&state) => return Ok(sandbox),
+                Some(state) if state.is_failed() || state == SandboxState::Destroyed => {
+                    return Err(Error::SandboxFailed {
+                        operation,
+                        sandbox: sandbox.id,
+                        state,
+                        reason: sandbox.error_reason,
+                    });
                 }
                 _ => {}
             }
             if Instant::now() >= deadline {
                 return Err(Error::Timeout { operation, after: timeout });
             }
-            tokio::time::sleep(
-                Duration::from_secs(1).min(deadline.saturating_duration_since(Instant::now())),
-            )
-            .await;
+            tokio::time::sleep(pause.min(deadline.saturating_duration_since(Instant::now()))).await;
+            pause = (pause * 3 / 2).min(Duration::from_secs(1));
         }
+    }
+
+    /// Every sandbox matching `query`, as Daytona's cursor pages come (`GET /sandbox`,
+    /// what the official SDK's `Daytona.list` calls): the next page is asked for only once
+    /// the stream has handed out this one's sandboxes, so a walk stopped early reads no
+    /// more. Ends after the last page, an empty page, an error (handed out as the last
+    /// item), or [`MAX_PAGES`](crate::MAX_PAGES) pages. The items are handles; their
+    /// [`info`](Sandbox::info) has no env (Daytona leaves it out of lists:
+    /// [`refresh`](Sandbox::refresh) reads it).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: pj_daytona::Client) -> Result<(), pj_daytona::Error> {
+    /// use futures_util::TryStreamExt;
+    /// use pj_daytona::{ListSandboxes, SandboxState};
+    /// let query = ListSandboxes::default().label("app", "pithy").state(SandboxState::Started);
+    /// let mut sandboxes = client.sandboxes().list(&query);
+    /// while let Some(sandbox) = sandboxes.try_next().await? {
+    ///     println!("{} {:?}", sandbox.id(), sandbox.info().state);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self, query: &ListSandboxes) -> BoxStream<'static, Result<Sandbox, Error>> {
+        struct Walk {
+            client: Client,
+            params: Vec<(&'static str, String)>,
+            /// `None` once the last page was read.
+            cursor: Option<Option<String>>,
+            pages: u64,
+        }
+        let walk = Walk { client: self.client.clone(), params: query.params(), cursor: Some(None), pages: 0 };
+        stream::unfold(walk, |mut walk| async move {
+            let cursor = walk.cursor.take()?;
+            walk.pages += 1;
+            let page = walk.client.sandboxes().list_page(&walk.params, cursor.as_deref()).await;
+            let items: Vec<Result<Sandbox, Error>> = match page {
+                Ok(page) => {
+                    let next = page.next_cursor.filter(|next| !next.is_empty());
+                    // A cursor repeated would walk the same page forever.
+                    if !page.items.is_empty() && walk.pages < MAX_PAGES && next != cursor {
+                        walk.cursor = next.map(Some);
+                    }
+                    page.items.into_iter().map(|info| Ok(Sandbox::new(walk.client.clone(), info))).collect()
+                }
+                Err(e) => vec![Err(e)],
+            };
+            Some((stream::iter(items), walk))
+        })
+        .flatten()
+        .boxed()
+    }
+
+    /// One page of `GET /sandbox`: the page after `cursor` (the first without one).
+    async fn list_page(
+        &self,
+        params: &[(&'static str, String)],
+        cursor: Option<&str>,
+    ) -> Result<SandboxPage, Error> {
+        let url = self.client.endpoint(&["sandbox"]);
+        self.client
+            .call_json("list sandboxes", Idempotent::Yes, || {
+                let request = self.client.request(Method::GET, url.clone()).query(params);
+                match cursor {
+                    Some(cursor) => request.query(&[("cursor", cursor)]),
+                    None => request,
+                }
+            })
+            .await
     }
 
     /// The sandbox's toolbox base URL: `GET /sandbox/{id}/toolbox-proxy-url`.

@@ -428,17 +428,70 @@ pub enum SandboxState {
     Unknown,
 }
 
+impl SandboxState {
+    /// The wire name (`build_failed`).
+    ///
+    /// ```
+    /// assert_eq!(pj_daytona::SandboxState::BuildFailed.as_str(), "build_failed");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SandboxState::Creating => "creating",
+            SandboxState::Restoring => "restoring",
+            SandboxState::Destroyed => "destroyed",
+            SandboxState::Destroying => "destroying",
+            SandboxState::Started => "started",
+            SandboxState::Stopped => "stopped",
+            SandboxState::Starting => "starting",
+            SandboxState::Stopping => "stopping",
+            SandboxState::Error => "error",
+            SandboxState::BuildFailed => "build_failed",
+            SandboxState::PendingBuild => "pending_build",
+            SandboxState::BuildingSnapshot => "building_snapshot",
+            SandboxState::PullingSnapshot => "pulling_snapshot",
+            SandboxState::Archived => "archived",
+            SandboxState::Archiving => "archiving",
+            SandboxState::Resizing => "resizing",
+            SandboxState::Snapshotting => "snapshotting",
+            SandboxState::Forking => "forking",
+            SandboxState::Pausing => "pausing",
+            SandboxState::Paused => "paused",
+            SandboxState::Resuming => "resuming",
+            SandboxState::Unknown => "unknown",
+        }
+    }
+
+    /// Whether a sandbox in this state has failed and will not reach another by itself:
+    /// `error`, `build_failed` (what the official SDK stops waiting at).
+    ///
+    /// ```
+    /// assert!(pj_daytona::SandboxState::Error.is_failed());
+    /// assert!(!pj_daytona::SandboxState::Stopped.is_failed());
+    /// ```
+    pub fn is_failed(self) -> bool {
+        matches!(self, SandboxState::Error | SandboxState::BuildFailed)
+    }
+}
+
+impl std::fmt::Display for SandboxState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What Daytona says about a sandbox (its `Sandbox` schema): the data behind a
-/// [`Sandbox`](crate::Sandbox) handle.
+/// [`Sandbox`](crate::Sandbox) handle. `Debug` lists the env's keys, never its values
+/// (a user's keys travel in them).
 ///
 /// ```
 /// let sandbox: pj_daytona::SandboxInfo = serde_json::from_str(r#"{"id":"s1","organizationId":"o",
-///     "name":"s1","user":"daytona","env":{},"labels":{},"public":false,"networkBlockAll":false,
-///     "target":"us","cpu":1,"gpu":0,"memory":1,"disk":3,"state":"started",
+///     "name":"s1","user":"daytona","env":{"API_KEY":"sk-123"},"labels":{},"public":false,
+///     "networkBlockAll":false,"target":"us","cpu":1,"gpu":0,"memory":1,"disk":3,"state":"started",
 ///     "toolboxProxyUrl":"http://127.0.0.1:1/toolbox"}"#).unwrap();
 /// assert_eq!(sandbox.state, Some(pj_daytona::SandboxState::Started));
+/// assert!(!format!("{sandbox:?}").contains("sk-123"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SandboxInfo {
@@ -456,7 +509,8 @@ pub struct SandboxInfo {
     /// The OS user.
     #[serde(default)]
     pub user: String,
-    /// Environment variables.
+    /// Environment variables (empty in a [`list`](crate::Sandboxes::list)'s items: Daytona
+    /// leaves them out there).
     #[serde(default)]
     pub env: BTreeMap<String, String>,
     /// Labels.
@@ -489,6 +543,12 @@ pub struct SandboxInfo {
     /// Auto-stop interval in minutes (0 = off).
     #[serde(default)]
     pub auto_stop_interval: Option<f64>,
+    /// Auto-archive interval in minutes (0 = the maximum).
+    #[serde(default)]
+    pub auto_archive_interval: Option<f64>,
+    /// Auto-delete interval in minutes (negative = off, 0 = as soon as it stops).
+    #[serde(default)]
+    pub auto_delete_interval: Option<f64>,
     /// The toolbox base URL (the SDK prepends it to `/{id}/process/execute`).
     #[serde(default)]
     pub toolbox_proxy_url: Option<String>,
@@ -497,16 +557,53 @@ pub struct SandboxInfo {
     pub created_at: Option<String>,
 }
 
-/// The body of `POST /sandbox` (`CreateSandbox`). Unset fields are not sent.
+impl fmt::Debug for SandboxInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxInfo")
+            .field("id", &self.id)
+            .field("organization_id", &self.organization_id)
+            .field("name", &self.name)
+            .field("snapshot", &self.snapshot)
+            .field("user", &self.user)
+            .field("env", &EnvKeys(&self.env))
+            .field("labels", &self.labels)
+            .field("public", &self.public)
+            .field("target", &self.target)
+            .field("cpu", &self.cpu)
+            .field("gpu", &self.gpu)
+            .field("memory", &self.memory)
+            .field("disk", &self.disk)
+            .field("state", &self.state)
+            .field("error_reason", &self.error_reason)
+            .field("auto_stop_interval", &self.auto_stop_interval)
+            .field("auto_archive_interval", &self.auto_archive_interval)
+            .field("auto_delete_interval", &self.auto_delete_interval)
+            .field("toolbox_proxy_url", &self.toolbox_proxy_url)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// An env map in `Debug`: its keys, each value withheld.
+struct EnvKeys<'a>(&'a BTreeMap<String, String>);
+
+impl fmt::Debug for EnvKeys<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.0.keys().map(|k| (k, format_args!("<withheld>")))).finish()
+    }
+}
+
+/// The body of `POST /sandbox` (`CreateSandbox`). Unset fields are not sent. `Debug`
+/// lists the env's keys, never its values.
 ///
 /// ```
-/// let mut request = pj_daytona::CreateSandbox::from_snapshot("app-v1.0.0");
-/// request.env.insert("A".into(), "1".into());
-/// request.auto_stop_interval = Some(0);
+/// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1.0.0")
+///     .env("A", "1")
+///     .auto_stop_interval(0);
 /// let json = serde_json::to_string(&request).unwrap();
 /// assert_eq!(json, r#"{"snapshot":"app-v1.0.0","env":{"A":"1"},"labels":{},"autoStopInterval":0}"#);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateSandbox {
@@ -531,27 +628,48 @@ pub struct CreateSandbox {
     /// The region; the client's target when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// CPU cores.
+    /// CPU cores (the snapshot's when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<u32>,
-    /// GPUs.
+    /// GPUs (the snapshot's when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gpu: Option<u32>,
-    /// Memory in GB.
+    /// Memory in GB (the snapshot's when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<u32>,
-    /// Disk in GB.
+    /// Disk in GB (the snapshot's when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk: Option<u32>,
     /// Auto-stop interval in minutes (0 = off; server default 15).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_stop_interval: Option<u32>,
-    /// Auto-archive interval in minutes.
+    /// Auto-archive interval in minutes (0 = the maximum; server default 7 days).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_archive_interval: Option<u32>,
-    /// Auto-delete interval in minutes (negative = off, 0 = on stop).
+    /// Auto-delete interval in minutes (negative = off, 0 = as soon as it stops).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_delete_interval: Option<i32>,
+}
+
+impl fmt::Debug for CreateSandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateSandbox")
+            .field("name", &self.name)
+            .field("snapshot", &self.snapshot)
+            .field("user", &self.user)
+            .field("env", &EnvKeys(&self.env))
+            .field("labels", &self.labels)
+            .field("public", &self.public)
+            .field("target", &self.target)
+            .field("cpu", &self.cpu)
+            .field("gpu", &self.gpu)
+            .field("memory", &self.memory)
+            .field("disk", &self.disk)
+            .field("auto_stop_interval", &self.auto_stop_interval)
+            .field("auto_archive_interval", &self.auto_archive_interval)
+            .field("auto_delete_interval", &self.auto_delete_interval)
+            .finish()
+    }
 }
 
 impl CreateSandbox {
@@ -564,6 +682,288 @@ impl CreateSandbox {
     pub fn from_snapshot(snapshot: impl Into<String>) -> Self {
         CreateSandbox { snapshot: Some(snapshot.into()), ..CreateSandbox::default() }
     }
+
+    /// Sets the sandbox's name (Daytona uses the id when unset).
+    ///
+    /// ```
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1").name("build-42");
+    /// assert_eq!(request.name.as_deref(), Some("build-42"));
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Adds an environment variable (its value never shows in `Debug`).
+    ///
+    /// ```
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1").env("OPENAI_API_KEY", "sk-...");
+    /// assert!(request.env.contains_key("OPENAI_API_KEY"));
+    /// assert!(!format!("{request:?}").contains("sk-"));
+    /// ```
+    pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.insert(name.into(), value.into());
+        self
+    }
+
+    /// Adds a label.
+    ///
+    /// ```
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1").label("team", "infra");
+    /// assert_eq!(request.labels["team"], "infra");
+    /// ```
+    pub fn label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.labels.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets the CPU cores, memory (GB) and disk (GB); the snapshot's own when unset.
+    ///
+    /// ```
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1").resources(1, 1, 3);
+    /// assert_eq!((request.cpu, request.memory, request.disk), (Some(1), Some(1), Some(3)));
+    /// ```
+    pub fn resources(mut self, cpu: u32, memory: u32, disk: u32) -> Self {
+        (self.cpu, self.memory, self.disk) = (Some(cpu), Some(memory), Some(disk));
+        self
+    }
+
+    /// Sets the number of GPUs.
+    ///
+    /// ```
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1").gpu(1);
+    /// assert_eq!(request.gpu, Some(1));
+    /// ```
+    pub fn gpu(mut self, gpus: u32) -> Self {
+        self.gpu = Some(gpus);
+        self
+    }
+
+    /// Sets the OS user the sandbox's processes run as.
+    ///
+    /// ```
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1").user("root");
+    /// assert_eq!(request.user.as_deref(), Some("root"));
+    /// ```
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = Some(user.into());
+        self
+    }
+
+    /// Sets whether the sandbox's previews are open without a token.
+    ///
+    /// ```
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1").public(true);
+    /// assert_eq!(request.public, Some(true));
+    /// ```
+    pub fn public(mut self, public: bool) -> Self {
+        self.public = Some(public);
+        self
+    }
+
+    /// Sets the auto-stop interval in minutes (0 = never stops by itself).
+    ///
+    /// ```
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1").auto_stop_interval(30);
+    /// assert_eq!(request.auto_stop_interval, Some(30));
+    /// ```
+    pub fn auto_stop_interval(mut self, minutes: u32) -> Self {
+        self.auto_stop_interval = Some(minutes);
+        self
+    }
+
+    /// Sets the auto-archive interval in minutes (0 = the maximum).
+    ///
+    /// ```
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1").auto_archive_interval(60);
+    /// assert_eq!(request.auto_archive_interval, Some(60));
+    /// ```
+    pub fn auto_archive_interval(mut self, minutes: u32) -> Self {
+        self.auto_archive_interval = Some(minutes);
+        self
+    }
+
+    /// Sets the auto-delete interval in minutes after the sandbox stops (negative = never,
+    /// 0 = as soon as it stops).
+    ///
+    /// ```
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1").auto_delete_interval(-1);
+    /// assert_eq!(request.auto_delete_interval, Some(-1));
+    /// ```
+    pub fn auto_delete_interval(mut self, minutes: i32) -> Self {
+        self.auto_delete_interval = Some(minutes);
+        self
+    }
+
+    /// Makes the sandbox ephemeral: deleted as soon as it stops. As the official SDKs'
+    /// `ephemeral=True`, this is an auto-delete interval of 0 (replacing any other).
+    ///
+    /// ```
+    /// let request = pj_daytona::CreateSandbox::from_snapshot("app-v1").ephemeral();
+    /// assert_eq!(request.auto_delete_interval, Some(0));
+    /// ```
+    pub fn ephemeral(mut self) -> Self {
+        self.auto_delete_interval = Some(0);
+        self
+    }
+}
+
+/// Daytona's filters for listing sandboxes (`GET /sandbox`, [`Sandboxes::list`](crate::Sandboxes::list)),
+/// as the official SDK's `ListSandboxesQuery`. Unset filters are not sent; sandboxes must
+/// match all that are set.
+///
+/// ```
+/// use pj_daytona::{ListSandboxes, SandboxState};
+/// let query = ListSandboxes::default().label("app", "pithy").state(SandboxState::Started).page_size(50);
+/// assert_eq!(query.labels["app"], "pithy");
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListSandboxes {
+    /// Sandboxes whose id starts with this (case-insensitive).
+    pub id: Option<String>,
+    /// Sandboxes whose name starts with this (case-insensitive).
+    pub name: Option<String>,
+    /// Sandboxes that carry all these labels.
+    pub labels: BTreeMap<String, String>,
+    /// Sandboxes in one of these states (all but `destroyed` when empty).
+    pub states: Vec<SandboxState>,
+    /// Sandboxes made from one of these snapshots (by name).
+    pub snapshots: Vec<String>,
+    /// Sandboxes in one of these regions.
+    pub targets: Vec<String>,
+    /// At least this many CPU cores.
+    pub min_cpu: Option<u32>,
+    /// At most this many CPU cores.
+    pub max_cpu: Option<u32>,
+    /// At least this much memory (GiB).
+    pub min_memory_gib: Option<u32>,
+    /// At most this much memory (GiB).
+    pub max_memory_gib: Option<u32>,
+    /// At least this much disk (GiB).
+    pub min_disk_gib: Option<u32>,
+    /// At most this much disk (GiB).
+    pub max_disk_gib: Option<u32>,
+    /// Public, or not.
+    pub is_public: Option<bool>,
+    /// Recoverable (from a runner's error), or not.
+    pub is_recoverable: Option<bool>,
+    /// Created after this time (ISO 8601, `2026-01-01T00:00:00Z`).
+    pub created_at_after: Option<String>,
+    /// Created before this time (ISO 8601).
+    pub created_at_before: Option<String>,
+    /// Last active after this time (ISO 8601).
+    pub last_event_after: Option<String>,
+    /// Last active before this time (ISO 8601).
+    pub last_event_before: Option<String>,
+    /// Also sandboxes in error that are being deleted.
+    pub include_errored_deleted: bool,
+    /// Sort field: `name`, `cpu`, `memoryGib`, `diskGib`, `lastActivityAt` or `createdAt`
+    /// (the default).
+    pub sort: Option<String>,
+    /// `asc` or `desc` (the default).
+    pub order: Option<String>,
+    /// Sandboxes per page, 1 to 200 (server default 100).
+    pub page_size: Option<u32>,
+}
+
+impl ListSandboxes {
+    /// Only sandboxes carrying this label (with the others set).
+    ///
+    /// ```
+    /// let query = pj_daytona::ListSandboxes::default().label("app", "pithy");
+    /// assert_eq!(query.labels.len(), 1);
+    /// ```
+    pub fn label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.labels.insert(name.into(), value.into());
+        self
+    }
+
+    /// Also sandboxes in `state` (the filter is the set of states given).
+    ///
+    /// ```
+    /// let query = pj_daytona::ListSandboxes::default().state(pj_daytona::SandboxState::Stopped);
+    /// assert_eq!(query.states, [pj_daytona::SandboxState::Stopped]);
+    /// ```
+    pub fn state(mut self, state: SandboxState) -> Self {
+        self.states.push(state);
+        self
+    }
+
+    /// Only sandboxes whose name starts with `prefix`.
+    ///
+    /// ```
+    /// let query = pj_daytona::ListSandboxes::default().name("build-");
+    /// assert_eq!(query.name.as_deref(), Some("build-"));
+    /// ```
+    pub fn name(mut self, prefix: impl Into<String>) -> Self {
+        self.name = Some(prefix.into());
+        self
+    }
+
+    /// Sandboxes per page (1 to 200); the stream reads the next page when this one is used up.
+    ///
+    /// ```
+    /// let query = pj_daytona::ListSandboxes::default().page_size(20);
+    /// assert_eq!(query.page_size, Some(20));
+    /// ```
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// The query string, as the official SDK sends it: labels as one JSON object, each
+    /// list as repeated keys.
+    pub(crate) fn params(&self) -> Vec<(&'static str, String)> {
+        let mut params = Vec::new();
+        let mut one = |key, value: Option<String>| {
+            if let Some(value) = value {
+                params.push((key, value));
+            }
+        };
+        one("id", self.id.clone());
+        one("name", self.name.clone());
+        if !self.labels.is_empty() {
+            one("labels", serde_json::to_string(&self.labels).ok());
+        }
+        one("minCpu", self.min_cpu.map(|v| v.to_string()));
+        one("maxCpu", self.max_cpu.map(|v| v.to_string()));
+        one("minMemoryGiB", self.min_memory_gib.map(|v| v.to_string()));
+        one("maxMemoryGiB", self.max_memory_gib.map(|v| v.to_string()));
+        one("minDiskGiB", self.min_disk_gib.map(|v| v.to_string()));
+        one("maxDiskGiB", self.max_disk_gib.map(|v| v.to_string()));
+        one("isPublic", self.is_public.map(|v| v.to_string()));
+        one("isRecoverable", self.is_recoverable.map(|v| v.to_string()));
+        one("createdAtAfter", self.created_at_after.clone());
+        one("createdAtBefore", self.created_at_before.clone());
+        one("lastEventAfter", self.last_event_after.clone());
+        one("lastEventBefore", self.last_event_before.clone());
+        one("includeErroredDeleted", self.include_errored_deleted.then(|| "true".to_owned()));
+        one("sort", self.sort.clone());
+        one("order", self.order.clone());
+        one("limit", self.page_size.map(|v| v.to_string()));
+        params.extend(self.states.iter().map(|s| ("states", s.as_str().to_owned())));
+        params.extend(self.snapshots.iter().map(|s| ("snapshots", s.clone())));
+        params.extend(self.targets.iter().map(|s| ("regionIds", s.clone())));
+        params
+    }
+}
+
+/// One page of `GET /sandbox` (`ListSandboxesResponse`): the sandboxes and the cursor of
+/// the next page (`None` on the last).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SandboxPage {
+    #[serde(default)]
+    pub(crate) items: Vec<SandboxInfo>,
+    #[serde(default)]
+    pub(crate) next_cursor: Option<String>,
+}
+
+/// The answer of `PUT /sandbox/{id}/labels` (`SandboxLabels`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Labels {
+    pub(crate) labels: BTreeMap<String, String>,
 }
 
 /// A command for the toolbox `process/execute` endpoint.
@@ -680,4 +1080,55 @@ pub struct ExecuteResponse {
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct UrlDto {
     pub(crate) url: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_values_never_show_in_debug() {
+        let request = CreateSandbox::from_snapshot("app-v1").env("OPENAI_API_KEY", "sk-secret-value");
+        let shown = format!("{request:?} {request:#?}");
+        assert!(shown.contains("OPENAI_API_KEY"), "the keys are listed: {shown}");
+        assert!(!shown.contains("sk-secret-value"), "a value leaked: {shown}");
+
+        let info: SandboxInfo = serde_json::from_value(serde_json::json!({
+            "id": "s1", "env": {"ANTHROPIC_API_KEY": "sk-ant-secret", "A": "visible?"}, "state": "started"
+        }))
+        .expect("a sandbox");
+        let shown = format!("{info:?} {info:#?}");
+        assert!(shown.contains("ANTHROPIC_API_KEY") && shown.contains("\"A\""), "{shown}");
+        assert!(!shown.contains("sk-ant-secret") && !shown.contains("visible?"), "a value leaked: {shown}");
+    }
+
+    #[test]
+    fn list_filters_are_sent_as_the_sdk_sends_them() {
+        let mut query = ListSandboxes::default()
+            .label("app", "pithy")
+            .state(SandboxState::Started)
+            .state(SandboxState::Stopped)
+            .page_size(20);
+        query.min_cpu = Some(1);
+        query.is_public = Some(false);
+        let params = query.params();
+        let get =
+            |key: &str| params.iter().filter(|(k, _)| *k == key).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
+        assert_eq!(get("labels"), [r#"{"app":"pithy"}"#]);
+        assert_eq!(get("states"), ["started", "stopped"]);
+        assert_eq!(get("limit"), ["20"]);
+        assert_eq!(get("minCpu"), ["1"]);
+        assert_eq!(get("isPublic"), ["false"]);
+        assert!(get("includeErroredDeleted").is_empty(), "false is the server's default");
+        assert!(ListSandboxes::default().params().is_empty());
+    }
+
+    #[test]
+    fn sandbox_states_print_their_wire_names() {
+        for state in [SandboxState::BuildFailed, SandboxState::PendingBuild, SandboxState::Started] {
+            let wire = serde_json::to_value(state).expect("a state");
+            assert_eq!(wire, state.as_str());
+            assert_eq!(state.to_string(), state.as_str());
+        }
+    }
 }

@@ -361,6 +361,7 @@ async fn credentials_never_show(sandbox: &Sandbox) {
         .await
         .expect_err("nothing to push to");
     for error in [&refused, &missing, &push] {
+        eprintln!("a failed git call with credentials: {error}");
         assert!(error.status().is_some(), "the server's answer: {error:?}");
         for shown in [error.to_string(), format!("{error:?}")] {
             assert!(!shown.contains(PASSWORD) && !shown.contains(URL_PASSWORD), "a password shows: {shown}");

@@ -3,8 +3,9 @@
 //! no registry), `cargo xtask snapshot --local` builds pithy-jaunt's image with Docker
 //! (apt from Debian, pip from PyPI), `cargo xtask local` serves one local Daytona,
 //! `pithy-jaunt run hello` creates a sandbox from the snapshot of its own version, runs
-//! `/app/execution.sh hello` in it, prints the agent runner's JSON and deletes the
-//! sandbox; without the base image the same command only checks the build (which
+//! the agent runner on the task in it, prints its result (result.json) and deletes the
+//! sandbox (the whole job, with a repository, a key, streaming and Ctrl-C, is
+//! `examples/pithy-jaunt/tests/sandbox.rs`); without the base image the same command only checks the build (which
 //! `--check` refuses as not usable), and builds it once the base is back; and `--docker` builds the same image. Each step that README.md
 //! shows as a `$ ` session is compared with it (`support/readme.rs`), here rather than in
 //! a second build.
@@ -41,10 +42,17 @@ fn pithy_jaunt() -> PathBuf {
     app_crate::target_dir().join("debug/pithy-jaunt")
 }
 
-/// The agent runner's JSON line: `{"python": "3.11.x", "task": "hello"}`.
-fn agent_output(text: &str) -> serde_json::Value {
-    let line = text.lines().find(|l| l.starts_with('{')).unwrap_or_default();
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("no JSON line ({e}) in:\n{text}"))
+/// The agent runner's result (result.json, `{"task": "hello", "python": "3.11.x", ...}`)
+/// in `text`: from a line `{` to the line `}`.
+fn agent_result(text: &str) -> serde_json::Value {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|l| *l == "{");
+    let end = lines.iter().position(|l| *l == "}");
+    let json = match (start, end) {
+        (Some(start), Some(end)) if start < end => lines[start..=end].join("\n"),
+        _ => String::new(),
+    };
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("no result ({e}) in:\n{text}"))
 }
 
 /// The README's sessions met on the way; their differences are reported together at
@@ -93,6 +101,13 @@ async fn exports() -> (Vec<(String, String)>, String) {
 async fn run_hello(exports: &[(String, String)]) -> (i32, String) {
     let mut run = Command::new(pithy_jaunt());
     run.args(["run", "hello"]).envs(exports.iter().map(|(k, v)| (k, v)));
+    // As the README shows it: no model key, no runner setting from the test's environment.
+    run.env_remove("ANTHROPIC_API_KEY").env_remove("OPENAI_API_KEY");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PITHY_JAUNT_") {
+            run.env_remove(name);
+        }
+    }
     combined(run).await
 }
 
@@ -205,12 +220,14 @@ async fn the_reference_app_builds_for_real_and_runs_hello_in_a_sandbox() {
     let (code, ran) = run_hello(&vars).await;
     assert_eq!(code, 0, "{ran}");
     readme.compare(Situation::RunHello, &ran);
-    let json = agent_output(&ran);
+    let json = agent_result(&ran);
     assert_eq!(json["task"], "hello", "{ran}");
+    assert_eq!(json["model_called"], false, "{ran}");
     let python = json["python"].as_str().unwrap_or_default().to_owned();
     assert!(python.starts_with("3.11."), "Debian bookworm's Python in the venv: {ran}");
-    assert!(ran.contains(&format!("creating a sandbox from {SNAPSHOT}")), "{ran}");
-    assert!(ran.contains("exit code 0"), "{ran}");
+    assert!(ran.starts_with(&format!("Creating workspace with snapshot: {SNAPSHOT}\n")), "{ran}");
+    assert!(ran.contains("agent-runner: task: hello\n"), "{ran}");
+    assert!(ran.contains("agent runner exited with code 0\n"), "{ran}");
     assert!(!ran.contains(&server.key), "the API key was printed");
     // The sandbox was deleted: no container of the snapshot's image is left.
     let left = docker_ok(&["ps", "--all", "--quiet", "--filter", &format!("ancestor={image}")]);
@@ -249,7 +266,14 @@ async fn the_reference_app_builds_for_real_and_runs_hello_in_a_sandbox() {
     let built = output(xtask(&["snapshot", "--docker", "-p", "pithy-jaunt"])).await;
     assert_code(&built, 0);
     assert!(built.stdout.contains("built pithy-jaunt:v1.0.6"), "{}", built.text());
-    let direct = docker_ok(&["run", "--rm", "pithy-jaunt:v1.0.6", "/app/execution.sh", "from docker"]);
+    let direct = docker_ok(&[
+        "run",
+        "--rm",
+        "pithy-jaunt:v1.0.6",
+        "sh",
+        "-c",
+        "/app/execution.sh from docker >/dev/null && cat result.json",
+    ]);
     let json: serde_json::Value = serde_json::from_str(direct.trim()).expect("JSON from the agent runner");
     assert_eq!(json["task"], "from docker");
     assert_eq!(json["python"], python, "the same Python in both images");

@@ -175,7 +175,24 @@ async fn connect(client: &Client, url: Url) -> Result<WebSocketStream<Upgraded>,
         .header(UPGRADE, "websocket")
         .header(SEC_WEBSOCKET_VERSION, "13")
         .header(SEC_WEBSOCKET_KEY, key.as_str());
-    let response = request.send().await.map_err(|e| client.transport(OPERATION, e, timeout, false))?;
+    let request = request.build().map_err(|e| client.transport(OPERATION, e, timeout, false))?;
+    let again = request.try_clone();
+    let mut response =
+        client.http().execute(request).await.map_err(|e| client.transport(OPERATION, e, timeout, false))?;
+    // A WebSocket is an HTTP/1.1 upgrade; a client that negotiated HTTP/2 with the server
+    // (ALPN over TLS) cannot make it, so the request goes again on an HTTP/1.1-only client
+    // (reqwest's defaults: the same TLS roots).
+    if response.version() == reqwest::Version::HTTP_2
+        && let Some(request) = again
+    {
+        let http1 = reqwest::Client::builder()
+            .http1_only()
+            .connect_timeout(client.timeouts().connect)
+            .build()
+            .map_err(|e| Error::Config(format!("could not build an HTTP/1.1 client for the log: {e}")))?;
+        response =
+            http1.execute(request).await.map_err(|e| client.transport(OPERATION, e, timeout, false))?;
+    }
     match response.status() {
         StatusCode::SWITCHING_PROTOCOLS => {}
         status if status.is_success() => {

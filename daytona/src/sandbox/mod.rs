@@ -9,6 +9,7 @@ mod lifecycle;
 mod logs;
 mod preview;
 mod process;
+mod scoped;
 mod session;
 
 pub use fs::{
@@ -21,6 +22,7 @@ pub use git::{
 pub use logs::{LogChunk, LogStream as CommandLogs};
 pub use preview::PreviewUrl;
 pub use process::{CodeRunRequest, Language, Process};
+pub use scoped::Cleanup;
 pub use session::{
     Command, CommandInfo, CommandOutput, DEFAULT_SESSION_EXEC_TIMEOUT, Session, SessionCommand,
     SessionExecOutput, SessionInfo,

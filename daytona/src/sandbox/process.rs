@@ -9,6 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 
 use crate::client::Idempotent;
+use crate::sandbox::session::waited;
 use crate::sandbox::{Sandbox, Session, SessionInfo};
 use crate::{Error, ExecuteRequest, ExecuteResponse};
 
@@ -208,7 +209,7 @@ impl<'a> Process<'a> {
             (Err(Error::Api { status: StatusCode::REQUEST_TIMEOUT, .. }), Some(after)) => {
                 Err(Error::Timeout { operation, after })
             }
-            (other, _) => other,
+            (other, _) => other.map_err(|e| waited(e, wait)),
         }
     }
 

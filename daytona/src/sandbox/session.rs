@@ -186,6 +186,15 @@ pub struct SessionExecOutput {
     pub output: CommandOutput,
 }
 
+/// A timeout error saying how long the client waited in all (not only the request's
+/// share of it).
+pub(crate) fn waited(error: Error, wait: Duration) -> Error {
+    match error {
+        Error::Timeout { operation, .. } => Error::Timeout { operation, after: wait },
+        other => other,
+    }
+}
+
 /// The answer to an async exec: the new command's id.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -247,16 +256,14 @@ impl Session {
     pub async fn exec(&self, command: &SessionCommand) -> Result<SessionExecOutput, Error> {
         let url = self.url(&["exec"]).await?;
         let client = self.client();
-        let wait = command.timeout.unwrap_or(DEFAULT_SESSION_EXEC_TIMEOUT);
+        let wait = client.timeouts().request + command.timeout.unwrap_or(DEFAULT_SESSION_EXEC_TIMEOUT);
         let body = command.body(false);
         client
             .call_json("execute session command", Idempotent::No, || {
-                client
-                    .request(Method::POST, url.clone())
-                    .json(&body)
-                    .timeout(client.timeouts().request + wait)
+                client.request(Method::POST, url.clone()).json(&body).timeout(wait)
             })
             .await
+            .map_err(|e| waited(e, wait))
     }
 
     /// Starts a command in the background (`runAsync`) and returns at once: follow its

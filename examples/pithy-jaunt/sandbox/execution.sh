@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs inside the sandbox: starts the agent runner with the task given on the command line.
+# Runs inside the sandbox: the agent runner, with pithy-jaunt's arguments (--task-file,
+# --repo, --result) or a task in words. Unbuffered, so its output streams.
 set -eu
-cd /app
-exec python3 /app/agent-runner.py "$@"
+exec python3 -u /app/agent-runner.py "$@"

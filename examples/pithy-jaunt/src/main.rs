@@ -1,22 +1,19 @@
 //! pithy-jaunt: the reference application. Its sandbox image is a `#[pithy_image]`
 //! definition (`src/image.rs`), and the binary can only ask for the snapshot of its
-//! own version (`env!("PITHY_SNAPSHOT")`).
+//! own version (`env!("PITHY_SNAPSHOT")`). `run` does an agent's whole job in a sandbox
+//! (`src/run.rs`).
 
 use std::process::ExitCode;
 
+use clap::Parser;
+
+mod cli;
+mod forward;
+mod repo;
 mod run;
 
+use cli::{Cli, Command};
 use pithy_jaunt::image;
-
-const USAGE: &str = "usage: pithy-jaunt <command>
-
-commands:
-  snapshot   print the name of the snapshot this binary uses
-  image      print the snapshot name, resources, Dockerfile, contexts and build key
-  run [TASK] create a sandbox from the snapshot and run /app/execution.sh TASK in it
-             (Daytona credentials from DAYTONA_API_KEY / DAYTONA_API_URL; for the
-             local server: eval \"$(cargo xtask local --env)\")
-  help       print this help";
 
 fn print_image() {
     let def = &image::PITHY_DEFINITION;
@@ -33,27 +30,17 @@ fn print_image() {
 }
 
 fn main() -> ExitCode {
-    match std::env::args().nth(1).as_deref() {
-        Some("snapshot") => {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Snapshot => {
             println!("{}", image::SNAPSHOT);
             ExitCode::SUCCESS
         }
-        Some("run") => run::run(&std::env::args().skip(2).collect::<Vec<_>>()),
-        Some("image") => {
+        Command::Image => {
             print_image();
             ExitCode::SUCCESS
         }
-        Some("help" | "--help" | "-h") => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        Some(other) => {
-            eprintln!("error: unknown command {other:?}\n\n{USAGE}");
-            ExitCode::from(2)
-        }
-        None => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
-        }
+        Command::Run(args) => run::run(args),
+        Command::Delete { sandbox } => run::delete(&sandbox),
     }
 }

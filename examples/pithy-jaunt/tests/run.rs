@@ -87,7 +87,7 @@ async fn run_refuses_a_snapshot_built_from_other_code() {
 #[test]
 fn run_without_credentials_says_what_to_set() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pithy-jaunt"))
-        .arg("run")
+        .args(["run", "hello"])
         .env_remove("DAYTONA_API_KEY")
         .env_remove("DAYTONA_JWT_TOKEN")
         .output()
@@ -125,5 +125,22 @@ async fn run_on_a_checked_only_snapshot_says_it_was_not_built() {
     assert!(stderr.contains("then run `cargo xtask snapshot --local` again, which builds it"), "{stderr}");
     assert!(stderr.contains("(HTTP 400)"), "{stderr}");
     assert!(!stderr.contains(server.api_key()));
+    server.shutdown().await;
+}
+
+/// `--repo` naming a directory that is no git repository: a configuration error (2)
+/// before any sandbox is created.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repo_that_is_no_git_repository_is_refused_before_any_sandbox() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let server = check_only_server(state.path()).await;
+    let plain = tempfile::tempdir().expect("tempdir");
+    let path = plain.path().to_string_lossy().into_owned();
+    let out = run_against(&server, &["run", "hello", "--repo", &path]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with(&format!("error: --repo {path}: not a git repository")), "{stderr}");
+    assert!(stderr.contains("help: give a git work tree"), "{stderr}");
+    assert_eq!(server.count(Route::CreateSandbox), 0, "no sandbox was created");
     server.shutdown().await;
 }

@@ -14,27 +14,19 @@
 //! ```
 #![allow(dead_code)]
 
+pub mod containers;
 pub mod coverage;
 #[path = "../../conformance/provision.rs"]
 pub mod provision;
 pub mod reference;
 pub mod sdk;
 
+#[allow(unused_imports)] // not every test binary calls it
+pub use containers::sandbox_containers;
+
 use std::time::Duration;
 
 use pj_daytona_local::{BuildMode, LocalDaytona, ServerConfig};
-
-/// The ids of the containers (running or not) that carry the label the local server puts
-/// on sandbox `id`'s container: empty once the sandbox is gone.
-pub fn sandbox_containers(id: &str) -> String {
-    let out = std::process::Command::new("docker")
-        .args(["ps", "--all", "--quiet", "--filter", &format!("label=pithy.local.sandbox={id}")])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("docker runs");
-    assert!(out.status.success(), "docker ps failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
 
 /// A local server on a fresh state directory (keep the directory alive as long as the
 /// server: it is removed when dropped).

@@ -78,7 +78,6 @@ impl FileDownload {
 /// # }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Fetched {
     /// Kept in memory ([`FileDownload::bytes`]).
     Bytes(Bytes),
@@ -165,8 +164,9 @@ impl Fs<'_> {
     ///
     /// ```no_run
     /// # async fn demo(sandbox: pj_daytona::Sandbox) -> Result<(), pj_daytona::Error> {
-    /// let mut out = tokio::io::stdout();
-    /// sandbox.fs().download_to("/app/result.json", &mut out).await?;
+    /// let mut out: Vec<u8> = Vec::new();
+    /// let written = sandbox.fs().download_to("/app/result.json", &mut out).await?;
+    /// assert_eq!(written, out.len() as u64);
     /// # Ok(()) }
     /// ```
     pub async fn download_to<W>(&self, remote: &str, writer: &mut W) -> Result<u64, Error>

@@ -283,3 +283,105 @@ fn require(field: &str, value: &str, what: &str) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::{Client, SandboxInfo};
+
+    /// A hostile toolbox on loopback: it answers every request 400, its message saying the
+    /// request's URL and password in prose (as a careless server or git would).
+    async fn echoing_toolbox() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let address = listener.local_addr().expect("its address");
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 4096];
+                let body = loop {
+                    let Ok(n) = stream.read(&mut buffer).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buffer[..n]);
+                    let text = String::from_utf8_lossy(&request).into_owned();
+                    let Some(end) = text.find("\r\n\r\n") else { continue };
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().to_owned())
+                        })
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length {
+                        break text[end + 4..].to_owned();
+                    }
+                };
+                let sent: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                let message = format!(
+                    "fatal: unable to access '{}': {} rejected password {}",
+                    sent["url"].as_str().unwrap_or("(no url)"),
+                    sent["username"].as_str().unwrap_or("-"),
+                    sent["password"].as_str().unwrap_or("-"),
+                );
+                let answer = serde_json::json!({ "message": message }).to_string();
+                let response = format!(
+                    "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            }
+        });
+        format!("http://{address}/toolbox")
+    }
+
+    #[tokio::test]
+    async fn a_server_that_echoes_credentials_shows_none() {
+        let toolbox = echoing_toolbox().await;
+        let client = Client::builder()
+            .api_key("k-unused")
+            .api_url("http://127.0.0.1:1/api")
+            .build()
+            .expect("a client");
+        let info: SandboxInfo =
+            serde_json::from_value(serde_json::json!({ "id": "sb1", "toolboxProxyUrl": toolbox }))
+                .expect("an info");
+        let sandbox = Sandbox::new(client, info);
+        let git = sandbox.git();
+        let clone = CloneRequest::new("https://alice:url-pw-5150@example.com/r.git", "r")
+            .credentials("bob", "field-pw-8086");
+        let push = SyncRequest::new("r").credentials("bob", "field-pw-8086");
+        let errors = [
+            git.clone_repo(&clone).await.expect_err("the toolbox refuses"),
+            git.push(&push).await.expect_err("the toolbox refuses"),
+            git.pull(&push).await.expect_err("the toolbox refuses"),
+        ];
+        for error in &errors {
+            assert_eq!(error.status().map(|s| s.as_u16()), Some(400), "{error:?}");
+            for shown in [error.to_string(), format!("{error:?}")] {
+                for secret in ["url-pw-5150", "field-pw-8086", "alice:"] {
+                    assert!(!shown.contains(secret), "{secret} in {shown}");
+                }
+            }
+        }
+        let shown = errors[0].to_string();
+        assert!(shown.contains("https://[REDACTED]@example.com/r.git") && shown.contains("bob"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn empty_arguments_are_refused_before_sending() {
+        let client =
+            Client::builder().api_key("k").api_url("http://127.0.0.1:1/api").build().expect("a client");
+        let info: SandboxInfo = serde_json::from_value(serde_json::json!({ "id": "sb1" })).expect("an info");
+        let sandbox = Sandbox::new(client, info);
+        let error = sandbox.git().status("").await.expect_err("no path");
+        assert!(matches!(&error, Error::Config(m) if m.contains("path")), "{error}");
+        let error = sandbox.git().clone_repo(&CloneRequest::new("", "r")).await.expect_err("no url");
+        assert!(matches!(&error, Error::Config(m) if m.contains("url")), "{error}");
+    }
+}
