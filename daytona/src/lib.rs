@@ -1,18 +1,30 @@
-//! # pj-daytona: an async client for the Daytona API, and a local Daytona to test it on
+//! # pj-daytona: an async client for the Daytona API
 //!
-//! Daytona has no official Rust SDK; this crate covers what [pithy] needs, built to be
-//! useful on its own: snapshots (create from a Dockerfile and uploaded contexts, get,
-//! list, delete, activate, follow the build log), object storage (push access and
-//! content-addressed context uploads over S3 SigV4), and sandboxes (create from a
-//! snapshot, get, list as a paged stream, start, stop, archive, delete, wait for a state,
-//! labels and intervals on a [`Sandbox`] handle; [`Sandbox::scoped`] deletes one whatever
-//! happens; run commands through the toolbox).
+//! Daytona has no official Rust SDK; this crate is one, on tokio, built for [pithy] and
+//! useful on its own: sandboxes with the reach of the Python SDK's `Sandbox` (a
+//! [`Sandbox`] handle: create from a snapshot, list as a paged stream, start, stop,
+//! archive, delete, labels and intervals, commands and sessions with streamed logs,
+//! streamed file transfers, git, preview URLs; [`Sandbox::scoped`] deletes one whatever
+//! happens), snapshots (create from a Dockerfile and uploaded contexts, get, list, delete,
+//! activate, follow the build log) and object storage (push access and content-addressed
+//! context uploads over S3 SigV4).
+//!
+//! A task in a sandbox, whole: the sandbox is created from the application's own snapshot
+//! ([`Client::bound`]: refused unless the snapshot was built from the compiled definition),
+//! the task uploaded, a command run in a session with its logs printed as they come, the
+//! result downloaded, and the sandbox deleted whatever happened ([`Sandbox::scoped`]). This
+//! is the crate's example `examples/sandbox.rs`, and the test `tests/tests/crate_example.rs`
+//! of the repository runs it against the local server on a real container.
+//!
+#![doc = concat!("```no_run\n", include_str!("../examples/sandbox.rs"), "```")]
 //!
 //! Configuration follows the official SDKs (`DAYTONA_API_KEY`, or `DAYTONA_JWT_TOKEN` with
 //! `DAYTONA_ORGANIZATION_ID`; `DAYTONA_API_URL`; `DAYTONA_TARGET`). Every request has a
 //! timeout; transient failures of idempotent requests are retried with capped, jittered
 //! exponential backoff (honouring `Retry-After`); a `POST` is never repeated. Credentials
 //! never appear in `Debug`, `Display` or errors.
+//!
+//! Publishing a snapshot from a Dockerfile and a context, following its build log:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), pj_daytona::Error> {

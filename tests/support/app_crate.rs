@@ -34,7 +34,7 @@ pub fn write(path: &Path, text: &str) {
 /// appended to `[package]`), this workspace's Cargo.lock (same dependency versions),
 /// build.rs calling the build-script helper, and `src/main.rs`.
 pub fn scaffold(dir: &Path, name: &str, version: &str, extra_manifest: &str, main_rs: &str) {
-    // As README.md's "Use pithy in your project" asks of a workspace: the context hash
+    // As docs/your-project.md ("Use pithy in your project") asks of a workspace: the context hash
     // runs in the compiler, optimised even in debug builds.
     let table = "[workspace]\n\n[profile.dev.package.md-5]\nopt-level = 3\n";
     write_crate(dir, name, version, extra_manifest, table, main_rs);

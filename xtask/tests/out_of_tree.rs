@@ -1,6 +1,6 @@
-//! README.md's "Use pithy in your project" is true: this test makes a fresh workspace
-//! in a temporary directory from that section's code blocks, exactly, and runs in it what
-//! the section says: `cargo xtask snapshot --dry-run`, `--local` (a real Docker build),
+//! The guide `docs/your-project.md` ("Use pithy in your project") is true: this test makes
+//! a fresh workspace in a temporary directory from that page's code blocks, exactly, and
+//! runs in it what the page says: `cargo xtask snapshot --dry-run`, `--local` (a real Docker build),
 //! `--local` again (up to date), `--local --check`, a compile error on a broken literal,
 //! and the application printing its snapshot name read with `env!`.
 //!
@@ -9,11 +9,11 @@
 //! comment in the file's language). The workspace manifest comes twice, `(pithy by git)`
 //! and `(pithy by path)`: the by-path one is written, with this checkout in place of
 //! `/path/to/pithy` (the only substitution), and the by-git one must say the same with
-//! this workspace's repository URL. Edit the section and this test follows it, or fails
+//! this workspace's repository URL. Edit the page and this test follows it, or fails
 //! saying which block it cannot use.
 //!
 //! Build time: the workspace compiles pj-image, the macro and pj-xtask (tokio, axum, s3s,
-//! reqwest, ...). It starts from this checkout's `Cargo.lock` (the README says to commit
+//! reqwest, ...). It starts from this checkout's `Cargo.lock` (the page says to commit
 //! one; ours is the starting point, so the versions are the ones this checkout tests) and
 //! builds in `target/pj-oot`, kept between runs, so only the first run is slow. The local
 //! server's state is in the temporary directory, so every run publishes from nothing; the
@@ -31,13 +31,14 @@ mod support;
 use support::readme::{self, Situation};
 use support::{Run, as_a_user_in, assert_code, combined, docker, output};
 
-const HEADING: &str = "## Use pithy in your project";
+/// The guide whose code blocks are the workspace.
+const PAGE: &str = "docs/your-project.md";
 /// Where the by-path manifest expects the checkout of pithy.
 const PLACEHOLDER: &str = "/path/to/pithy";
 const BY_GIT: &str = "(pithy by git)";
 const BY_PATH: &str = "(pithy by path)";
 
-/// The commands the test runs; the section must show each of them.
+/// The commands the test runs; the page must show each of them.
 const DRY_RUN: &[&str] = &["xtask", "snapshot", "--dry-run"];
 const LOCAL: &[&str] = &["xtask", "snapshot", "--local"];
 const LOCAL_CHECK: &[&str] = &["xtask", "snapshot", "--local", "--check"];
@@ -45,13 +46,13 @@ const LOCAL_CHECK: &[&str] = &["xtask", "snapshot", "--local", "--check"];
 #[tokio::test(flavor = "multi_thread")]
 async fn the_readme_workspace_builds_publishes_checks_and_runs() {
     let checkout = app_crate::workspace();
-    let text = std::fs::read_to_string(checkout.join("README.md")).expect("README.md");
-    let section = section(&text);
+    let text = std::fs::read_to_string(checkout.join(PAGE)).expect(PAGE);
+    let section = Section { text: &text, first_line: 1 };
     for command in [DRY_RUN, LOCAL, LOCAL_CHECK] {
         let line = format!("cargo {}", command.join(" "));
         assert!(
             section.text.lines().any(|l| l.starts_with(&format!("{line} "))),
-            "README.md's \"{HEADING}\" no longer shows `{line}`: update this test with it"
+            "{PAGE} no longer shows `{line}`: update this test with it"
         );
     }
     provision::reference_base();
@@ -106,7 +107,7 @@ async fn broken_literal_is_a_compile_error(user: &User) {
     let source = std::fs::read_to_string(&main_rs).expect("app/src/main.rs");
     let call = ".add_local_file(\"";
     let start = source.find(call).map(|i| i + call.len() - 1).unwrap_or_else(|| {
-        panic!("the README's app/src/main.rs has no {call}..): choose another literal to break here")
+        panic!("the app/src/main.rs of {PAGE} has no {call}..): choose another literal to break here")
     });
     let end = start + 1 + source[start + 1..].find('"').expect("the end of the literal");
     let broken = source[..start].to_owned() + "\"sandbox/no-such-file.sh" + &source[end..];
@@ -127,26 +128,16 @@ async fn broken_literal_is_a_compile_error(user: &User) {
     }
 }
 
-/// The section of README.md, and the line it starts on.
+/// The page's text, and the line it starts on.
 struct Section<'a> {
     text: &'a str,
     first_line: usize,
 }
 
-fn section(readme: &str) -> Section<'_> {
-    let start = readme
-        .find(&format!("\n{HEADING}\n"))
-        .map(|i| i + 1)
-        .unwrap_or_else(|| panic!("README.md has no \"{HEADING}\" section"));
-    let end =
-        readme[start + HEADING.len()..].find("\n## ").map_or(readme.len(), |i| start + HEADING.len() + i);
-    Section { text: &readme[start..end], first_line: readme[..start].lines().count() + 1 }
-}
-
-/// A code block of the section that is a file.
+/// A code block of the page that is a file.
 #[derive(Debug)]
 struct FileBlock {
-    /// Its line in README.md.
+    /// Its line in the page.
     line: usize,
     path: String,
     /// What follows the path on the naming line, e.g. `(pithy by git)`.
@@ -185,17 +176,17 @@ fn file_blocks(section: &Section<'_>) -> Vec<FileBlock> {
             }
         }
     }
-    assert!(open.is_none(), "README.md: a code block in \"{HEADING}\" is not closed");
+    assert!(open.is_none(), "{PAGE}: a code block is not closed");
     blocks
 }
 
-/// Writes the section's files into `root`: each file once, the workspace manifest by path
+/// Writes the page's files into `root`: each file once, the workspace manifest by path
 /// on `checkout` (after checking its by-git twin), and this checkout's `Cargo.lock`.
 fn write_workspace(section: &Section<'_>, checkout: &Path, root: &Path) {
     let blocks = file_blocks(section);
     let mut written: Vec<&str> = Vec::new();
     for block in &blocks {
-        let at = format!("README.md:{} (`{}`)", block.line, block.path);
+        let at = format!("{PAGE}:{} (`{}`)", block.line, block.path);
         assert!(
             !block.path.starts_with('/') && !block.path.split('/').any(|part| part == ".."),
             "{at}: a file of the workspace is a relative path inside it"
@@ -219,14 +210,14 @@ fn write_workspace(section: &Section<'_>, checkout: &Path, root: &Path) {
             "" => block.text.clone(),
             other => panic!("{at}: unknown variant {other:?}; the variants are {BY_GIT} and {BY_PATH}"),
         };
-        assert!(!written.contains(&block.path.as_str()), "{at}: the section shows this file twice");
+        assert!(!written.contains(&block.path.as_str()), "{at}: the page shows this file twice");
         written.push(&block.path);
         app_crate::write(&root.join(&block.path), &text);
     }
     for needed in ["Cargo.toml", ".cargo/config.toml", "xtask/Cargo.toml", "xtask/src/main.rs"] {
-        assert!(written.contains(&needed), "README.md's \"{HEADING}\" has no `{needed}` block");
+        assert!(written.contains(&needed), "{PAGE} has no `{needed}` block");
     }
-    // The starting point for the lock file the README says to commit: the versions this
+    // The starting point for the lock file the page says to commit: the versions this
     // checkout is tested with, and the dependencies compiled once in target/pj-oot.
     std::fs::copy(checkout.join("Cargo.lock"), root.join("Cargo.lock")).expect("copy Cargo.lock");
 }
@@ -242,7 +233,7 @@ fn same_but_the_source(by_git: &FileBlock, by_path: &FileBlock, checkout: &Path)
         .expect("the workspace's repository URL");
     let (git_lines, path_lines): (Vec<&str>, Vec<&str>) =
         (by_git.text.lines().collect(), by_path.text.lines().collect());
-    let at = format!("README.md:{} and {}", by_git.line, by_path.line);
+    let at = format!("{PAGE}:{} and {}", by_git.line, by_path.line);
     assert_eq!(git_lines.len(), path_lines.len(), "{at}: the two manifests should differ only in the source");
     for (git, path) in git_lines.iter().skip(1).zip(path_lines.iter().skip(1)) {
         if git == path {

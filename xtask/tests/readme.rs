@@ -1,6 +1,6 @@
-//! The README's command sessions are true: every `$ ` line of README.md is run by a
-//! test, in the situation the README describes, and its output compared with the lines
-//! under it (`support/readme.rs`). This binary holds the check that every session has a
+//! The command sessions of README.md and the guides in `docs/` are true: every `$ ` line
+//! of those pages is run by a test, in the situation the page describes, and its output
+//! compared with the lines under it (`support/readme.rs`). This binary holds the check that every session has a
 //! situation, and runs those that need no server and no Docker: `--dry-run` and the
 //! compile errors. The drift error runs in `e2e.rs` (its fixture app), `snapshot list`
 //! and `prune` in `lifecycle.rs` (theirs), the `--local` sessions in `reference.rs` (the
@@ -13,7 +13,7 @@ use std::process::Command;
 mod app_crate;
 mod support;
 
-use support::readme::{self, SITUATIONS, Situation};
+use support::readme::{self, PAGES, SITUATIONS, Situation};
 use support::{as_a_user_in, combined};
 
 #[test]
@@ -23,20 +23,44 @@ fn every_readme_session_is_run_by_a_test() {
         .iter()
         .filter(|s| s.situation().is_none())
         .map(|s| match s.command.as_str() {
-            "" => format!("README.md:{}: a text block with no `$ ` line", s.line),
-            command => format!("README.md:{}: `$ {command}`", s.line),
+            "" => format!("{}: a text block with no `$ ` line", s.at()),
+            command => format!("{}: `$ {command}`", s.at()),
         })
         .collect();
     assert!(
         unknown.is_empty(),
-        "no test runs these README sessions; add each to SITUATIONS in xtask/tests/support/readme.rs \
+        "no test runs these sessions; add each to SITUATIONS in xtask/tests/support/readme.rs \
          and run it where its situation is:\n{}",
         unknown.join("\n")
     );
     for (command, situation) in SITUATIONS {
         let count = sessions.iter().filter(|s| s.situation() == Some(*situation)).count();
-        assert_eq!(count, 1, "README.md should have `$ {command}` once ({situation:?})");
+        assert_eq!(count, 1, "the pages ({PAGES:?}) should have `$ {command}` once ({situation:?})");
     }
+}
+
+/// A session on a page the tests do not read would be dropped silently: every `$ ` line of
+/// README.md and `docs/*.md` is on one of [`PAGES`].
+#[test]
+fn every_page_with_sessions_is_read() {
+    let workspace = app_crate::workspace();
+    let mut unread = Vec::new();
+    for entry in std::fs::read_dir(workspace.join("docs")).expect("read docs/") {
+        let path = entry.expect("an entry of docs/").path();
+        let page = format!("docs/{}", path.file_name().expect("a file name").to_string_lossy());
+        if !page.ends_with(".md") || PAGES.contains(&page.as_str()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read a page");
+        for session in readme::parse(&text).iter().filter(|s| !s.command.is_empty()) {
+            unread.push(format!("{page}:{}: `$ {}`", session.line, session.command));
+        }
+    }
+    assert!(
+        unread.is_empty(),
+        "sessions on pages the tests do not read; add the page to PAGES in xtask/tests/support/readme.rs:\n{}",
+        unread.join("\n")
+    );
 }
 
 #[test]
@@ -62,7 +86,7 @@ async fn the_dry_run_session() {
 }
 
 /// The compile errors, from the real compiler: `cargo build -p pithy-jaunt` in a copy of
-/// the checkout's example with the README's broken literals.
+/// the checkout's example with the broken literals of the README and `docs/rules.md`.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_compile_error_sessions() {
     let original: &[(&str, &str)] = &[(
@@ -131,7 +155,7 @@ fn example_copy(name: &str, edits: &[(&str, &str)], missing: Option<&str>) -> Pa
     }
     std::fs::write(&image, source).expect("write image.rs");
     if let Some(path) = missing {
-        std::fs::remove_file(example.join(path)).expect("remove the file the README says is missing");
+        std::fs::remove_file(example.join(path)).expect("remove the file the session says is missing");
     }
     root
 }

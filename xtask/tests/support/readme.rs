@@ -1,5 +1,6 @@
-//! The README's command sessions, read from `README.md` itself and compared with what
-//! the commands really print, so the README cannot drift from the code.
+//! The command sessions of the README and the guides in `docs/` ([`PAGES`]), read from the
+//! pages themselves and compared with what the commands really print, so the docs cannot
+//! drift from the code.
 //!
 //! A session is a `$ ` line in a ```` ```text ```` block, with the lines under it up to
 //! the next `$ ` line (blank lines at its end dropped) as the expected output. The
@@ -11,7 +12,19 @@
 
 use std::path::Path;
 
-/// Where and how a README session is run; each test binary runs its own.
+/// The pages whose sessions the tests run; a session on any other page of README.md and
+/// `docs/` is an error (`xtask/tests/readme.rs`), so a moved session is never dropped.
+pub const PAGES: &[&str] = &[
+    "README.md",
+    "docs/your-project.md",
+    "docs/rules.md",
+    "docs/publishing.md",
+    "docs/sandboxes.md",
+    "docs/local-server.md",
+    "docs/xtask.md",
+];
+
+/// Where and how a session is run; each test binary runs its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Situation {
     // readme.rs: no server, no Docker.
@@ -36,11 +49,11 @@ pub enum Situation {
     LocalUpToDateOnServer,
     EvalEnv,
     RunHello,
-    // out_of_tree.rs: the workspace of "Use pithy in your project", built from the README.
+    // out_of_tree.rs: the workspace of docs/your-project.md, built from its blocks.
     OwnProjectApp,
 }
 
-/// Each README `$ ` line (runs of spaces folded to one) and the situation it runs in.
+/// Each `$ ` line of the [`PAGES`] (runs of spaces folded to one) and the situation it runs in.
 pub const SITUATIONS: &[(&str, Situation)] = &[
     ("cargo xtask snapshot --dry-run", Situation::DryRun),
     ("cargo build -p pithy-jaunt # the original definition", Situation::CompileOriginal),
@@ -78,10 +91,12 @@ pub const SITUATIONS: &[(&str, Situation)] = &[
     ("cargo run -q -p my-app", Situation::OwnProjectApp),
 ];
 
-/// One `$ ` line of the README and the output under it.
+/// One `$ ` line of a page and the output under it.
 #[derive(Clone, Debug)]
 pub struct Session {
-    /// The line number of the `$ ` line in README.md.
+    /// The page it is on, one of [`PAGES`] (empty from [`parse`]).
+    pub page: &'static str,
+    /// The line number of the `$ ` line in the page.
     pub line: usize,
     /// The `$ ` line without the `$ `, runs of spaces folded to one.
     pub command: String,
@@ -89,13 +104,18 @@ pub struct Session {
 }
 
 impl Session {
+    /// `PAGE:LINE`, for messages.
+    pub fn at(&self) -> String {
+        format!("{}:{}", self.page, self.line)
+    }
+
     pub fn situation(&self) -> Option<Situation> {
         SITUATIONS.iter().find(|(command, _)| *command == self.command).map(|(_, s)| *s)
     }
 }
 
-/// The sessions of `readme` (the text of README.md), in order.
-pub fn parse(readme: &str) -> Vec<Session> {
+/// The sessions of `page` (the text of a markdown page), in order.
+pub fn parse(page: &str) -> Vec<Session> {
     let mut sessions: Vec<Session> = Vec::new();
     let mut in_text = false;
     let mut current: Option<Session> = None;
@@ -109,7 +129,7 @@ pub fn parse(readme: &str) -> Vec<Session> {
             sessions.push(s);
         }
     };
-    for (index, line) in readme.lines().enumerate() {
+    for (index, line) in page.lines().enumerate() {
         if !in_text {
             in_text = line.trim_end() == "```text";
             continue;
@@ -120,11 +140,12 @@ pub fn parse(readme: &str) -> Vec<Session> {
         } else if let Some(command) = line.strip_prefix("$ ") {
             finish(&mut current, &mut sessions);
             let command = command.split_whitespace().collect::<Vec<_>>().join(" ");
-            current = Some(Session { line: index + 1, command, expected: String::new() });
+            current = Some(Session { page: "", line: index + 1, command, expected: String::new() });
         } else {
             // Output; in a block that starts with output, a session without a command
             // (which no situation matches).
             let s = current.get_or_insert_with(|| Session {
+                page: "",
                 line: index + 1,
                 command: String::new(),
                 expected: String::new(),
@@ -136,25 +157,30 @@ pub fn parse(readme: &str) -> Vec<Session> {
     sessions
 }
 
-/// The workspace's README.md, parsed.
+/// The sessions of every page in [`PAGES`] of the workspace, page by page.
 pub fn sessions(workspace: &Path) -> Vec<Session> {
-    let path = workspace.join("README.md");
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    parse(&text)
+    PAGES
+        .iter()
+        .flat_map(|&page| {
+            let path = workspace.join(page);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            parse(&text).into_iter().map(move |s| Session { page, ..s })
+        })
+        .collect()
 }
 
-/// The one README session that runs in `situation`.
+/// The one session of the [`PAGES`] that runs in `situation`.
 pub fn session(workspace: &Path, situation: Situation) -> Session {
     let found: Vec<Session> =
         sessions(workspace).into_iter().filter(|s| s.situation() == Some(situation)).collect();
     match found.as_slice() {
         [one] => one.clone(),
         [] => {
-            panic!("README.md has no session for {situation:?}: remove the situation, or restore the session")
+            panic!("no page has a session for {situation:?}: remove the situation, or restore the session")
         }
         _ => {
-            panic!("README.md has {} sessions for {situation:?}; each `$ ` line must be unique", found.len())
+            panic!("the pages have {} sessions for {situation:?}; each `$ ` line must be unique", found.len())
         }
     }
 }
@@ -168,7 +194,7 @@ pub fn redactions(workspace: &Path, target: &Path) -> snapbox::Redactions {
     redactions
 }
 
-/// Compares what `session`'s command printed (`actual`) with the README; the error says
+/// Compares what `session`'s command printed (`actual`) with its page; the error says
 /// which session differs, with a diff.
 pub fn compare(session: &Session, actual: &str, redactions: &snapbox::Redactions) -> Result<(), String> {
     let assert = snapbox::Assert::new().redact_with(redactions.clone());
@@ -179,9 +205,7 @@ pub fn compare(session: &Session, actual: &str, redactions: &snapbox::Redactions
             snapbox::Data::text(actual.to_owned()),
             snapbox::Data::text(session.expected.clone()),
         )
-        .map_err(|e| {
-            format!("README.md:{}: `$ {}` printed something else:\n{e}", session.line, session.command)
-        })
+        .map_err(|e| format!("{}: `$ {}` printed something else:\n{e}", session.at(), session.command))
 }
 
 /// [`compare`], panicking with the difference.
