@@ -406,7 +406,9 @@ async fn sandbox_file_system_against_the_container_and_the_sdk() {
     );
 
     // ---- a stopped sandbox, then a deleted one ----
-    stop(&server, sandbox.id()).await;
+    let mut stopping = sandbox.clone();
+    stopping.stop().await.expect("the sandbox stops");
+    assert_eq!(stopping.info().state, Some(pj_daytona::SandboxState::Stopped));
     let error = fs.download_bytes("/app/fs/hello.txt").await.expect_err("a stopped sandbox");
     assert_stopped(&error, sandbox.id());
     assert_stopped(&fs.upload_bytes("x", "/app/fs/x").await.expect_err("a stopped sandbox"), sandbox.id());
@@ -487,24 +489,6 @@ fn info_json(info: &pj_daytona::FileInfo) -> Value {
         "owner": info.owner,
         "group": info.group,
     })
-}
-
-/// Stops the sandbox with a raw `POST /sandbox/{id}/stop`, and waits for `stopped`.
-async fn stop(server: &LocalDaytona, id: &str) {
-    let http = reqwest::Client::new();
-    let response = http
-        .post(format!("{}/sandbox/{id}/stop", server.url()))
-        .bearer_auth(server.api_key())
-        .send()
-        .await
-        .expect("stop is sent");
-    assert!(response.status().is_success(), "stop: {}", response.status());
-    let client = server.client_builder().build().expect("a client");
-    client
-        .sandboxes()
-        .wait_for_state(id, pj_daytona::SandboxState::Stopped, Duration::from_secs(60))
-        .await
-        .expect("the sandbox stops");
 }
 
 /// The server's message for a sandbox that is not started.

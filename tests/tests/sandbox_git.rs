@@ -10,7 +10,7 @@
 mod support;
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pj_daytona::{
     Client, CloneRequest, CommitRequest, CreateSandbox, Error, ExecuteRequest, FileState, Sandbox,
@@ -70,7 +70,7 @@ async fn git_and_preview_urls_on_a_sandbox() {
     crosscheck_with_the_sdk(&server, &sandbox, &preview).await;
     credentials_never_show(&sandbox).await;
     missing_repository(&sandbox).await;
-    stopped_and_deleted(&server, &client, sandbox).await;
+    stopped_and_deleted(&client, sandbox).await;
 
     drop(containers);
     server.shutdown().await;
@@ -383,24 +383,10 @@ async fn missing_repository(sandbox: &Sandbox) {
 
 /// A stopped sandbox's git is refused with the server's message; a deleted one's is not
 /// found, and so is its preview.
-async fn stopped_and_deleted(server: &LocalDaytona, client: &Client, sandbox: Sandbox) {
-    let http = reqwest::Client::new();
-    let stop = http
-        .post(format!("{}/sandbox/{}/stop", server.url().trim_end_matches('/'), sandbox.id()))
-        .bearer_auth(server.api_key())
-        .send()
-        .await
-        .expect("the stop is answered");
-    assert!(stop.status().is_success(), "stop: {}", stop.status());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let info = client.sandboxes().get_info(sandbox.id()).await.expect("the sandbox");
-        if info.state == Some(SandboxState::Stopped) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the sandbox did not stop: {:?}", info.state);
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+async fn stopped_and_deleted(client: &Client, sandbox: Sandbox) {
+    let mut stopping = sandbox.clone();
+    stopping.stop().await.expect("the sandbox stops");
+    assert_eq!(stopping.info().state, Some(SandboxState::Stopped));
     let stopped = sandbox.git().status("work/one").await.expect_err("a stopped sandbox");
     assert_eq!(stopped.status().map(|s| s.as_u16()), Some(400), "{stopped}");
     assert!(stopped.to_string().contains("not started"), "the server's message: {stopped}");

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use pj_daytona::{
-    Client, CodeRunRequest, CreateSandbox, Error, ExecuteRequest, Language, LogChunk, Sandbox, SandboxState,
-    SessionCommand, Timeouts,
+    CodeRunRequest, CreateSandbox, Error, ExecuteRequest, Language, LogChunk, SandboxState, SessionCommand,
+    Timeouts,
 };
-use pj_daytona_local::{BuildMode, LocalDaytona};
+use pj_daytona_local::BuildMode;
 use support::{reference, sdk};
 
 /// What `docker exec` in the sandbox's container prints (stdout), the oracle.
@@ -256,7 +256,9 @@ async fn process_exec_code_run_and_sessions() {
     );
 
     // --- a stopped sandbox: the server's message; then a deleted one: not found ---
-    stop(&server, &client, &sandbox).await;
+    let mut stopping = sandbox.clone();
+    stopping.stop().await.expect("the sandbox stops");
+    assert_eq!(stopping.info().state, Some(SandboxState::Stopped));
     for error in [
         expect_err("exec on a stopped sandbox", process.exec(&ExecuteRequest::new("true")).await),
         expect_err("a session on a stopped sandbox", process.create_session("late").await),
@@ -275,20 +277,4 @@ async fn process_exec_code_run_and_sessions() {
 
 fn bytes_of(text: &'static str) -> bytes::Bytes {
     bytes::Bytes::from_static(text.as_bytes())
-}
-
-/// Stops the sandbox with a raw `POST /sandbox/{id}/stop` and waits until it is stopped.
-async fn stop(server: &LocalDaytona, client: &Client, sandbox: &Sandbox) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/sandbox/{}/stop", server.url(), sandbox.id()))
-        .bearer_auth(server.api_key())
-        .send()
-        .await
-        .expect("the stop request is sent");
-    assert!(response.status().is_success(), "stop: {}", response.status());
-    client
-        .sandboxes()
-        .wait_for_state(sandbox.id(), SandboxState::Stopped, Duration::from_secs(60))
-        .await
-        .expect("the sandbox stops");
 }
